@@ -1,0 +1,3 @@
+from cloudscope.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Built-in adapters, registered through the same hooks as any plugin."""

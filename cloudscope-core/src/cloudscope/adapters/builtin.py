@@ -1,0 +1,24 @@
+"""The built-in plugin: the file collector and the SQLite and file repositories.
+
+Registered through the same hooks as a third-party plugin, with factories given as
+``"module:Class"`` strings so that nothing is imported until it is used.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from cloudscope.api import Register, hookimpl
+
+CLOUDSCOPE_API: Final = ">=1.0,<2"
+
+
+@hookimpl
+def cloudscope_register_collectors(register: Register) -> None:
+    register("file", "cloudscope.adapters.file_collector:FileCollector")
+
+
+@hookimpl
+def cloudscope_register_repositories(register: Register) -> None:
+    register("sqlite", "cloudscope.adapters.sqlite_repository:SQLiteRepository")
+    register("file", "cloudscope.adapters.file_repository:FileRepository")

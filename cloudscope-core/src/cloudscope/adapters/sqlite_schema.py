@@ -1,0 +1,59 @@
+"""The SQLite schema and its migrations, one list of statements per version."""
+
+from __future__ import annotations
+
+from typing import Final
+
+APPLICATION: Final = "cloudscope"
+
+MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
+    1: (
+        """CREATE TABLE IF NOT EXISTS cloudscope_meta (
+               key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID""",
+        """CREATE TABLE assets (
+               id TEXT PRIMARY KEY,
+               provider TEXT NOT NULL,
+               asset_type TEXT NOT NULL,
+               native_type TEXT,
+               name TEXT,
+               account TEXT,
+               region TEXT,
+               tags TEXT NOT NULL,
+               properties TEXT NOT NULL,
+               first_seen TEXT NOT NULL,
+               last_seen TEXT NOT NULL,
+               scope_key TEXT NOT NULL,
+               deleted_at TEXT)""",
+        "CREATE INDEX assets_listing ON assets (provider, account, asset_type, id)",
+        "CREATE INDEX assets_type ON assets (asset_type)",
+        "CREATE INDEX assets_account ON assets (account)",
+        "CREATE INDEX assets_region ON assets (region)",
+        "CREATE INDEX assets_scope ON assets (scope_key, last_seen)",
+        """CREATE TABLE asset_tags (
+               asset_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+               PRIMARY KEY (asset_id, key)) WITHOUT ROWID""",
+        "CREATE INDEX asset_tags_key_value ON asset_tags (key, value)",
+        """CREATE TABLE relationships (
+               source_id TEXT NOT NULL, type TEXT NOT NULL, target_id TEXT NOT NULL,
+               properties TEXT NOT NULL, scope_key TEXT NOT NULL, last_seen TEXT NOT NULL,
+               PRIMARY KEY (source_id, type, target_id)) WITHOUT ROWID""",
+        "CREATE INDEX relationships_target ON relationships (target_id)",
+        "CREATE INDEX relationships_scope ON relationships (scope_key, last_seen)",
+        """CREATE TABLE findings (
+               id INTEGER PRIMARY KEY,
+               rule_id TEXT NOT NULL, asset_id TEXT NOT NULL, severity TEXT NOT NULL,
+               severity_rank INTEGER NOT NULL, title TEXT NOT NULL, detail TEXT NOT NULL,
+               remediation TEXT NOT NULL, evidence TEXT NOT NULL)""",
+        "CREATE INDEX findings_asset ON findings (asset_id, severity_rank)",
+        """CREATE TABLE scopes (
+               scope_key TEXT PRIMARY KEY, provider TEXT NOT NULL, account TEXT NOT NULL,
+               region TEXT, service TEXT NOT NULL, status TEXT NOT NULL, run_id TEXT NOT NULL,
+               assets INTEGER NOT NULL, error TEXT, started_at TEXT, finished_at TEXT)""",
+        """CREATE TABLE runs (
+               run_id TEXT PRIMARY KEY, collector TEXT NOT NULL, status TEXT NOT NULL,
+               started_at TEXT NOT NULL, finished_at TEXT, assets INTEGER NOT NULL,
+               relationships INTEGER NOT NULL, error TEXT, counters TEXT NOT NULL)""",
+    ),
+}
+
+CURRENT_VERSION: Final = max(MIGRATIONS)

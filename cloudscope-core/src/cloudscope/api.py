@@ -1,0 +1,79 @@
+"""The public API of CloudScope: the one module plugin authors import.
+
+Everything listed in ``__all__`` is stable within API major version 1; every other module
+of the ``cloudscope`` package is internal. Names are imported lazily, so that a plugin's
+light entry point module (``from cloudscope.api import hookimpl``) does not pay for the
+domain model at start-up.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any, Final
+
+from cloudscope.host.plugin_host import API_VERSION
+from cloudscope.ports.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from cloudscope.domain.asset import Asset
+    from cloudscope.domain.errors import (
+        CloudScopeError, CollectionError, ConfigError, InputError, NotFoundError, PluginError,
+        StoreError, UsageError,
+    )
+    from cloudscope.domain.finding import Finding, Severity
+    from cloudscope.domain.query import AssetQuery
+    from cloudscope.domain.redaction import REDACTED, redact, redact_text
+    from cloudscope.domain.relationship import Relationship
+    from cloudscope.domain.scope import CollectionRun, RunStatus, Scope, ScopeKey, ScopeStatus
+    from cloudscope.domain.timestamps import utc_now
+    from cloudscope.host.ratelimit import RateLimit, RateLimiter
+    from cloudscope.host.registry import Register
+    from cloudscope.ports.collector import CollectContext, Collector
+    from cloudscope.ports.repository import AssetDetail, Repository
+
+_LAZY: Final = {
+    "Asset": "cloudscope.domain.asset",
+    "Relationship": "cloudscope.domain.relationship",
+    "Finding": "cloudscope.domain.finding",
+    "Severity": "cloudscope.domain.finding",
+    "AssetQuery": "cloudscope.domain.query",
+    "Scope": "cloudscope.domain.scope",
+    "ScopeKey": "cloudscope.domain.scope",
+    "ScopeStatus": "cloudscope.domain.scope",
+    "CollectionRun": "cloudscope.domain.scope",
+    "RunStatus": "cloudscope.domain.scope",
+    "utc_now": "cloudscope.domain.timestamps",
+    "REDACTED": "cloudscope.domain.redaction",
+    "redact": "cloudscope.domain.redaction",
+    "redact_text": "cloudscope.domain.redaction",
+    "CloudScopeError": "cloudscope.domain.errors",
+    "CollectionError": "cloudscope.domain.errors",
+    "ConfigError": "cloudscope.domain.errors",
+    "InputError": "cloudscope.domain.errors",
+    "NotFoundError": "cloudscope.domain.errors",
+    "PluginError": "cloudscope.domain.errors",
+    "StoreError": "cloudscope.domain.errors",
+    "UsageError": "cloudscope.domain.errors",
+    "RateLimit": "cloudscope.host.ratelimit",
+    "RateLimiter": "cloudscope.host.ratelimit",
+    "Register": "cloudscope.host.registry",
+    "CollectContext": "cloudscope.ports.collector",
+    "Collector": "cloudscope.ports.collector",
+    "AssetDetail": "cloudscope.ports.repository",
+    "Repository": "cloudscope.ports.repository",
+}
+
+__all__ = ["API_VERSION", "hookimpl", *sorted(_LAZY)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cloudscope.api' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,1 @@
+"""Use cases: collect, query, assess, export."""

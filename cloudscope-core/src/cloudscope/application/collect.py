@@ -1,0 +1,380 @@
+"""The collect use case: scopes collected concurrently, written in batches, staleness per scope.
+
+Collector threads (a bounded pool, one scope each) stream items into batches and hand them
+over a bounded queue to one writer, the calling thread, which owns the repository. Memory
+is bounded by (concurrency + queue_batches) x batch_size items, whatever the estate's size.
+A scope becomes complete only when its iterator is exhausted and every batch is written;
+only then is staleness applied to it (STYLE.md pitfall 8: cleanup after a partial failure
+is the bug cartography's users report most).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from cloudscope.domain.asset import Asset
+from cloudscope.domain.errors import CloudScopeError, StoreError
+from cloudscope.domain.redaction import redact_text
+from cloudscope.domain.relationship import Relationship
+from cloudscope.domain.scope import (
+    CollectionRun, RunStatus, Scope, ScopeKey, ScopeStatus,
+)
+from cloudscope.domain.timestamps import utc_now
+from cloudscope.ports.collector import CollectContext, Collector
+from cloudscope.ports.repository import Repository
+
+
+class Progress(Protocol):
+    """Receives progress events; the CLI shows them on a terminal."""
+
+    def scope_started(self, scope: ScopeKey) -> None: ...
+    def scope_progressed(self, scope: ScopeKey, assets: int) -> None: ...
+    def scope_finished(self, scope: ScopeKey, status: ScopeStatus) -> None: ...
+
+
+class NoProgress:
+    """Progress that shows nothing (output is not a terminal)."""
+
+    def scope_started(self, scope: ScopeKey) -> None:
+        """Ignore."""
+
+    def scope_progressed(self, scope: ScopeKey, assets: int) -> None:
+        """Ignore."""
+
+    def scope_finished(self, scope: ScopeKey, status: ScopeStatus) -> None:
+        """Ignore."""
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """``--shard I/N``: this process collects the scopes whose stable hash lands on ``index``."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """Parse ``I/N`` (I counts from 0)."""
+        index, _, count = text.partition("/")
+        try:
+            shard = cls(int(index), int(count))
+        except ValueError:
+            raise CloudScopeError(f"--shard {text!r}: expected I/N, e.g. 0/3") from None
+        if shard.count < 1 or not 0 <= shard.index < shard.count:
+            raise CloudScopeError(f"--shard {text!r}: I must be between 0 and N-1, N at least 1")
+        return shard
+
+    def owns(self, scope: ScopeKey) -> bool:
+        """True when ``scope`` belongs to this shard."""
+        return scope.shard(self.count) == self.index
+
+
+@dataclass(frozen=True, slots=True)
+class CollectOptions:
+    """How to run a collection."""
+
+    concurrency: int = 8
+    batch_size: int = 1000
+    queue_batches: int = 4
+    shard: Shard | None = None
+    scope_timeout_s: float | None = None
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """What ``collect`` prints: the run and each scope's outcome."""
+
+    run: CollectionRun
+    scopes: list[Scope] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """The documented JSON form (DESIGN.md section 4)."""
+        return {
+            "run_id": self.run.run_id,
+            "collector": self.run.collector,
+            "status": self.run.status.value,
+            "assets": self.run.assets,
+            "relationships": self.run.relationships,
+            "scopes": [
+                {"provider": s.key.provider, "account": s.key.account, "region": s.key.region,
+                 "service": s.key.service, "status": s.status.value, "assets": s.assets,
+                 "error": s.error}
+                for s in self.scopes
+            ],
+            "counters": self.run.counters,
+            "error": self.run.error,
+            "duration_s": self.run.duration_s(),
+        }
+
+
+class _Interrupted(Exception):
+    """Raised inside collector threads when the run is cancelled."""
+
+
+@dataclass(slots=True)
+class _Message:
+    kind: str  # "started", "batch", "done", "failed"
+    scope: ScopeKey
+    assets: list[Asset] = field(default_factory=list)
+    relationships: list[Relationship] = field(default_factory=list)
+    count: int = 0
+    error: str | None = None
+
+
+def describe_error(error: BaseException) -> str:
+    """One line for a scope's error: the type and first line of the message, secrets redacted."""
+    if isinstance(error, CloudScopeError):
+        text = str(error)
+    else:
+        lines = str(error).strip().splitlines()
+        text = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+    return redact_text(text)[:500]
+
+
+class CollectRun:
+    """One collection: plan, shard, collect concurrently, write, apply staleness."""
+
+    def __init__(self, name: str, collector: Collector, repository: Repository,
+                 ctx: CollectContext, options: CollectOptions,
+                 progress: Progress | None = None) -> None:
+        self.name = name
+        self.collector = collector
+        self.repository = repository
+        self.ctx = ctx
+        self.options = options
+        self.progress = progress or NoProgress()
+        self.summary = RunSummary(CollectionRun(run_id=uuid.uuid4().hex, collector=name,
+                                                started_at=utc_now()))
+        self._queue: queue.Queue[_Message] = queue.Queue(
+            maxsize=max(1, options.queue_batches + options.concurrency))
+
+    @property
+    def run(self) -> CollectionRun:
+        """The run record."""
+        return self.summary.run
+
+    def execute(self) -> RunSummary:
+        """Run the collection to the end; Ctrl-C interrupts it cleanly (KeyboardInterrupt
+        is re-raised after the store is left consistent)."""
+        self.repository.start_run(self.run)
+        try:
+            scopes = self._plan()
+        except Exception as error:  # a planning failure fails the run, not the host
+            self.run.error = describe_error(error)
+            self._finish(RunStatus.FAILED)
+            return self.summary
+        interrupted = False
+        try:
+            self._collect(scopes)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            self.collector.close()
+        failed = [s for s in self.summary.scopes if s.status is not ScopeStatus.COMPLETE]
+        if interrupted:
+            self.run.error = "interrupted by the user"
+        status = RunStatus.OK if not failed and not interrupted else \
+            RunStatus.FAILED if len(failed) == len(self.summary.scopes) else RunStatus.PARTIAL
+        self._finish(status)
+        if interrupted:
+            raise KeyboardInterrupt
+        return self.summary
+
+    def _plan(self) -> list[ScopeKey]:
+        self.ctx.limiter.acquire()
+        planned: list[ScopeKey] = []
+        seen: set[str] = set()
+        for scope in self.collector.plan():
+            if not isinstance(scope, ScopeKey):
+                raise CloudScopeError(f"collector {self.name!r} planned {type(scope).__name__}, "
+                                      "expected ScopeKey")
+            if scope.key not in seen:
+                seen.add(scope.key)
+                planned.append(scope)
+        shard = self.options.shard
+        return [s for s in planned if shard is None or shard.owns(s)]
+
+    def _finish(self, status: RunStatus) -> None:
+        self.run.status = status
+        self.run.finished_at = utc_now()
+        self.run.counters = {**self.ctx.counters, **self.run.counters}
+        self.repository.finish_run(self.run)
+
+    # Collector threads -------------------------------------------------------------
+    def _collect(self, scopes: list[ScopeKey]) -> None:
+        pending: queue.SimpleQueue[ScopeKey] = queue.SimpleQueue()
+        for scope in scopes:
+            pending.put(scope)
+        workers = [threading.Thread(target=self._work, args=(pending,), daemon=True,
+                                    name=f"cloudscope-collect-{i}")
+                   for i in range(min(self.options.concurrency, len(scopes)))]
+        for worker in workers:
+            worker.start()
+        try:
+            self._write(len(scopes))
+        except BaseException:
+            self.ctx.cancelled.set()
+            self._drain(workers)
+            raise
+
+    def _work(self, pending: queue.SimpleQueue[ScopeKey]) -> None:
+        while not self.ctx.cancelled.is_set():
+            try:
+                scope = pending.get_nowait()
+            except queue.Empty:
+                return
+            self._put(_Message("started", scope))
+            try:
+                count = self._collect_scope(scope)
+            except _Interrupted:
+                self._put(_Message("failed", scope, error="interrupted by the user"))
+            except BaseException as error:  # even SystemExit: the writer must hear back
+                self._put(_Message("failed", scope, error=describe_error(error)))
+            else:
+                self._put(_Message("done", scope, count=count))
+
+    def _collect_scope(self, scope: ScopeKey) -> int:
+        self.ctx.limiter.acquire()
+        size = self.options.batch_size
+        assets: dict[str, Asset] = {}
+        relationships: dict[tuple[str, str, str], Relationship] = {}
+        count = 0
+        for item in self.collector.collect(scope):
+            if self.ctx.cancelled.is_set():
+                raise _Interrupted
+            if isinstance(item, Asset):
+                # Last one wins inside a batch: a repeated id must not fail the upsert.
+                assets[item.id] = item
+            elif isinstance(item, Relationship):
+                relationships[item.key] = item
+            else:
+                raise CloudScopeError(f"collector {self.name!r} yielded {type(item).__name__}, "
+                                      "expected Asset or Relationship")
+            if len(assets) + len(relationships) >= size:
+                count += len(assets)
+                self._put(_Message("batch", scope, list(assets.values()),
+                                   list(relationships.values())))
+                assets, relationships = {}, {}
+        if assets or relationships:
+            count += len(assets)
+            self._put(_Message("batch", scope, list(assets.values()), list(relationships.values())))
+        return count
+
+    def _put(self, message: _Message) -> None:
+        while True:
+            if self.ctx.cancelled.is_set() and message.kind == "batch":
+                raise _Interrupted
+            try:
+                self._queue.put(message, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def _drain(self, workers: Sequence[threading.Thread]) -> None:
+        deadline = time.monotonic() + 5
+        while any(w.is_alive() for w in workers) and time.monotonic() < deadline:
+            try:
+                message = self._queue.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            self._settle_cancelled(message)
+        while True:
+            try:
+                self._settle_cancelled(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        now = utc_now()
+        for scope in self.summary.scopes:
+            if scope.status is ScopeStatus.RUNNING:
+                scope.status = ScopeStatus.INTERRUPTED
+                scope.error = scope.error or "interrupted by the user"
+                scope.finished_at = now
+                self.repository.fail_scope(scope.key, self.run.run_id, scope.error, now,
+                                           interrupted=True)
+
+    def _settle_cancelled(self, message: _Message) -> None:
+        if message.kind == "started":
+            self._scope_record(message.scope)
+
+    # The writer --------------------------------------------------------------------
+    def _scope_record(self, key: ScopeKey) -> Scope:
+        for scope in self.summary.scopes:
+            if scope.key == key:
+                return scope
+        now = utc_now()
+        scope = Scope(key=key, status=ScopeStatus.RUNNING, run_id=self.run.run_id,
+                      started_at=now)
+        self.summary.scopes.append(scope)
+        self.repository.start_scope(key, self.run.run_id, now)
+        self.progress.scope_started(key)
+        return scope
+
+    def _write(self, total: int) -> None:
+        finished = 0
+        started_at: dict[str, float] = {}
+        timeout = self.options.scope_timeout_s
+        while finished < total:
+            try:
+                message = self._queue.get(timeout=0.5)
+            except queue.Empty:
+                finished += self._expire(started_at, timeout)
+                continue
+            scope = self._scope_record(message.scope)
+            if scope.status is not ScopeStatus.RUNNING:
+                continue  # a scope that timed out and later woke up: ignore what it sends
+            if message.kind == "started":
+                started_at[message.scope.key] = time.monotonic()
+            elif message.kind == "batch":
+                self._write_batch(scope, message)
+            elif message.kind == "done":
+                finished += 1
+                removed = self.repository.complete_scope(message.scope, self.run.run_id,
+                                                         scope.assets, utc_now())
+                scope.status = ScopeStatus.COMPLETE
+                scope.finished_at = utc_now()
+                if removed:
+                    self.run.counters["stale_removed"] = \
+                        self.run.counters.get("stale_removed", 0) + removed
+                self.progress.scope_finished(scope.key, scope.status)
+            else:
+                finished += 1
+                self._fail(scope, message.error or "failed")
+
+    def _write_batch(self, scope: Scope, message: _Message) -> None:
+        try:
+            self.repository.write_batch(message.scope, self.run.run_id, message.assets,
+                                        message.relationships, utc_now())
+        except StoreError:
+            raise
+        except Exception as error:
+            raise StoreError(f"cannot write to the store: {describe_error(error)}") from error
+        scope.assets += len(message.assets)
+        self.run.assets += len(message.assets)
+        self.run.relationships += len(message.relationships)
+        self.progress.scope_progressed(scope.key, scope.assets)
+
+    def _fail(self, scope: Scope, error: str) -> None:
+        scope.status = ScopeStatus.FAILED
+        scope.error = error
+        scope.finished_at = utc_now()
+        self.repository.fail_scope(scope.key, self.run.run_id, error, scope.finished_at)
+        self.progress.scope_finished(scope.key, scope.status)
+
+    def _expire(self, started_at: dict[str, float], timeout: float | None) -> int:
+        if timeout is None:
+            return 0
+        expired = 0
+        now = time.monotonic()
+        for scope in self.summary.scopes:
+            began = started_at.get(scope.key.key)
+            if scope.status is ScopeStatus.RUNNING and began is not None and now - began > timeout:
+                self._fail(scope, f"timed out after {timeout:g} s")
+                expired += 1
+        return expired
+

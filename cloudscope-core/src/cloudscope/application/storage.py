@@ -1,0 +1,51 @@
+"""Opening a store from its URL through the repository registry."""
+
+from __future__ import annotations
+
+import os
+from typing import Final
+
+from cloudscope.domain.errors import CloudScopeError, StoreError
+from cloudscope.host.plugin_host import PluginHost
+from cloudscope.ports.repository import Repository
+
+DEFAULT_DB_URL: Final = "sqlite:///cloudscope.db"
+
+
+def choose_url(flag: str | None, configured: str | None) -> str:
+    """``--db``, else ``CLOUDSCOPE_DB``, else the config file, else the default."""
+    return flag or os.environ.get("CLOUDSCOPE_DB") or configured or DEFAULT_DB_URL
+
+
+def open_repository(host: PluginHost, url: str) -> Repository:
+    """The repository registered for the URL's scheme, opened and migrated."""
+    scheme, separator, _ = url.partition(":")
+    if not separator or not scheme:
+        raise StoreError(f"--db {url!r} is not a store URL",
+                         hint="expected e.g. sqlite:///cloudscope.db or file:///path/to/dir")
+    scheme = scheme.split("+", 1)[0].lower()
+    if scheme == "postgres":
+        scheme = "postgresql"
+    if scheme not in host.repositories:
+        known = ", ".join(host.repositories.names()) or "none"
+        raise StoreError(f"no repository for the {scheme!r} scheme of --db",
+                         hint=f"available schemes: {known}")
+    registration = host.repositories.get(scheme)
+    factory = registration.resolve()
+    try:
+        repository = factory(url)
+    except CloudScopeError:
+        raise
+    except Exception as error:
+        raise StoreError(f"cannot open {redact_url(url)}: {type(error).__name__}: {error}") from error
+    if not isinstance(repository, Repository):
+        raise StoreError(f"repository {scheme!r} of plugin {registration.plugin!r} "
+                         f"returned {type(repository).__name__}, not a Repository")
+    return repository
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced, for messages."""
+    from cloudscope.domain.redaction import redact_text
+
+    return redact_text(url)

@@ -1,0 +1,144 @@
+"""``cloudscope assets list|show``: query the store."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
+    """The asset filters shared by ``assets list``, ``export`` and ``assess``."""
+    parser.add_argument("--db", metavar="URL", help="store URL")
+    parser.add_argument("--provider", metavar="P", help="only this provider (aws, azure, gcp...)")
+    parser.add_argument("--type", dest="asset_type", metavar="T",
+                        help="only this asset type (aws:ec2:instance)")
+    parser.add_argument("--account", metavar="A", help="only this account/subscription/project")
+    parser.add_argument("--region", metavar="R", help="only this region or location")
+    parser.add_argument("--tag", action="append", default=[], metavar="K=V",
+                        help="only assets with this tag (repeatable; all must match)")
+    parser.add_argument("--include-deleted", action="store_true",
+                        help="include assets removed as stale by a later collection")
+
+
+def query_from(args: argparse.Namespace, **extra: Any) -> Any:
+    """An AssetQuery from the filter arguments."""
+    from cloudscope.domain.errors import UsageError
+    from cloudscope.domain.query import AssetQuery
+
+    tags = {}
+    for item in args.tag:
+        key, separator, value = item.partition("=")
+        if not separator or not key:
+            raise UsageError(f"--tag {item!r}: expected KEY=VALUE")
+        tags[key] = value
+    return AssetQuery(provider=args.provider, asset_type=args.asset_type, account=args.account,
+                      region=args.region, tags=tags, include_deleted=args.include_deleted, **extra)
+
+
+def add_parser(commands: Any) -> None:
+    """Add ``assets list`` and ``assets show``."""
+    parser = commands.add_parser("assets", help="list or show stored assets",
+                                 description="Query the stored inventory.")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="list assets matching filters")
+    add_filter_arguments(listing)
+    listing.add_argument("--limit", type=int, metavar="N", help="at most N assets (default: all)")
+    listing.add_argument("--offset", type=int, default=0, metavar="N", help="skip the first N")
+    listing.add_argument("--format", choices=("table", "json", "jsonl"), default="table")
+    listing.set_defaults(run=run_list)
+    show = actions.add_parser("show", help="show one asset with its relationships and findings")
+    show.add_argument("id", metavar="ID")
+    show.add_argument("--db", metavar="URL", help="store URL")
+    show.add_argument("--format", choices=("text", "json"), default="text")
+    show.set_defaults(run=run_show)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """Stream the matching assets in the chosen format."""
+    import json
+    import sys
+
+    from cloudscope.cli.runtime import Runtime
+    from cloudscope.domain.errors import UsageError
+
+    if args.limit is not None and args.limit < 0 or args.offset < 0:
+        raise UsageError("--limit and --offset must be zero or more")
+    query = query_from(args, limit=args.limit, offset=args.offset)
+    with Runtime(args).repository() as repository:
+        assets = repository.iter_assets(query)
+        out = sys.stdout
+        if args.format == "jsonl":
+            for asset in assets:
+                out.write(asset.model_dump_json() + "\n")
+        elif args.format == "json":
+            out.write("[")
+            for index, asset in enumerate(assets):
+                out.write(("," if index else "") + "\n  " + asset.model_dump_json())
+            out.write("\n]\n")
+        else:
+            _print_table(assets, out)
+            _ = json
+    return 0
+
+
+def _print_table(assets: Any, out: Any) -> None:
+    """Aligned columns, widths from the first rows so that output streams."""
+    import itertools
+
+    headers = ("ID", "TYPE", "NAME", "ACCOUNT", "REGION")
+    rows = ((a.id, a.asset_type, a.name or "", a.account or "", a.region or "") for a in assets)
+    head = list(itertools.islice(rows, 200))
+    widths = [min(60, max([len(h)] + [len(r[i]) for r in head])) for i, h in enumerate(headers)]
+
+    def line(cells: tuple[str, ...]) -> str:
+        shown = [c if len(c) <= widths[i] or i == 0 else c[: widths[i] - 1] + "…"
+                 for i, c in enumerate(cells)]
+        return "  ".join(c.ljust(widths[i]) for i, c in enumerate(shown)).rstrip()
+
+    out.write(line(headers) + "\n")
+    count = 0
+    for row in itertools.chain(head, rows):
+        out.write(line(row) + "\n")
+        count += 1
+    if count == 0:
+        out.write("(no assets match)\n")
+
+
+def run_show(args: argparse.Namespace) -> int:
+    """Print one asset with its relationships (both directions) and findings."""
+    import json
+    import sys
+
+    from cloudscope.cli.runtime import Runtime
+    from cloudscope.domain.errors import NotFoundError
+
+    with Runtime(args).repository() as repository:
+        detail = repository.get_detail(args.id)
+    if detail is None:
+        raise NotFoundError(f"no asset with id {args.id!r}",
+                            hint="see `cloudscope assets list`")
+    if args.format == "json":
+        json.dump(detail.model_dump(mode="json"), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    asset = detail.asset
+    print(f"{asset.id}\n  type      {asset.asset_type} ({asset.native_type or '-'})\n"
+          f"  name      {asset.name or '-'}\n  account   {asset.account or '-'}\n"
+          f"  region    {asset.region or '-'}\n"
+          f"  seen      {asset.first_seen} .. {asset.last_seen}")
+    if asset.tags:
+        print("  tags      " + "; ".join(f"{k}={v}" for k, v in sorted(asset.tags.items())))
+    if detail.relationships:
+        print("relationships:")
+        for rel in detail.relationships:
+            if rel.source_id == asset.id:
+                print(f"  -{rel.type}-> {rel.target_id}")
+            else:
+                print(f"  <-{rel.type}- {rel.source_id}")
+    if detail.findings:
+        print("findings:")
+        for finding in detail.findings:
+            print(f"  [{finding.severity.value}] {finding.rule_id}: {finding.title}")
+    print("properties:")
+    print(json.dumps(asset.properties, indent=2, sort_keys=True, default=str))
+    return 0

@@ -1,0 +1,59 @@
+"""``cloudscope plugins``: every discovered plugin, its status and what it registered."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_parser(commands: Any) -> None:
+    """Add the ``plugins`` command."""
+    parser = commands.add_parser("plugins", help="list plugins, their status and components",
+                                 description="List every discovered plugin with its version, "
+                                             "API range, status and what it registered.")
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the plugin list; works even when every plugin is broken."""
+    import json
+    import sys
+
+    # No config, no logging, no store: this command must work when all else is broken.
+    from cloudscope.host.plugin_host import PluginHost
+
+    host = PluginHost.from_environment(disabled=args.disable_plugin)
+    rows = []
+    for report in host.reports.values():
+        components = host.components_of(report.name)
+        rows.append({
+            "name": report.name, "distribution": report.distribution, "version": report.version,
+            "api": report.api, "status": report.status.value, "reason": report.reason,
+            **components,
+        })
+    conflicts = [c for registry in host.registries.values() for c in registry.conflicts]
+    if args.format == "json":
+        json.dump(rows, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        _print_table(rows)
+    for conflict in conflicts:
+        sys.stderr.write(f"cloudscope: warning: {conflict}\n")
+    return 0
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    headers = ("NAME", "VERSION", "API", "STATUS", "PROVIDES / REASON")
+    table = []
+    for row in rows:
+        provides = "; ".join(f"{kind}: {', '.join(names)}" for kind in
+                             ("collectors", "repositories", "exporters", "rules")
+                             if (names := row[kind]))
+        if kind_count := len(row["rules"]):
+            provides = provides.replace(f"rules: {', '.join(row['rules'])}", f"rules: {kind_count}")
+        table.append((row["name"], row["version"] or "-", row["api"] or "-", row["status"],
+                      row["reason"] or provides or "-"))
+    widths = [max(len(str(line[i])) for line in [headers, *table]) for i in range(4)]
+    for line in [headers, *table]:
+        print("  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(line[:4])) + "  " + line[4])

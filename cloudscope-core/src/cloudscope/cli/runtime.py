@@ -1,0 +1,46 @@
+"""What every command that does work needs: plugins, configuration, logging, the store."""
+
+from __future__ import annotations
+
+import argparse
+from functools import cached_property
+
+from cloudscope.application.storage import choose_url, open_repository
+from cloudscope.host.plugin_host import PluginHost, PluginStatus
+from cloudscope.infrastructure.config import Config, load_config
+from cloudscope.infrastructure.logging import configure_logging
+from cloudscope.ports.repository import Repository
+
+
+class Runtime:
+    """Plugins loaded, configuration validated and handed to them, logging configured."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+
+    @cached_property
+    def host(self) -> PluginHost:
+        """The plugin host, plugins loaded and configured."""
+        host = PluginHost.from_environment(disabled=self.args.disable_plugin)
+        self._config = load_config(self.args.config, plugin_names=host.reports.keys())
+        settings = self._config.settings
+        level = "debug" if self.args.debug else self.args.log_level or settings.log.level
+        configure_logging(level=level, format=settings.log.format)
+        host.configure(self._config.as_dict())
+        return host
+
+    @property
+    def config(self) -> Config:
+        """The validated configuration."""
+        _ = self.host
+        return self._config
+
+    def repository(self) -> Repository:
+        """The store named by ``--db``, ``CLOUDSCOPE_DB``, the config, or the default."""
+        url = choose_url(getattr(self.args, "db", None), self.config.settings.db)
+        return open_repository(self.host, url)
+
+    def failed_plugins(self) -> list[str]:
+        """One line per plugin that did not load although it was not disabled."""
+        return [f"{report.name}: {report.reason}" for report in self.host.reports.values()
+                if report.status not in (PluginStatus.LOADED, PluginStatus.DISABLED)]

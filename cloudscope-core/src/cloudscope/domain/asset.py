@@ -1,0 +1,69 @@
+"""Assets: the things an inventory holds."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Final
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from cloudscope.domain.timestamps import UtcDatetime
+
+ASSET_TYPE_PATTERN: Final = r"^[a-z0-9]+(-[a-z0-9]+)*:[a-z0-9]+(-[a-z0-9]+)*:[a-z0-9]+(-[a-z0-9]+)*$"
+"""``provider:service:kind``, lower case words joined by hyphens (``aws:ec2:instance``)."""
+
+PROVIDER_PATTERN: Final = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+NonEmptyId = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+
+
+class Asset(BaseModel):
+    """One cloud (or file) asset. Added in API 1.0.
+
+    ``id`` is global and stable: an AWS ARN, an Azure resource id in lower case, a GCP full
+    resource name, or a file's own id. ``properties`` keeps the API's own field names; data
+    from secondary calls nests under the name of the call's response element. ``first_seen``
+    and ``last_seen`` are set by the repository when omitted.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=False)
+
+    id: NonEmptyId
+    provider: Annotated[str, StringConstraints(pattern=PROVIDER_PATTERN)]
+    asset_type: Annotated[str, StringConstraints(pattern=ASSET_TYPE_PATTERN)]
+    native_type: str | None = None
+    name: str | None = None
+    account: str | None = None
+    region: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    properties: dict[str, Any] = Field(default_factory=dict)
+    first_seen: UtcDatetime | None = None
+    last_seen: UtcDatetime | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id_has_no_control_characters(cls, value: str) -> str:
+        if value.strip() != value or _CONTROL.search(value):
+            raise ValueError("id must not contain control characters or surrounding spaces")
+        return value
+
+    @model_validator(mode="after")
+    def _asset_type_starts_with_provider(self) -> Asset:
+        if not self.asset_type.startswith(self.provider + ":"):
+            raise ValueError(
+                f"asset_type {self.asset_type!r} must start with its provider {self.provider!r}"
+            )
+        return self
+
+    @property
+    def service(self) -> str:
+        """The middle part of ``asset_type`` (``ec2`` in ``aws:ec2:instance``)."""
+        return self.asset_type.split(":", 2)[1]
+
+    def seen(self, when: datetime) -> Asset:
+        """A copy with ``last_seen`` set to ``when`` (and ``first_seen`` if it had none)."""
+        return self.model_copy(update={"last_seen": when, "first_seen": self.first_seen or when})
+
+
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")

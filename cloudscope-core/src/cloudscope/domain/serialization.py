@@ -1,0 +1,36 @@
+"""Compact JSON for storage and exports, tolerant of SDK types (datetime, Decimal, bytes)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+
+def json_default(value: Any) -> Any:
+    """Turn the non-JSON types SDKs return into JSON: times as ISO 8601 UTC, sets as lists."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii")
+    return str(value)
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON text, keys in their given order, non-ASCII kept."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=json_default)
+
+
+def loads(text: str) -> Any:
+    """Parse JSON text."""
+    return json.loads(text)

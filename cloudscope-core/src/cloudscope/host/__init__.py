@@ -1,0 +1,1 @@
+"""The plugin host: discovery, checks, loading, component registries and rate limiting."""

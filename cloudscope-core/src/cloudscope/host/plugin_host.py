@@ -1,0 +1,436 @@
+"""The plugin host: loads plugins through a fixed sequence of checks into one PluginManager.
+
+Each step can reject a plugin with a status and a one-line reason; none can crash the host
+or hide the other plugins (STYLE.md pitfall 1: pluggy's own entry point loader stops at the
+first failure, so this module is the loader). The steps, in order:
+
+1. allow/deny filter (``CLOUDSCOPE_LOAD_PLUGINS``, ``--disable-plugin``): no import;
+2. the distribution's ``Requires-Dist`` satisfied by what is installed: no import;
+3. import, through stevedore with a failure callback;
+4. ``CLOUDSCOPE_API`` (a PEP 440 specifier) against :data:`API_VERSION`;
+5. ``CLOUDSCOPE_REQUIRES``: the plugins it needs loaded, cycles reported;
+6. ``pm.register``, pluggy's hook validation and ``check_pending()``;
+7. the ``cloudscope_register_*`` hooks, called one plugin at a time.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+import traceback
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import ModuleType
+from typing import Any, Final
+
+import pluggy
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
+
+from cloudscope.host import discovery
+from cloudscope.host.ratelimit import RateLimit, RateLimiter
+from cloudscope.host.registry import ComponentRegistry
+from cloudscope.ports import hookspecs
+
+API_VERSION: Final = "1.0"
+"""The plugin API this core provides. Plugins declare the range they accept."""
+
+BUILTIN_PLUGIN: Final = "builtin"
+REGISTER_HOOKS: Final = {
+    "collectors": "cloudscope_register_collectors",
+    "repositories": "cloudscope_register_repositories",
+    "exporters": "cloudscope_register_exporters",
+    "rules": "cloudscope_register_rules",
+}
+
+_NOUNS: Final = {"collectors": "collector", "repositories": "repository",
+                 "exporters": "exporter", "rules": "rule"}
+
+
+class PluginStatus(StrEnum):
+    """Where a plugin ended up. Added in API 1.0."""
+
+    LOADED = "loaded"
+    DISABLED = "disabled"
+    INCOMPATIBLE = "incompatible"
+    MISSING_DEPENDENCY = "missing-dependency"
+    FAILED = "failed"
+
+
+@dataclass(slots=True)
+class PluginReport:
+    """What the host knows about one plugin: identity, declared API, status and reason."""
+
+    name: str
+    module: str
+    distribution: str | None = None
+    version: str | None = None
+    api: str | None = None
+    requires: tuple[str, ...] = ()
+    status: PluginStatus = PluginStatus.LOADED
+    reason: str | None = None
+    object: Any = field(default=None, repr=False)
+
+    def reject(self, status: PluginStatus, reason: str) -> None:
+        """Mark the plugin unusable, keeping only the first line of ``reason``."""
+        self.status = status
+        self.reason = " ".join(reason.split()) if reason else status.value
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+class PluginHost:
+    """One pluggy ``PluginManager`` and the components its plugins registered.
+
+    ``load_only`` mirrors ``CLOUDSCOPE_LOAD_PLUGINS`` (None: load all; an empty set: load
+    none), ``disabled`` mirrors ``--disable-plugin``. Built-in components register through
+    the same hooks as third-party plugins, first, so that a plugin cannot silently replace
+    them.
+    """
+
+    def __init__(self, *, load_only: Iterable[str] | None = None, disabled: Iterable[str] = (),
+                 builtins: bool = True, trace: bool = False) -> None:
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+        self.pm.add_hookspecs(hookspecs)
+        self.registries = {kind: ComponentRegistry(noun) for kind, noun in _NOUNS.items()}
+        self.reports: dict[str, PluginReport] = {}
+        self.load_only = set(load_only) if load_only is not None else None
+        self.disabled = set(disabled)
+        self.trace = trace
+        self._config: dict[str, Any] | None = None
+        self._limiters: dict[str, RateLimiter] = {}
+        if builtins:
+            from cloudscope.adapters import builtin
+
+            self.add_plugin(BUILTIN_PLUGIN, builtin, distribution="cloudscope-core",
+                            version=_core_version(), filtered=False)
+
+    @classmethod
+    def from_environment(cls, disabled: Iterable[str] = (), *, load: bool = True) -> PluginHost:
+        """A host honouring ``CLOUDSCOPE_LOAD_PLUGINS`` and ``CLOUDSCOPE_TRACE_PLUGINS``."""
+        raw = os.environ.get("CLOUDSCOPE_LOAD_PLUGINS")
+        load_only = None if raw is None else {n.strip() for n in raw.split(",") if n.strip()}
+        trace = os.environ.get("CLOUDSCOPE_TRACE_PLUGINS", "") not in ("", "0", "false")
+        host = cls(load_only=load_only, disabled=disabled, trace=trace)
+        if load:
+            host.load_installed()
+        return host
+
+    # Registries, by kind -------------------------------------------------------------
+    @property
+    def collectors(self) -> ComponentRegistry:
+        """Registered collectors, by the name users give to ``cloudscope collect``."""
+        return self.registries["collectors"]
+
+    @property
+    def repositories(self) -> ComponentRegistry:
+        """Registered repositories, by URL scheme."""
+        return self.registries["repositories"]
+
+    @property
+    def exporters(self) -> ComponentRegistry:
+        """Registered exporters, by format name."""
+        return self.registries["exporters"]
+
+    @property
+    def rules(self) -> ComponentRegistry:
+        """Registered rules, by rule id."""
+        return self.registries["rules"]
+
+    # Loading -------------------------------------------------------------------------
+    def load_installed(self, group: str = discovery.ENTRY_POINT_GROUP) -> None:
+        """Discover, check and load every plugin installed in the entry point ``group``."""
+        candidates: list[discovery.Candidate] = []
+        for candidate in discovery.discover(group):
+            report = PluginReport(candidate.name, candidate.module,
+                                  candidate.distribution_name, candidate.version)
+            if candidate.name in self.reports:
+                # Two distributions claim one name: keep the first, report the second
+                # under a distinct key so that neither hides the other.
+                report.reject(PluginStatus.FAILED,
+                              f"plugin name {candidate.name!r} is already provided by "
+                              f"{self.reports[candidate.name].distribution or 'the core'}")
+                self.reports[f"{candidate.name} ({report.distribution})"] = report
+                continue
+            self.reports[candidate.name] = report
+            if self._filter(report) and self._check_requirements(report, candidate):
+                candidates.append(candidate)
+        modules = self._import(group, candidates)
+        accepted = [self.reports[name] for name in modules
+                    if self._check_api(self.reports[name], modules[name])]
+        for report in self._order_by_requirements(accepted):
+            self._register(report, report.object)
+        self._trace_summary()
+
+    def add_plugin(self, name: str, plugin: object, *, distribution: str | None = None,
+                   version: str | None = None, filtered: bool = True) -> PluginReport:
+        """Check and register an in-process plugin object (a module or an instance).
+
+        Runs the same checks as an installed plugin after import: the filter, the API
+        version, its required plugins (which must already be loaded), and hook validation.
+        """
+        report = PluginReport(name, getattr(plugin, "__name__", type(plugin).__name__),
+                              distribution, version)
+        self.reports[name] = report
+        if filtered and not self._filter(report):
+            return report
+        if self._check_api(report, plugin) and self._check_required_loaded(report):
+            self._register(report, plugin)
+        return report
+
+    def _filter(self, report: PluginReport) -> bool:
+        if report.name in self.disabled:
+            report.reject(PluginStatus.DISABLED, "disabled by --disable-plugin")
+        elif self.load_only is not None and report.name not in self.load_only:
+            report.reject(PluginStatus.DISABLED, "not listed in CLOUDSCOPE_LOAD_PLUGINS")
+        else:
+            return True
+        return False
+
+    def _check_requirements(self, report: PluginReport, candidate: discovery.Candidate) -> bool:
+        if candidate.distribution is None:
+            return True
+        try:
+            unmet = discovery.unmet_requirements(candidate.distribution)
+        except discovery.InvalidRequirement as error:
+            report.reject(PluginStatus.FAILED,
+                          f"distribution {report.distribution} has an unparsable Requires-Dist: "
+                          f"{_first_line(error)}")
+            return False
+        if unmet:
+            report.reject(PluginStatus.MISSING_DEPENDENCY,
+                          f"requires {', '.join(unmet)}; install it with pip")
+            return False
+        return True
+
+    def _import(self, group: str, candidates: list[discovery.Candidate]) -> dict[str, Any]:
+        if not candidates:
+            return {}
+        # Imported here: stevedore costs 50 ms, and `--help` must not pay for it.
+        from stevedore.named import NamedExtensionManager
+
+        def failed(_manager: object, entry_point: Any, error: BaseException) -> None:
+            report = self.reports.get(entry_point.name)
+            if report is not None:
+                report.reject(PluginStatus.FAILED, f"import of {entry_point.value!r} failed: "
+                                                   f"{_first_line(error)}")
+                self._trace(report, error)
+
+        manager = NamedExtensionManager(
+            group, names=[c.name for c in candidates], on_load_failure_callback=failed,
+            warn_on_missing_entrypoint=False,
+        )
+        wanted = {c.name: c for c in candidates}
+        loaded: dict[str, Any] = {}
+        for extension in manager.extensions:
+            candidate = wanted.get(extension.name)
+            if candidate is None or extension.entry_point.value != candidate.entry_point.value:
+                continue
+            loaded[extension.name] = extension.plugin
+        return loaded
+
+    def _check_api(self, report: PluginReport, plugin: Any) -> bool:
+        declared = getattr(plugin, "CLOUDSCOPE_API", None)
+        if declared is None:
+            report.reject(PluginStatus.INCOMPATIBLE,
+                          f"declares no CLOUDSCOPE_API; add CLOUDSCOPE_API = \">=1.0,<2\" to {report.module}")
+            return False
+        report.api = str(declared)
+        try:
+            specifier = SpecifierSet(str(declared))
+        except InvalidSpecifier:
+            report.reject(PluginStatus.INCOMPATIBLE,
+                          f"CLOUDSCOPE_API {declared!r} is not a valid version specifier "
+                          "(expected e.g. '>=1.0,<2')")
+            return False
+        if not specifier.contains(Version(API_VERSION), prereleases=True):
+            report.reject(PluginStatus.INCOMPATIBLE,
+                          f"requires plugin API {declared}, this core provides {API_VERSION}")
+            return False
+        requires = getattr(plugin, "CLOUDSCOPE_REQUIRES", ())
+        if isinstance(requires, str) or not all(isinstance(n, str) for n in requires):
+            report.reject(PluginStatus.FAILED,
+                          f"CLOUDSCOPE_REQUIRES must be a list of plugin names, got {requires!r}")
+            return False
+        report.requires = tuple(requires)
+        report.object = plugin
+        return True
+
+    def _order_by_requirements(self, accepted: list[PluginReport]) -> list[PluginReport]:
+        """Plugins whose required plugins are usable, dependencies first; reject the rest."""
+        by_name = {report.name: report for report in accepted}
+        ordered: list[PluginReport] = []
+        state: dict[str, str] = {}  # "visiting" or "done"
+
+        def visit(report: PluginReport, path: list[str]) -> bool:
+            if state.get(report.name) == "done":
+                return report.status is PluginStatus.LOADED
+            if state.get(report.name) == "visiting":
+                cycle = " -> ".join([*path[path.index(report.name):], report.name])
+                for member in path[path.index(report.name):]:
+                    by_name[member].reject(PluginStatus.MISSING_DEPENDENCY,
+                                           f"CLOUDSCOPE_REQUIRES has a cycle: {cycle}")
+                return False
+            state[report.name] = "visiting"
+            for needed in report.requires:
+                dependency = by_name.get(needed)
+                if dependency is None:
+                    other = self.reports.get(needed)
+                    why = f"is {other.status.value}" if other else "is not installed"
+                    report.reject(PluginStatus.MISSING_DEPENDENCY,
+                                  f"requires plugin {needed!r}, which {why}")
+                elif not visit(dependency, [*path, report.name]) and \
+                        report.status is PluginStatus.LOADED:
+                    report.reject(PluginStatus.MISSING_DEPENDENCY,
+                                  f"requires plugin {needed!r}, which is {dependency.status.value}")
+            state[report.name] = "done"
+            if report.status is PluginStatus.LOADED:
+                ordered.append(report)
+                return True
+            return False
+
+        for report in accepted:
+            visit(report, [])
+        return ordered
+
+    def _check_required_loaded(self, report: PluginReport) -> bool:
+        for needed in report.requires:
+            other = self.reports.get(needed)
+            if other is None or other.status is not PluginStatus.LOADED:
+                why = f"is {other.status.value}" if other else "is not installed"
+                report.reject(PluginStatus.MISSING_DEPENDENCY,
+                              f"requires plugin {needed!r}, which {why}")
+                return False
+        return True
+
+    def _register(self, report: PluginReport, plugin: Any) -> None:
+        unmarked = _unmarked_hook_functions(plugin)
+        if unmarked:
+            report.reject(PluginStatus.FAILED,
+                          f"{', '.join(unmarked)} not marked with @hookimpl "
+                          "(from cloudscope.api import hookimpl)")
+            return
+        try:
+            self.pm.register(plugin, name=report.name)
+        except ValueError as error:  # pluggy.PluginValidationError and duplicate names
+            report.reject(PluginStatus.FAILED, f"hook validation: {_first_line(error)}")
+            return
+        try:
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as error:
+            self.pm.unregister(name=report.name)
+            report.reject(PluginStatus.FAILED, _unknown_hook_reason(plugin, error))
+            return
+        for kind, hook_name in REGISTER_HOOKS.items():
+            if not self._call_register_hook(report, kind, hook_name):
+                return
+        if self._config is not None:
+            self._configure_one(report, self._config)
+        self._trace(report)
+
+    def _call_register_hook(self, report: PluginReport, kind: str, hook_name: str) -> bool:
+        hook = getattr(self.pm.hook, hook_name)
+        for implementation in hook.get_hookimpls():
+            if implementation.plugin_name != report.name:
+                continue
+            register = self.registries[kind].register_for(report.name)
+            try:
+                implementation.function(register=register)
+            except Exception as error:  # a plugin must never crash the host
+                self._fail_loaded(report, f"{hook_name} raised {_first_line(error)}", error)
+                return False
+        return True
+
+    def _fail_loaded(self, report: PluginReport, reason: str, error: BaseException) -> None:
+        for registry in self.registries.values():
+            registry.remove_plugin(report.name)
+        if self.pm.has_plugin(report.name):
+            self.pm.unregister(name=report.name)
+        report.reject(PluginStatus.FAILED, reason)
+        self._trace(report, error)
+
+    # Configuration and rate limits ---------------------------------------------------
+    def configure(self, config: Mapping[str, Any]) -> None:
+        """Hand the effective configuration to every loaded plugin (historic hook)."""
+        self._config = dict(config)
+        self._limiters.clear()
+        for report in list(self.reports.values()):
+            if report.status is PluginStatus.LOADED:
+                self._configure_one(report, self._config)
+
+    def _configure_one(self, report: PluginReport, config: dict[str, Any]) -> None:
+        for implementation in self.pm.hook.cloudscope_configure.get_hookimpls():
+            if implementation.plugin_name == report.name:
+                try:
+                    implementation.function(config=config)
+                except Exception as error:
+                    self._fail_loaded(report, f"cloudscope_configure raised {_first_line(error)}",
+                                      error)
+
+    def limiter_for(self, plugin: str) -> RateLimiter:
+        """The plugin's rate limiter, built from ``plugins.<name>.rate_limit`` in the config."""
+        limiter = self._limiters.get(plugin)
+        if limiter is None:
+            settings = ((self._config or {}).get("plugins") or {}).get(plugin) or {}
+            limit_settings = settings.get("rate_limit") or {}
+            limit = None
+            if limit_settings.get("per_second"):
+                per_second = float(limit_settings["per_second"])
+                limit = RateLimit(per_second, float(limit_settings.get("burst") or per_second))
+            scopes = {
+                scope: RateLimit(float(values["per_second"]),
+                                 float(values.get("burst") or values["per_second"]))
+                for scope, values in (limit_settings.get("scopes") or {}).items()
+            }
+            limiter = self._limiters[plugin] = RateLimiter(plugin, limit, scopes)
+        return limiter
+
+    # Reporting -----------------------------------------------------------------------
+    def components_of(self, plugin: str) -> dict[str, list[str]]:
+        """The names each registry holds for ``plugin``."""
+        return {kind: registry.names(plugin) for kind, registry in self.registries.items()}
+
+    def _trace(self, report: PluginReport, error: BaseException | None = None) -> None:
+        if not self.trace:
+            return
+        print(f"cloudscope: plugin {report.name}: {report.status.value}"
+              f"{': ' + report.reason if report.reason else ''}", file=sys.stderr)
+        if error is not None:
+            traceback.print_exception(error, file=sys.stderr)
+
+    def _trace_summary(self) -> None:
+        if self.trace:
+            for report in self.reports.values():
+                if report.status is not PluginStatus.LOADED:
+                    self._trace(report)
+
+
+def _unmarked_hook_functions(plugin: Any) -> list[str]:
+    marker = f"{hookspecs.PROJECT_NAME}_impl"
+    return sorted(
+        name for name in dir(plugin)
+        if name.startswith("cloudscope_") and callable(getattr(plugin, name, None))
+        and not hasattr(getattr(plugin, name), marker)
+    )
+
+
+def _unknown_hook_reason(plugin: Any, error: pluggy.PluginValidationError) -> str:
+    marker = f"{hookspecs.PROJECT_NAME}_impl"
+    known = [name for name in dir(hookspecs) if name.startswith("cloudscope_")]
+    for name in dir(plugin):
+        if hasattr(getattr(plugin, name, None), marker) and name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            return f"unknown hook {name!r}{hint}"
+    return f"hook validation: {_first_line(error)}"
+
+
+def _core_version() -> str:
+    from cloudscope import __version__
+
+    return __version__

@@ -1,0 +1,110 @@
+"""Component registries: names mapped to factories, resolved only when used."""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from cloudscope.domain.errors import NotFoundError, PluginError
+
+Factory = Callable[..., Any] | str
+"""A callable, or a ``"module:Attribute"`` string imported when the component is first used."""
+
+
+class Register(Protocol):
+    """The ``register`` callable handed to every ``cloudscope_register_*`` hook. Added in API 1.0."""
+
+    def __call__(self, name: str, factory: Factory) -> None: ...
+
+
+@dataclass(slots=True)
+class Registration:
+    """One registered component: its name, its factory and the plugin that registered it."""
+
+    name: str
+    factory: Factory
+    plugin: str
+    _resolved: Callable[..., Any] | None = field(default=None, repr=False)
+
+    def resolve(self) -> Callable[..., Any]:
+        """The factory itself, importing ``"module:Attribute"`` strings on first use."""
+        if self._resolved is None:
+            self._resolved = resolve_reference(self.factory, plugin=self.plugin)
+        return self._resolved
+
+
+def resolve_reference(factory: Factory, *, plugin: str) -> Callable[..., Any]:
+    """Import a ``"module:Attribute"`` string, or return a callable unchanged."""
+    if not isinstance(factory, str):
+        return factory
+    module_name, _, attribute = factory.partition(":")
+    if not module_name or not attribute:
+        raise PluginError(f"factory {factory!r} is not of the form 'module:Attribute'", plugin=plugin)
+    try:
+        target: Any = importlib.import_module(module_name)
+        for part in attribute.split("."):
+            target = getattr(target, part)
+    except ImportError as error:
+        raise PluginError(f"cannot import {factory!r}: {error}", plugin=plugin) from error
+    except AttributeError as error:
+        raise PluginError(f"{factory!r} does not exist: {error}", plugin=plugin) from error
+    if not callable(target):
+        raise PluginError(f"{factory!r} is not callable", plugin=plugin)
+    return target  # type: ignore[no-any-return]
+
+
+class ComponentRegistry:
+    """The components of one kind (collectors, repositories, exporters or rules)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._entries: dict[str, Registration] = {}
+        self.conflicts: list[str] = []
+
+    def register_for(self, plugin: str) -> Register:
+        """A ``register`` callable that records ``plugin`` as the owner of what it registers."""
+
+        def register(name: str, factory: Factory) -> None:
+            if not isinstance(name, str) or not name:
+                raise PluginError(f"{self.kind} name must be a non-empty string, got {name!r}",
+                                  plugin=plugin)
+            if not (callable(factory) or isinstance(factory, str)):
+                raise PluginError(f"{self.kind} {name!r}: factory must be callable or "
+                                  f"a 'module:Attribute' string", plugin=plugin)
+            existing = self._entries.get(name)
+            if existing is not None:
+                # First registration wins so that installing a plugin cannot silently
+                # replace a built-in; the conflict is reported by `cloudscope plugins`.
+                self.conflicts.append(f"{self.kind} {name!r} of plugin {plugin!r} ignored: "
+                                      f"already registered by {existing.plugin!r}")
+                return
+            self._entries[name] = Registration(name, factory, plugin)
+
+        return register
+
+    def get(self, name: str) -> Registration:
+        """The registration called ``name``, or a :class:`NotFoundError` suggesting close names."""
+        try:
+            return self._entries[name]
+        except KeyError:
+            close = difflib.get_close_matches(name, list(self._entries), n=1)
+            known = ", ".join(sorted(self._entries)) or "none"
+            hint = f"did you mean {close[0]!r}?" if close else f"available: {known}"
+            raise NotFoundError(f"no {self.kind} named {name!r}", hint=hint) from None
+
+    def names(self, plugin: str | None = None) -> list[str]:
+        """Registered names, optionally only those of one plugin, sorted."""
+        return sorted(n for n, r in self._entries.items() if plugin is None or r.plugin == plugin)
+
+    def remove_plugin(self, plugin: str) -> None:
+        """Forget everything a plugin registered (it failed after registering)."""
+        self._entries = {n: r for n, r in self._entries.items() if r.plugin != plugin}
+
+    def __iter__(self) -> Iterator[Registration]:
+        return iter(sorted(self._entries.values(), key=lambda r: r.name))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries

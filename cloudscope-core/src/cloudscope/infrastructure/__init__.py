@@ -1,0 +1,1 @@
+"""Infrastructure: configuration, logging and telemetry."""

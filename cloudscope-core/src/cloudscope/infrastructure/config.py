@@ -1,0 +1,299 @@
+"""Configuration: a YAML file validated by pydantic, overridden by the environment.
+
+Precedence: command-line flag > environment > config file > default. Every key has an
+environment variable ``CLOUDSCOPE_<SECTION>_<KEY>`` (nested keys joined by ``_``). A
+top-level section named after a plugin (``azure:``) belongs to that plugin, which validates
+it with its own model through :meth:`Config.plugin_settings`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Final, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cloudscope.domain.errors import ConfigError
+
+SCHEMA_VERSION: Final = 1
+ENV_PREFIX: Final = "CLOUDSCOPE_"
+# Variables that are switches of their own, not config keys.
+_RESERVED_ENV: Final = {"CONFIG", "LOAD_PLUGINS", "TRACE_PLUGINS"}
+MAX_CONFIG_BYTES: Final = 1_000_000
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class ScopeRateLimitSettings(_Section):
+    """A rate limit for one scope (service, region) of a plugin."""
+
+    per_second: float = Field(gt=0)
+    burst: float | None = Field(default=None, ge=1)
+
+
+class RateLimitSettings(_Section):
+    """A plugin's rate limit: tokens per second and burst; per scope optionally."""
+
+    per_second: float | None = Field(default=None, gt=0)
+    burst: float | None = Field(default=None, ge=1)
+    scopes: dict[str, ScopeRateLimitSettings] = Field(default_factory=dict)
+
+
+class PluginSettings(_Section):
+    """What the core itself applies to a plugin."""
+
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+
+
+class CollectSettings(_Section):
+    """How ``cloudscope collect`` runs."""
+
+    concurrency: int | None = Field(default=None, ge=1, le=256)
+    batch_size: int = Field(default=1000, ge=1, le=100_000)
+    queue_batches: int = Field(default=4, ge=1, le=1000)
+
+
+class LogSettings(_Section):
+    """Logging."""
+
+    level: Literal["debug", "info", "warning", "error", "critical"] = "warning"
+    format: Literal["auto", "console", "json"] = "auto"
+
+
+class RulesSettings(_Section):
+    """Risk rules."""
+
+    directories: list[Path] = Field(default_factory=list)
+    disabled: list[str] = Field(default_factory=list)
+
+
+class Settings(BaseModel):
+    """The whole configuration. Unknown top-level keys are plugin sections."""
+
+    model_config = ConfigDict(extra="allow")
+
+    schema_version: Literal[1] = 1
+    db: str | None = None
+    log: LogSettings = Field(default_factory=LogSettings)
+    collect: CollectSettings = Field(default_factory=CollectSettings)
+    plugins: dict[str, PluginSettings] = Field(default_factory=dict)
+    rules: RulesSettings = Field(default_factory=RulesSettings)
+
+
+class Config:
+    """The validated settings, where they came from, and plugin sections on demand."""
+
+    def __init__(self, settings: Settings, *, path: Path | None,
+                 environ: Mapping[str, str]) -> None:
+        self.settings = settings
+        self.path = path
+        self._environ = environ
+
+    @property
+    def source(self) -> str:
+        """The config file's path, or a note that none was read."""
+        return str(self.path) if self.path else "(no config file)"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for ``cloudscope_configure`` hooks."""
+        return self.settings.model_dump(mode="json")
+
+    def plugin_settings(self, plugin: str, model: type[Model]) -> Model:
+        """The ``plugin:`` section validated by ``model``, environment overrides applied."""
+        section = dict((self.settings.model_extra or {}).get(plugin) or {})
+        env_values = _environment_for(model, f"{ENV_PREFIX}{plugin.upper().replace('-', '_')}_",
+                                      self._environ)
+        merged = _deep_merge(section, env_values)
+        try:
+            return model.model_validate(merged)
+        except ValidationError as error:
+            raise _config_error(error, self.source, model=model, prefix=plugin,
+                                env_names=_env_names(model, f"{ENV_PREFIX}{plugin.upper()}_"),
+                                environ=self._environ) from None
+
+
+def default_config_path(environ: Mapping[str, str] = os.environ) -> Path:
+    """The platform's standard location of ``config.yaml``."""
+    if sys.platform == "win32":
+        base = Path(environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "cloudscope" / "config.yaml"
+
+
+def load_config(path: str | Path | None = None, *, environ: Mapping[str, str] | None = None,
+                plugin_names: Iterable[str] = ()) -> Config:
+    """Read, merge and validate the configuration.
+
+    ``path`` is ``--config``; without it ``CLOUDSCOPE_CONFIG``, then the standard location
+    if that file exists. ``plugin_names`` are the top-level sections that plugins own.
+    """
+    environ = os.environ if environ is None else environ
+    chosen: Path | None = Path(path) if path else None
+    if chosen is None and environ.get("CLOUDSCOPE_CONFIG"):
+        chosen = Path(environ["CLOUDSCOPE_CONFIG"])
+    if chosen is None and default_config_path(environ).is_file():
+        chosen = default_config_path(environ)
+    data = _read_yaml(chosen) if chosen else {}
+    source = str(chosen) if chosen else "environment"
+    _check_top_level(data, source, set(plugin_names))
+    merged = _deep_merge(data, _core_environment(environ))
+    try:
+        settings = Settings.model_validate(merged)
+    except ValidationError as error:
+        raise _config_error(error, source, env_names=_env_names(Settings, ENV_PREFIX),
+                            environ=environ) from None
+    return Config(settings, path=chosen, environ=environ)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        if path.is_dir():
+            raise ConfigError("is a directory, expected a YAML file", source=str(path))
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"larger than {MAX_CONFIG_BYTES} bytes", source=str(path))
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("no such file", source=str(path),
+                          hint="check --config or CLOUDSCOPE_CONFIG") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"not UTF-8 text (byte {error.start})", source=str(path)) from None
+    except OSError as error:
+        raise ConfigError(f"cannot read: {error.strerror}", source=str(path)) from None
+    try:
+        # safe_load only: a config file must never construct Python objects.
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ConfigError(f"invalid YAML: {error.problem}", source=where) from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"invalid YAML: {error}", source=str(path)) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"expected a mapping at the top level, got {type(data).__name__}",
+                          source=str(path))
+    return data
+
+
+def _check_top_level(data: Mapping[str, Any], source: str, plugin_names: set[str]) -> None:
+    known = set(Settings.model_fields) | plugin_names
+    for key in data:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), sorted(known), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else \
+                f"known keys: {', '.join(sorted(known))}"
+            raise ConfigError("unknown key", source=source, key=str(key), hint=hint)
+
+
+def _field_paths(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every leaf key path of a model (nested models expanded; dicts and lists are leaves)."""
+    paths: list[tuple[str, ...]] = []
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            paths.extend(_field_paths(annotation, (*prefix, name)))
+        else:
+            paths.append((*prefix, name))
+    return paths
+
+
+def _env_names(model: type[BaseModel], prefix: str) -> dict[str, tuple[str, ...]]:
+    return {prefix + "_".join(path).upper(): path for path in _field_paths(model)}
+
+
+def _environment_for(model: type[BaseModel], prefix: str,
+                     environ: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, path in _env_names(model, prefix).items():
+        if name in environ:
+            _set_path(values, path, _parse_env_value(environ[name]))
+    return values
+
+
+def _core_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    values = _environment_for(Settings, ENV_PREFIX, environ)
+    values.pop("plugins", None)
+    # plugins.<name>.rate_limit.<key>: plugin names are open, so match the known suffixes.
+    suffixes = {"_RATE_LIMIT_PER_SECOND": ("rate_limit", "per_second"),
+                "_RATE_LIMIT_BURST": ("rate_limit", "burst")}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX + "PLUGINS_"):
+            continue
+        rest = name[len(ENV_PREFIX + "PLUGINS_"):]
+        for suffix, path in suffixes.items():
+            if rest.endswith(suffix) and len(rest) > len(suffix):
+                plugin = rest[: -len(suffix)].lower().replace("_", "-")
+                _set_path(values, ("plugins", plugin, *path), value)
+    return values
+
+
+def _parse_env_value(raw: str) -> Any:
+    """JSON lists and objects are decoded; everything else stays a string for pydantic."""
+    stripped = raw.strip()
+    if stripped[:1] in ("[", "{"):
+        try:
+            return json.loads(stripped)
+        except json.JSONDecodeError:
+            return raw
+    return raw
+
+
+def _set_path(target: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for part in path[:-1]:
+        target = target.setdefault(part, {})
+    target[path[-1]] = value
+
+
+def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _config_error(error: ValidationError, source: str, *, model: type[BaseModel] = Settings,
+                  prefix: str | None = None,
+                  env_names: Mapping[str, tuple[str, ...]] | None = None,
+                  environ: Mapping[str, str] | None = None) -> ConfigError:
+    first = error.errors()[0]
+    location = tuple(str(part) for part in first["loc"])
+    key = ".".join(filter(None, (prefix, *location)))
+    where = source
+    for name, path in (env_names or {}).items():
+        if path == location[: len(path)] and environ is not None and name in environ:
+            where = f"environment variable {name}"
+    if first["type"] == "extra_forbidden":
+        siblings = _sibling_names(model, location)
+        close = difflib.get_close_matches(location[-1], siblings, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else None
+        return ConfigError("unknown key", source=where, key=key, hint=hint)
+    received = first.get("input")
+    shown = repr(received) if isinstance(received, (str, int, float, bool)) else type(received).__name__
+    return ConfigError(f"{first['msg'].lower()}, got {shown}", source=where, key=key)
+
+
+def _sibling_names(root: type[BaseModel], location: tuple[str, ...]) -> list[str]:
+    model: Any = root
+    for part in location[:-1]:
+        if model is None:
+            return []
+        annotation = model.model_fields.get(part).annotation if part in model.model_fields else None
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return list(model.model_fields) if model is not None else []

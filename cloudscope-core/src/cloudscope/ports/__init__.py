@@ -1,0 +1,1 @@
+"""Ports: the hook specs and the interfaces that adapters and plugins implement."""

@@ -1,0 +1,94 @@
+"""The collector port: a source of assets and relationships, scope by scope."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import BaseModel
+
+from cloudscope.domain.asset import Asset
+from cloudscope.domain.relationship import Relationship
+from cloudscope.domain.scope import ScopeKey
+from cloudscope.host.ratelimit import RateLimiter
+
+SettingsModel = TypeVar("SettingsModel", bound=BaseModel)
+
+
+class CollectContext:
+    """What the core hands a collector. Added in API 1.0.
+
+    - ``limiter``: the plugin's rate limiter; take a token per outgoing API request
+      (``ctx.limiter.acquire(scope="ec2")``).
+    - ``settings(model)``: the plugin's configuration section validated by a pydantic model,
+      environment overrides (``CLOUDSCOPE_<PLUGIN>_<KEY>``) applied.
+    - ``count(name)``: a counter shown in the run summary (``throttled``, ``retries``).
+    - ``cancelled``: set when the user interrupts the run; long loops should check it.
+    - ``log``: a structured logger (key/value pairs; secrets redacted).
+    """
+
+    def __init__(self, plugin: str, *, limiter: RateLimiter, config: Mapping[str, Any],
+                 log: Any, settings_loader: Any = None) -> None:
+        self.plugin = plugin
+        self.limiter = limiter
+        self.config = config
+        self.log = log
+        self.cancelled = threading.Event()
+        self._settings_loader = settings_loader
+        self._counters: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def settings(self, model: type[SettingsModel]) -> SettingsModel:
+        """The plugin's config section (``<plugin>:`` in the file) validated by ``model``."""
+        if self._settings_loader is None:
+            return model.model_validate(self.config.get(self.plugin) or {})
+        return self._settings_loader(self.plugin, model)  # type: ignore[no-any-return]
+
+    def count(self, name: str, increment: int = 1) -> None:
+        """Add ``increment`` to the run counter ``name`` (thread-safe)."""
+        with self._lock:
+            self._counters[name] += increment
+
+    @property
+    def counters(self) -> dict[str, int]:
+        """A snapshot of the counters."""
+        with self._lock:
+            return dict(self._counters)
+
+
+class Collector(ABC):
+    """A source of assets. Added in API 1.0.
+
+    The core calls :meth:`plan` once, keeps the scopes of its shard, then calls
+    :meth:`collect` for each scope, several at once in a bounded thread pool (so
+    implementations must be thread-safe: one SDK client per thread). A scope that raises
+    is marked failed and keeps its stored assets; the others go on. A scope whose
+    iterator is exhausted is complete, and what it no longer yields is removed.
+    """
+
+    #: How many scopes the core may collect at once for this collector (config
+    #: ``collect.concurrency`` overrides it).
+    default_concurrency: ClassVar[int] = 8
+
+    def __init__(self, ctx: CollectContext, options: Mapping[str, Any]) -> None:
+        self.ctx = ctx
+        self.options = dict(options)
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        """Add provider options to ``cloudscope collect NAME`` (none by default)."""
+
+    @abstractmethod
+    def plan(self) -> Iterable[ScopeKey]:
+        """The scopes to collect, in a stable order. Raise a CloudScopeError to stop the run."""
+
+    @abstractmethod
+    def collect(self, scope: ScopeKey) -> Iterator[Asset | Relationship]:
+        """Yield the scope's assets and the relationships they emit, as a stream."""
+
+    def close(self) -> None:
+        """Release clients and sessions; called once after the last scope."""

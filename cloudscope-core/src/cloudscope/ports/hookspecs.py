@@ -1,0 +1,74 @@
+"""The CloudScope hook specifications, API 1.0.
+
+Each docstring is the contract of its hook and names the API version it was added in.
+Specs evolve only by adding arguments (pluggy passes an implementation only the arguments
+it names), so a plugin written for API 1.0 keeps working with every 1.x core.
+
+A ``register`` callable takes a name and a factory: either a callable or a
+``"module:Attribute"`` string that the core imports only when the component is used, so
+that a plugin's SDK is not imported by ``cloudscope --help`` or ``cloudscope plugins``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+import pluggy
+
+if TYPE_CHECKING:
+    from cloudscope.host.registry import Register
+
+PROJECT_NAME: Final = "cloudscope"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def cloudscope_register_collectors(register: Register) -> None:
+    """Register collectors: ``register(name, factory)``.
+
+    ``name`` is what users type after ``cloudscope collect`` (``aws``, ``file``). The
+    factory, called as ``factory(ctx, options)`` with a :class:`CollectContext` and the
+    parsed provider options, returns a :class:`Collector`. Its class may define
+    ``add_arguments(parser)`` for provider options. Added in API 1.0.
+    """
+
+
+@hookspec
+def cloudscope_register_repositories(register: Register) -> None:
+    """Register repositories: ``register(scheme, factory)``.
+
+    ``scheme`` is the URL scheme users give to ``--db`` (``sqlite``, ``postgresql``). The
+    factory, called as ``factory(url)`` with the whole URL, returns a :class:`Repository`
+    that migrates itself on first use. Added in API 1.0.
+    """
+
+
+@hookspec
+def cloudscope_register_exporters(register: Register) -> None:
+    """Register exporters: ``register(format_name, factory)``.
+
+    ``format_name`` is what users type after ``cloudscope export`` (``csv``, ``json``).
+    The factory, called with no arguments, returns an :class:`Exporter`. Added in API 1.0.
+    """
+
+
+@hookspec
+def cloudscope_register_rules(register: Register) -> None:
+    """Register rules: ``register(rule_id, factory)``.
+
+    Risk rules and relationship-detection rules both register here; the factory, called
+    with no arguments, returns a :class:`Rule`. Rule ids are unique across plugins, dotted
+    by convention (``aws.s3.bucket-public``). Added in API 1.0.
+    """
+
+
+@hookspec(historic=True)
+def cloudscope_configure(config: dict[str, Any]) -> None:
+    """Receive the validated configuration once the plugins are loaded.
+
+    ``config`` is the effective configuration as plain data (file, environment and flags
+    merged), secrets included: a plugin must not log it. Historic: a plugin registered
+    later still receives it. Added in API 1.0.
+    """

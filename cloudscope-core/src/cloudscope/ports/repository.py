@@ -1,0 +1,143 @@
+"""The repository port: where assets, relationships, findings, scopes and runs are stored."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from types import TracebackType
+
+from pydantic import BaseModel, Field
+
+from cloudscope.domain.asset import Asset
+from cloudscope.domain.finding import Finding
+from cloudscope.domain.query import AssetQuery
+from cloudscope.domain.relationship import Relationship
+from cloudscope.domain.scope import CollectionRun, Scope, ScopeKey
+
+
+class AssetDetail(BaseModel):
+    """An asset with its relationships (both directions) and findings. Added in API 1.0."""
+
+    asset: Asset
+    relationships: list[Relationship] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+
+
+class Repository(ABC):
+    """A store of the inventory. Added in API 1.0.
+
+    Contract (checked by ``cloudscope.testing``'s repository contract suite):
+
+    - it migrates itself on first use; :meth:`migrate` is idempotent; a store of another
+      application is refused with a :class:`StoreError`, unchanged;
+    - :meth:`write_batch` is one transaction: after a crash, either all of a batch is
+      stored or none of it;
+    - :meth:`complete_scope` removes from every query the scope's assets and relationships
+      not written in that run (staleness); a failed scope keeps everything;
+    - queries stream: memory does not grow with the size of the store;
+    - relationships whose target is not stored yet are kept, and resolve when it arrives.
+    """
+
+    url: str
+
+    # Lifecycle -------------------------------------------------------------------------
+    @abstractmethod
+    def migrate(self) -> int:
+        """Bring the schema to the current version; return it. Idempotent."""
+
+    @abstractmethod
+    def schema_version(self) -> int:
+        """The schema version recorded in the store."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+    def __enter__(self) -> Repository:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+    # Collection ------------------------------------------------------------------------
+    @abstractmethod
+    def start_run(self, run: CollectionRun) -> None:
+        """Record a run that starts."""
+
+    @abstractmethod
+    def finish_run(self, run: CollectionRun) -> None:
+        """Record a run's final status, counts and finish time."""
+
+    @abstractmethod
+    def start_scope(self, scope: ScopeKey, run_id: str, started_at: datetime) -> None:
+        """Record that ``run_id`` starts collecting ``scope`` (status ``running``)."""
+
+    @abstractmethod
+    def write_batch(self, scope: ScopeKey, run_id: str, assets: Sequence[Asset],
+                    relationships: Sequence[Relationship], seen_at: datetime) -> None:
+        """Upsert assets and relationships seen in ``scope`` by ``run_id``, in one transaction.
+
+        ``last_seen`` becomes ``seen_at``; ``first_seen`` is kept from the stored asset or
+        set to ``seen_at``. An asset that had been removed as stale comes back.
+        """
+
+    @abstractmethod
+    def complete_scope(self, scope: ScopeKey, run_id: str, assets: int,
+                       finished_at: datetime) -> int:
+        """Mark ``scope`` complete and apply staleness; return how many assets were removed."""
+
+    @abstractmethod
+    def fail_scope(self, scope: ScopeKey, run_id: str, error: str, finished_at: datetime,
+                   *, interrupted: bool = False) -> None:
+        """Mark ``scope`` failed (or interrupted); nothing stored is removed."""
+
+    @abstractmethod
+    def list_scopes(self) -> list[Scope]:
+        """Every scope with the status of its last collection."""
+
+    @abstractmethod
+    def list_runs(self, limit: int | None = None) -> list[CollectionRun]:
+        """Collection runs, newest first."""
+
+    # Queries ---------------------------------------------------------------------------
+    @abstractmethod
+    def iter_assets(self, query: AssetQuery) -> Iterator[Asset]:
+        """Assets matching ``query``, ordered by (provider, account, asset_type, id), streamed."""
+
+    @abstractmethod
+    def count_assets(self, query: AssetQuery) -> int:
+        """How many assets match ``query`` (ignoring its limit and offset)."""
+
+    @abstractmethod
+    def get_asset(self, asset_id: str) -> Asset | None:
+        """The asset with ``asset_id``, or None (a removed asset is None)."""
+
+    @abstractmethod
+    def relationships_of(self, asset_ids: Sequence[str]) -> list[Relationship]:
+        """Live relationships with a source or a target among ``asset_ids``."""
+
+    @abstractmethod
+    def iter_relationships(self) -> Iterator[Relationship]:
+        """Every live relationship, streamed."""
+
+    @abstractmethod
+    def findings_of(self, asset_ids: Sequence[str]) -> list[Finding]:
+        """Findings of the given assets, most severe first."""
+
+    @abstractmethod
+    def iter_findings(self) -> Iterator[Finding]:
+        """Every finding, streamed."""
+
+    @abstractmethod
+    def replace_findings(self, query: AssetQuery, findings: Iterable[Finding]) -> int:
+        """Replace the findings of the assets matching ``query`` with ``findings`` (one
+        transaction); return how many were stored."""
+
+    def get_detail(self, asset_id: str) -> AssetDetail | None:
+        """The asset with its relationships and findings, or None."""
+        asset = self.get_asset(asset_id)
+        if asset is None:
+            return None
+        return AssetDetail(asset=asset, relationships=self.relationships_of([asset_id]),
+                           findings=self.findings_of([asset_id]))

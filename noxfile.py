@@ -1,0 +1,100 @@
+"""Developer sessions: `nox` runs the tests; `nox -s demo` runs the main job end to end.
+
+Sessions: tests (default), lint, typecheck, demo, bench, and one `plugin-<name>` session per
+plugin that installs the core with that plugin alone and runs its tests.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+ROOT = Path(__file__).parent
+CORE = "./cloudscope-core"
+PLUGINS = {
+    "aws": "./plugins/cloudscope-aws",
+    "azure": "./plugins/cloudscope-azure",
+    "gcp": "./plugins/cloudscope-gcp",
+    "exporters": "./plugins/cloudscope-exporters",
+}
+TEST_REQUIREMENTS = [
+    "pytest>=8", "hypothesis>=6.100", "moto[server]>=5.1,<6", "trustme>=1.1",
+    "networkx>=3.2", "psycopg[binary]>=3.2", "psycopg-pool>=3.2", "cryptography>=42",
+    "requests>=2.31",
+]
+
+
+def install_all(session: nox.Session) -> None:
+    session.install("-e", CORE + "[postgresql]", *(f"-e{path}" for path in PLUGINS.values()))
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole test suite, every package installed together."""
+    install_all(session)
+    session.install(*TEST_REQUIREMENTS)
+    session.run("pytest", *(session.posargs or ["tests"]))
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff over every package, the tests and the benchmarks."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy, strict for cloudscope-core."""
+    install_all(session)
+    session.install("mypy>=1.11", "types-PyYAML")
+    session.run("mypy", "--strict", "cloudscope-core/src/cloudscope")
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Collect the sample estate into SQLite, list, show, assess and export it."""
+    install_all(session)
+    out = ROOT / "out"
+    out.mkdir(exist_ok=True)
+    db = f"sqlite:///{os.path.relpath(out / 'demo.db')}"
+    for name in ("demo.db", "demo.db-wal", "demo.db-shm"):
+        (out / name).unlink(missing_ok=True)
+    session.run("cloudscope", "plugins")
+    session.run("cloudscope", "collect", "file", "examples/estate/estate.json", "--db", db)
+    session.run("cloudscope", "assets", "list", "--db", db, "--provider", "aws", "--limit", "10")
+    session.run("cloudscope", "assets", "show", "--db", db,
+                "arn:aws:ec2:us-east-1:111122223333:instance/i-0a1b2c3d4e5f60001")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Every benchmark in bench/, each printing ratios to a baseline measured in the same run."""
+    install_all(session)
+    session.install(*TEST_REQUIREMENTS)
+    scripts = session.posargs or sorted(str(p) for p in (ROOT / "bench").glob("*.py")
+                                        if not p.name.startswith("_"))
+    for script in scripts:
+        session.run("python", script)
+
+
+def _plugin_session(name: str, path: str) -> None:
+    @nox.session(name=f"plugin-{name}")
+    def plugin(session: nox.Session) -> None:
+        """The core with this plugin alone: it installs, loads, and its tests pass."""
+        session.install("-e", CORE, "-e", path)
+        session.install(*TEST_REQUIREMENTS)
+        session.run("cloudscope", "plugins")
+        tests_dir = ROOT / "tests" / name
+        if tests_dir.is_dir():
+            session.run("pytest", str(tests_dir))
+
+
+for _name, _path in PLUGINS.items():
+    _plugin_session(_name, _path)

@@ -1,0 +1,3 @@
+"""Microsoft Azure (Resource Manager) collector for CloudScope."""
+
+__version__ = "0.1.0"
