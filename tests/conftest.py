@@ -1,0 +1,1 @@
+"""Shared test configuration. Fixtures for plugin authors live in cloudscope.testing."""
