@@ -53,13 +53,18 @@ def path_from_url(url: str) -> str:
 
 
 class SQLiteRepository(Repository):
-    """A CloudScope store in one SQLite file. Added in API 1.0."""
+    """A CloudScope store in one SQLite file. Added in API 1.0.
+
+    URL options: ``?timeout=SECONDS`` (how long a writer waits for another, default 30) and
+    ``?mode=ro`` (open read-only: queries only, never a write).
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.path = path_from_url(url)
         options = parse_qs(url.partition("?")[2])
         timeout = float(options.get("timeout", ["30"])[0])
+        self.read_only = options.get("mode", [""])[0] == "ro"
         if self.path != ":memory:":
             parent = Path(self.path).resolve().parent
             if Path(self.path).is_dir():
@@ -67,7 +72,8 @@ class SQLiteRepository(Repository):
             if not parent.is_dir():
                 raise StoreError(f"--db {url!r}: directory {parent} does not exist")
         try:
-            self._connection = sqlite3.connect(self.path, timeout=timeout,
+            target = f"file:{self.path}?mode=ro" if self.read_only else self.path
+            self._connection = sqlite3.connect(target, timeout=timeout, uri=self.read_only,
                                                isolation_level=None, check_same_thread=False)
             self._connection.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         except sqlite3.Error as error:
@@ -86,6 +92,11 @@ class SQLiteRepository(Repository):
             shown = ", ".join(sorted(tables)[:5])
             raise StoreError(f"{self.path} is not a CloudScope database (it holds tables {shown})",
                              hint="choose another --db; nothing was changed")
+        if self.read_only:
+            if self.schema_version() != sqlite_schema.CURRENT_VERSION:
+                raise StoreError(f"{self.path} needs migrating, which a read-only store cannot do",
+                                 hint="run `cloudscope db migrate` without ?mode=ro")
+            return
         try:
             if self._connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 self._connection.execute("PRAGMA journal_mode = WAL")

@@ -223,7 +223,8 @@ class PluginHost:
 
         manager = NamedExtensionManager(
             group, names=[c.name for c in candidates], on_load_failure_callback=failed,
-            warn_on_missing_entrypoint=False,
+            # Discovery already reported every name; stevedore's own warning would repeat it.
+            on_missing_entrypoints_callback=lambda _names: None,
         )
         wanted = {c.name: c for c in candidates}
         loaded: dict[str, Any] = {}

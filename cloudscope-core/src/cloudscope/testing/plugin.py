@@ -1,0 +1,121 @@
+"""pytest fixtures for CloudScope and its plugins. Loaded through the ``pytest11`` entry point."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cloudscope.host.plugin_host import PluginHost
+
+
+@pytest.fixture
+def plugin_host() -> PluginHost:
+    """A fresh plugin host with the built-ins only: no installed plugin is loaded."""
+    return PluginHost(load_only=set())
+
+
+@pytest.fixture
+def register_plugin(plugin_host: PluginHost) -> Callable[..., Any]:
+    """Register an in-process plugin object (module, class instance) on ``plugin_host``.
+
+    ``register_plugin(name, plugin)`` runs the host's checks (API version, required plugins,
+    hook validation) and returns the plugin's report.
+    """
+
+    def register(name: str, plugin: object, **metadata: Any) -> Any:
+        return plugin_host.add_plugin(name, plugin, **metadata)
+
+    return register
+
+
+@dataclass(frozen=True)
+class FakeDistribution:
+    """An installed distribution made on disk for a test: its name, folder and module."""
+
+    name: str
+    version: str
+    path: Path
+
+
+@pytest.fixture
+def fake_distribution(tmp_path: Path,
+                      monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., FakeDistribution]]:
+    """Make a distribution that importlib-metadata sees as installed.
+
+    ``fake_distribution("cloudscope-demo", entry_points={"demo": "demo_plugin"},
+    modules={"demo_plugin": "CLOUDSCOPE_API = '>=1.0,<2'"}, requires=["requests>=2"])``
+    writes ``<name>-<version>.dist-info`` (METADATA with Requires-Dist, entry_points.txt in
+    the ``cloudscope.plugins`` group) and the modules into a folder put on ``sys.path``.
+    """
+    root = tmp_path / "site-packages"
+    root.mkdir(exist_ok=True)
+    monkeypatch.syspath_prepend(str(root))
+
+    def make(name: str, *, version: str = "1.0.0", entry_points: Mapping[str, str] | None = None,
+             modules: Mapping[str, str] | None = None, requires: Sequence[str] = (),
+             group: str = "cloudscope.plugins") -> FakeDistribution:
+        dist_info = root / f"{name.replace('-', '_')}-{version}.dist-info"
+        dist_info.mkdir()
+        metadata = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
+        metadata += [f"Requires-Dist: {requirement}" for requirement in requires]
+        (dist_info / "METADATA").write_text("\n".join(metadata) + "\n", encoding="utf-8")
+        if entry_points:
+            lines = [f"[{group}]"] + [f"{ep} = {value}" for ep, value in entry_points.items()]
+            (dist_info / "entry_points.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (dist_info / "RECORD").write_text("", encoding="utf-8")
+        for module, source in (modules or {}).items():
+            target = root / (module.replace(".", "/") + ".py")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(textwrap.dedent(source), encoding="utf-8")
+            sys.modules.pop(module, None)
+        importlib.invalidate_caches()
+        return FakeDistribution(name, version, root)
+
+    yield make
+    importlib.invalidate_caches()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """The URL of a fresh SQLite store in the test's temporary directory."""
+    # Four slashes for an absolute path, as in SQLAlchemy.
+    return f"sqlite:///{(tmp_path / 'cloudscope.db').resolve()}"
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """The outcome of one ``cloudscope`` process."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_cloudscope(tmp_path: Path) -> Callable[..., CliResult]:
+    """Run the real ``cloudscope`` command in a subprocess: ``run_cloudscope("plugins",
+    "--format", "json", env={...})``. The environment is the test's, plus ``env``."""
+
+    def run(*args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None,
+            input: str | None = None, timeout: float = 120) -> CliResult:
+        environment = {**os.environ, **(env or {})}
+        completed = subprocess.run(
+            [sys.executable, "-m", "cloudscope", *args], capture_output=True, text=True,
+            env=environment, cwd=cwd or tmp_path, input=input, timeout=timeout, check=False)
+        return CliResult(completed.returncode, completed.stdout, completed.stderr)
+
+    return run
+
+
+def iter_lines(text: str) -> Iterator[str]:
+    """Non-empty lines of ``text``."""
+    return (line for line in text.splitlines() if line.strip())
