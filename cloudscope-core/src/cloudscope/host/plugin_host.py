@@ -221,18 +221,23 @@ class PluginHost:
                                                    f"{_first_line(error)}")
                 self._trace(report, error)
 
-        manager = NamedExtensionManager(
+        class CandidateExtensionManager(NamedExtensionManager):  # type: ignore[type-arg]
+            # stevedore caches entry points per process (ENTRY_POINT_CACHE) and on disk;
+            # hand it the entry points discovery just read, so a fresh install is seen.
+            def list_entry_points(self) -> list[Any]:
+                return [candidate.entry_point for candidate in candidates]
+
+        manager = CandidateExtensionManager(
             group, names=[c.name for c in candidates], on_load_failure_callback=failed,
             # Discovery already reported every name; stevedore's own warning would repeat it.
             on_missing_entrypoints_callback=lambda _names: None,
         )
-        wanted = {c.name: c for c in candidates}
-        loaded: dict[str, Any] = {}
-        for extension in manager.extensions:
-            candidate = wanted.get(extension.name)
-            if candidate is None or extension.entry_point.value != candidate.entry_point.value:
-                continue
-            loaded[extension.name] = extension.plugin
+        loaded = {extension.name: extension.plugin for extension in manager.extensions}
+        for candidate in candidates:
+            report = self.reports[candidate.name]
+            if candidate.name not in loaded and report.status is PluginStatus.LOADED:
+                report.reject(PluginStatus.FAILED, f"entry point {candidate.entry_point.value!r} "
+                                                   "could not be loaded")
         return loaded
 
     def _check_api(self, report: PluginReport, plugin: Any) -> bool:
@@ -318,8 +323,10 @@ class PluginHost:
             return
         try:
             self.pm.register(plugin, name=report.name)
-        except ValueError as error:  # pluggy.PluginValidationError and duplicate names
-            report.reject(PluginStatus.FAILED, f"hook validation: {_first_line(error)}")
+        except (pluggy.PluginValidationError, ValueError) as error:  # ValueError: a duplicate name
+            # pluggy spreads the reason over lines (hook, definition, arguments): keep them all.
+            report.reject(PluginStatus.FAILED, "hook validation: " + "; ".join(
+                line.strip() for line in str(error).splitlines() if line.strip()))
             return
         try:
             self.pm.check_pending()

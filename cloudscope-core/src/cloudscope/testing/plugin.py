@@ -32,7 +32,8 @@ def register_plugin(plugin_host: PluginHost) -> Callable[..., Any]:
     """
 
     def register(name: str, plugin: object, **metadata: Any) -> Any:
-        return plugin_host.add_plugin(name, plugin, **metadata)
+        # The host loads no installed plugin (load_only is empty); this one is wanted.
+        return plugin_host.add_plugin(name, plugin, filtered=False, **metadata)
 
     return register
 
