@@ -1,7 +1,18 @@
-"""The cloudscope-gcp plugin's entry point module: light, it imports no SDK."""
+"""The cloudscope-gcp plugin's entry point module: light, it imports no SDK.
+
+The collector is registered as a ``"module:Class"`` string, so google-auth and requests
+are imported only when ``cloudscope collect gcp`` runs, never by ``cloudscope plugins``.
+"""
 
 from __future__ import annotations
 
 from typing import Final
 
+from cloudscope.api import Register, hookimpl
+
 CLOUDSCOPE_API: Final = ">=1.0,<2"
+
+
+@hookimpl
+def cloudscope_register_collectors(register: Register) -> None:
+    register("gcp", "cloudscope_gcp.collector:GcpCollector")
