@@ -1,0 +1,37 @@
+"""cloudscope.api is the whole public surface for plugin authors."""
+
+from __future__ import annotations
+
+import cloudscope.api as api
+
+EXPECTED = {
+    "API_VERSION", "hookimpl", "Asset", "Relationship", "Finding", "Severity", "AssetQuery",
+    "Scope", "ScopeKey", "ScopeStatus", "CollectionRun", "RunStatus", "utc_now", "REDACTED",
+    "redact", "redact_text", "CloudScopeError", "CollectionError", "ConfigError", "InputError",
+    "NotFoundError", "PluginError", "StoreError", "UsageError", "RateLimit", "RateLimiter",
+    "Register", "CollectContext", "Collector", "AssetDetail", "Repository",
+}
+
+
+def test_public_names_include_the_documented_api() -> None:
+    """Every documented name is exported (later issues may add more)."""
+    assert set(api.__all__) >= EXPECTED
+
+
+def test_every_exported_name_resolves() -> None:
+    """Each name in __all__ can be imported from cloudscope.api."""
+    for name in api.__all__:
+        assert getattr(api, name) is not None, name
+
+
+def test_public_objects_have_docstrings() -> None:
+    """Classes and functions of the public API are documented."""
+    for name in api.__all__:
+        value = getattr(api, name)
+        if callable(value) and not isinstance(value, type(api)):
+            assert (value.__doc__ or "").strip(), name
+
+
+def test_api_version_is_1_0() -> None:
+    """This core provides plugin API 1.0."""
+    assert api.API_VERSION == "1.0"
