@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from cloudscope.host.ratelimit import RateLimit, RateLimiter
     from cloudscope.host.registry import Register
     from cloudscope.ports.collector import CollectContext, Collector
+    from cloudscope.ports.exporter import (
+        EXPORT_SCHEMA_VERSION, AssetRecord, Exporter, ExportSource, ExportTarget,
+    )
     from cloudscope.ports.repository import AssetDetail, Repository
 
 _LAZY: Final = {
@@ -59,6 +62,11 @@ _LAZY: Final = {
     "Register": "cloudscope.host.registry",
     "CollectContext": "cloudscope.ports.collector",
     "Collector": "cloudscope.ports.collector",
+    "AssetRecord": "cloudscope.ports.exporter",
+    "EXPORT_SCHEMA_VERSION": "cloudscope.ports.exporter",
+    "Exporter": "cloudscope.ports.exporter",
+    "ExportSource": "cloudscope.ports.exporter",
+    "ExportTarget": "cloudscope.ports.exporter",
     "AssetDetail": "cloudscope.ports.repository",
     "Repository": "cloudscope.ports.repository",
 }

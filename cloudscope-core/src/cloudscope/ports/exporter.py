@@ -1,0 +1,159 @@
+"""The exporter port: a format that writes the stored inventory out, as a stream.
+
+The export use case hands an :class:`Exporter` an :class:`ExportSource` (the matching
+assets, one :class:`AssetRecord` at a time, read from the repository in chunks and already
+redacted) and an :class:`ExportTarget` (stdout, or files written atomically). An exporter
+never touches the repository or the file system itself, so every format streams at
+constant memory and leaves no partial file behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Final, TextIO
+
+from cloudscope.domain.asset import Asset
+from cloudscope.domain.finding import Finding
+from cloudscope.domain.query import AssetQuery
+from cloudscope.domain.relationship import Relationship
+from cloudscope.domain.timestamps import isoformat
+
+EXPORT_SCHEMA_VERSION: Final = 1
+"""The version of the exported record shape (``AssetRecord.as_json``). Added in API 1.0."""
+
+
+@dataclass(frozen=True, slots=True)
+class AssetRecord:
+    """One exported asset with its relationships (both directions) and findings. Added in API 1.0.
+
+    Everything in it is redacted with the logs' rules (``cloudscope.api.redact``) before an
+    exporter sees it. ``names`` maps the ids of related assets that are stored to their
+    names, so that summaries can say ``IN_SUBNET:app-subnet`` rather than an id.
+    """
+
+    asset: Asset
+    relationships: Sequence[Relationship]
+    findings: Sequence[Finding]
+    names: Mapping[str, str]
+
+    @property
+    def outgoing(self) -> list[Relationship]:
+        """Relationships read from this asset (``asset -TYPE-> other``)."""
+        return [r for r in self.relationships if r.source_id == self.asset.id]
+
+    @property
+    def incoming(self) -> list[Relationship]:
+        """Relationships pointing at this asset (``other -TYPE-> asset``), self-loops excluded."""
+        return [r for r in self.relationships
+                if r.target_id == self.asset.id and r.source_id != self.asset.id]
+
+    def name_of(self, asset_id: str) -> str:
+        """The name of a related asset, or its id when it has none or is not stored."""
+        return self.names.get(asset_id) or asset_id
+
+    def as_json(self) -> dict[str, Any]:
+        """The asset as plain JSON data, with its outgoing relationships and its findings.
+
+        Each relationship appears once in a whole export: on its source.
+        """
+        asset = self.asset
+        return {
+            "id": asset.id, "provider": asset.provider, "asset_type": asset.asset_type,
+            "native_type": asset.native_type, "name": asset.name, "account": asset.account,
+            "region": asset.region, "tags": asset.tags, "properties": asset.properties,
+            "first_seen": isoformat(asset.first_seen) if asset.first_seen else None,
+            "last_seen": isoformat(asset.last_seen) if asset.last_seen else None,
+            "relationships": [{"type": r.type, "target_id": r.target_id,
+                               "properties": r.properties} for r in self.outgoing],
+            "findings": [{"rule_id": f.rule_id, "severity": f.severity.value, "title": f.title,
+                          "detail": f.detail, "remediation": f.remediation,
+                          "evidence": f.evidence} for f in self.findings],
+        }
+
+
+class ExportSource(ABC):
+    """The assets to export, streamed. Added in API 1.0.
+
+    ``query`` holds the user's filters (``--provider``, ``--account``, ``--tag``...).
+    """
+
+    query: AssetQuery
+
+    @abstractmethod
+    def records(self, query: AssetQuery | None = None) -> Iterator[AssetRecord]:
+        """The assets matching ``query`` (default: the user's), ordered by provider, account,
+        asset type and id, read in chunks: memory does not grow with the inventory."""
+
+    @abstractmethod
+    def count(self, query: AssetQuery | None = None) -> int:
+        """How many assets match ``query`` (default: the user's), without reading them."""
+
+    @abstractmethod
+    def neighbourhood(self, asset_id: str, depth: int, *, limit: int) -> list[str]:
+        """Ids within ``depth`` relationships of ``asset_id`` in either direction (itself
+        included), by breadth-first search. A ``UsageError`` when more than ``limit`` ids
+        are reached; a ``NotFoundError`` when ``asset_id`` is not stored."""
+
+    def describe(self) -> dict[str, object]:
+        """The filters in effect, for metadata."""
+        return self.query.describe()
+
+
+class ExportTarget(ABC):
+    """Where an export is written: one stream, or numbered parts of one path. Added in API 1.0.
+
+    Files are written to temporary files beside their final path and renamed into place
+    only when the whole export succeeded; the exporter only opens and writes.
+    """
+
+    #: ``"-"`` for stdout, otherwise the path given with ``--output``.
+    label: str
+
+    @abstractmethod
+    def open(self, part: int | None = None) -> TextIO:
+        """The text stream of the output (``part=None``) or of numbered part ``part`` (from 1),
+        UTF-8, newlines untranslated. Each part is opened at most once."""
+
+    @abstractmethod
+    def open_extra(self, path: str, *, option: str = "file") -> TextIO:
+        """Another output file at ``path`` (a data dictionary, say), written atomically and
+        committed with the rest. A ``UsageError`` naming ``option`` (``--dictionary``) when
+        ``path`` cannot be written."""
+
+    @property
+    def supports_parts(self) -> bool:
+        """Whether numbered parts can be written (not on stdout)."""
+        return True
+
+
+class Exporter(ABC):
+    """An export format. Registered with ``cloudscope_register_exporters``; the factory is
+    called with no arguments. Added in API 1.0.
+
+    Contract (checked by ``cloudscope.testing.exporter_contract``): an empty selection is a
+    valid empty document; exactly the records of the source are exported; nothing is read
+    but the source and nothing written but the target; with ``streams = True`` memory does
+    not grow with the number of records.
+    """
+
+    #: The file name extension users expect (``.csv``).
+    extension: ClassVar[str] = ""
+    #: False for formats that must hold the selection (graphs hold their node set); they
+    #: must bound it, e.g. with ``--max-nodes``.
+    streams: ClassVar[bool] = True
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser | Any) -> None:
+        """Add format options to ``cloudscope export FORMAT`` (none by default). ``parser``
+        is an argparse parser or argument group."""
+        return None
+
+    @abstractmethod
+    def export(self, source: ExportSource, target: ExportTarget,
+               options: Mapping[str, Any]) -> None:
+        """Write ``source`` to ``target``. ``options`` holds the parsed format options.
+        Raise a ``cloudscope.api`` error (``UsageError``) for options that cannot be met;
+        the target is then discarded."""

@@ -1,0 +1,154 @@
+"""The CSV columns: their names, meaning and how each cell is made from an asset record.
+
+The names and order are stable (documented in docs/exporters.md and in the data dictionary
+``--dictionary`` writes); new columns are only ever added at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Final
+
+from cloudscope.api import AssetRecord, Relationship, Severity, UsageError
+
+from cloudscope_exporters.flatten import ELLIPSIS, FlattenLimits, flatten, shorten
+
+SEPARATOR: Final = "; "
+FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet would run as a formula (OWASP "CSV injection")."""
+
+
+@dataclass(frozen=True, slots=True)
+class CellLimits:
+    """How much a list cell (properties, relationships, findings) holds."""
+
+    properties: FlattenLimits = field(default_factory=FlattenLimits)
+    list_items: int = 20
+    """Entries in relationships, referenced_by and findings cells."""
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One CSV column: its name, what it means, an example, and how to fill it."""
+
+    name: str
+    description: str
+    example: str
+    cell: Callable[[AssetRecord, CellLimits], str]
+
+
+def neutralise(cell: str) -> str:
+    """Prefix ``'`` to a cell a spreadsheet would evaluate as a formula."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def joined(items: Sequence[str], limit: int) -> str:
+    """``a; b; c``, at most ``limit`` items, then ``…(+N more)``."""
+    if len(items) <= limit:
+        return SEPARATOR.join(items)
+    return SEPARATOR.join([*items[:limit], f"{ELLIPSIS}(+{len(items) - limit} more)"])
+
+
+def _tags(record: AssetRecord, limits: CellLimits) -> str:
+    tags = record.asset.tags
+    return joined([f"{key}={shorten(tags[key], limits.properties.value_chars)}"
+                   for key in sorted(tags)], limits.properties.width)
+
+
+def _properties(record: AssetRecord, limits: CellLimits) -> str:
+    shown, hidden = flatten(record.asset.properties, limits.properties)
+    if hidden:
+        shown.append(f"{ELLIPSIS}(+{hidden} more)")
+    return SEPARATOR.join(shown)
+
+
+def _summary(relationships: Sequence[Relationship], other: Callable[[Relationship], str],
+             record: AssetRecord, limits: CellLimits) -> str:
+    items = sorted(f"{r.type}:{shorten(record.name_of(other(r)), 120)}" for r in relationships)
+    return joined(items, limits.list_items)
+
+
+def _relationships(record: AssetRecord, limits: CellLimits) -> str:
+    return _summary(record.outgoing, lambda r: r.target_id, record, limits)
+
+
+def _referenced_by(record: AssetRecord, limits: CellLimits) -> str:
+    return _summary(record.incoming, lambda r: r.source_id, record, limits)
+
+
+def _findings(record: AssetRecord, limits: CellLimits) -> str:
+    return joined([f"{f.severity.value}:{f.rule_id}" for f in record.findings],
+                  limits.list_items)
+
+
+def _max_severity(record: AssetRecord, limits: CellLimits) -> str:
+    if not record.findings:
+        return ""
+    return min((Severity(f.severity) for f in record.findings), key=lambda s: s.rank).value
+
+
+def _stamp(value: datetime | None) -> str:
+    # Seconds are enough for a reader and save tokens; the JSON export keeps microseconds.
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
+
+
+COLUMNS: Final[tuple[Column, ...]] = (
+    Column("id", "The asset's global, stable id: an AWS ARN, an Azure resource id (lower case), "
+           "a GCP full resource name, or a file's own id.",
+           "arn:aws:ec2:us-east-1:111122223333:instance/i-0a1b2c3d4e5f60001",
+           lambda r, _: r.asset.id),
+    Column("provider", "The cloud or source: aws, azure, gcp, file...", "aws",
+           lambda r, _: r.asset.provider),
+    Column("account", "AWS account id, Azure subscription id or GCP project id.",
+           "111122223333", lambda r, _: r.asset.account or ""),
+    Column("region", "Region, location or zone; empty for global assets.", "us-east-1",
+           lambda r, _: r.asset.region or ""),
+    Column("asset_type", "provider:service:kind, lower case (rows are grouped by account, "
+           "then by this type).", "aws:ec2:instance", lambda r, _: r.asset.asset_type),
+    Column("native_type", "The cloud's own type name.", "AWS::EC2::Instance",
+           lambda r, _: r.asset.native_type or ""),
+    Column("name", "The asset's name (its Name tag on AWS); empty when it has none.",
+           "web-1", lambda r, _: r.asset.name or ""),
+    Column("tags", "Tags (GCP labels) as key=value pairs separated by '; ', sorted by key.",
+           "env=prod; team=payments", _tags),
+    Column("properties", "The cloud API's own fields flattened to Dotted.Path=value pairs "
+           "separated by '; ': security-relevant paths first (public, encryption, state, "
+           "access, ports...), then shallower ones; nesting followed 3 levels deep, at most "
+           "3 items of a list of objects (Path[0]) and 20 pairs per cell; deeper values as "
+           "compact JSON; long values cut with '…'.",
+           "State.Name=running; PublicIpAddress=54.210.1.10; InstanceType=t3.micro",
+           _properties),
+    Column("relationships", "Relationships from this asset, as TYPE:target name (the target's "
+           "id when it has no name or is not in the store), separated by '; '. Read 'this "
+           "asset TYPE target': IN_SUBNET, PROTECTED_BY, ATTACHED_TO, HAS_ROLE...",
+           "IN_SUBNET:app-subnet-a; PROTECTED_BY:web-sg", _relationships),
+    Column("referenced_by", "Relationships to this asset, as TYPE:source name, separated by "
+           "'; '. Read 'source TYPE this asset'.", "PROTECTED_BY:web-1; PROTECTED_BY:web-2",
+           _referenced_by),
+    Column("findings", "Risk findings as severity:rule_id, most severe first, separated by "
+           "'; '.", "high:aws.ec2.public-ssh; medium:aws.ec2.imdsv1", _findings),
+    Column("max_severity", "The most severe finding: critical, high, medium, low, info; "
+           "empty when none.", "high", _max_severity),
+    Column("first_seen", "When CloudScope first saw the asset (UTC, ISO 8601, to the second).",
+           "2024-05-01T09:00:00Z", lambda r, _: _stamp(r.asset.first_seen)),
+    Column("last_seen", "When CloudScope last saw the asset (UTC, ISO 8601, to the second).",
+           "2024-05-02T09:00:00Z", lambda r, _: _stamp(r.asset.last_seen)),
+)
+
+COLUMN_NAMES: Final = tuple(column.name for column in COLUMNS)
+
+
+def select_columns(names: str | None) -> tuple[Column, ...]:
+    """The columns named in ``--columns a,b,c`` (in that order), or every column."""
+    if not names:
+        return COLUMNS
+    by_name = {column.name: column for column in COLUMNS}
+    wanted = [name.strip() for name in names.split(",") if name.strip()]
+    unknown = [name for name in wanted if name not in by_name]
+    if unknown or not wanted:
+        raise UsageError(f"--columns: unknown column{'s' if len(unknown) > 1 else ''} "
+                         f"{', '.join(unknown) or '(none given)'}",
+                         hint=f"choose among {', '.join(COLUMN_NAMES)}")
+    return tuple(by_name[name] for name in dict.fromkeys(wanted))
