@@ -1,0 +1,184 @@
+"""Botocore clients for one account: a session per thread, the core's rate limiter and the
+run counters wired into every request.
+
+botocore sessions are not thread-safe (boto3's documentation), so each collector thread
+builds its own, all sharing one credentials object (refreshable credentials lock
+internally) and one data loader (so the large service models are parsed once per run,
+not once per thread). boto3's ``Session`` is a thin wrapper over exactly this; its
+resource layer is not used.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Final, Literal, TypeVar
+
+import botocore.session
+from botocore.client import BaseClient
+from botocore.config import Config
+from botocore.credentials import CredentialProvider, Credentials
+from botocore.loaders import Loader, create_loader
+from botocore.retries.standard import RetryEventAdapter, ThrottlingErrorDetector
+
+from cloudscope_aws import __version__
+
+RetryMode = Literal["standard", "adaptive"]
+Value = TypeVar("Value")
+
+# boto3 client names whose ARN service prefix differs: the rate limiter's scopes and the
+# run's scopes use the ARN prefix (``elasticloadbalancing``), as asset types do.
+_LIMITER_SCOPE: Final = {"elbv2": "elasticloadbalancing"}
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSettings:
+    """How clients are built: botocore's retry mode and attempts, the profile to read."""
+
+    retry_mode: RetryMode = "standard"
+    max_attempts: int = 10
+    profile: str | None = None
+    max_pool_connections: int = 10
+
+    def config(self) -> Config:
+        """The botocore client configuration."""
+        return Config(
+            retries={"mode": self.retry_mode, "max_attempts": self.max_attempts},
+            max_pool_connections=self.max_pool_connections,
+            user_agent_extra=f"cloudscope-aws/{__version__}",
+        )
+
+
+class _SharedCredentials(CredentialProvider):  # type: ignore[misc]
+    """A credential provider that hands every thread's session the same credentials."""
+
+    METHOD = "cloudscope-shared"
+    CANONICAL_NAME = "cloudscope-shared"
+
+    def __init__(self, credentials: Credentials) -> None:
+        super().__init__()
+        self._credentials = credentials
+
+    def load(self) -> Credentials:
+        return self._credentials
+
+
+class RequestHooks:
+    """The handlers put on every client: a rate-limiter token per HTTP attempt (retries
+    included, as ``before-send`` fires for each), and counters of requests and throttles."""
+
+    def __init__(self, ctx: Any) -> None:
+        self._ctx = ctx
+        self._throttling = ThrottlingErrorDetector(RetryEventAdapter())
+
+    def install(self, client: BaseClient, service: str) -> BaseClient:
+        """Register the handlers on ``client``'s event system; return the client."""
+        scope = _LIMITER_SCOPE.get(service, service)
+        client.meta.events.register("before-send", partial(self._before_send, scope))
+        client.meta.events.register("needs-retry", self._after_attempt)
+        return client
+
+    def _before_send(self, scope: str, **_: Any) -> None:
+        self._ctx.limiter.acquire(scope=scope)
+        self._ctx.count("requests")
+
+    def _after_attempt(self, **kwargs: Any) -> None:
+        # Returns None, so botocore's own retry handler still decides and sleeps.
+        if kwargs.get("response") is not None and self._throttling.is_throttling_error(**kwargs):
+            self._ctx.count("throttled")
+
+    def count(self, name: str) -> None:
+        """Add one to the run counter ``name``."""
+        self._ctx.count(name)
+
+    def warn(self, event: str, **values: Any) -> None:
+        """Log a warning (the core's logger redacts secrets)."""
+        self._ctx.log.warning(event, **values)
+
+
+class AccountClients:
+    """Clients for one account, one set per thread, plus a per-account memo.
+
+    ``credentials`` is shared by every thread; ``client(service, region)`` returns this
+    thread's client, built on first use with the retry configuration and the hooks.
+    Global services (IAM, S3's ListBuckets, STS) use ``home_region``, so that their
+    endpoint is the partition's (``aws-cn``, ``aws-us-gov``) and not the default one.
+    """
+
+    def __init__(self, credentials: Credentials, settings: ClientSettings, hooks: RequestHooks,
+                 loader: Loader, home_region: str) -> None:
+        self._credentials = credentials
+        self.home_region = home_region
+        self._settings = settings
+        self._config = settings.config()
+        self._hooks = hooks
+        self._loader = loader
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._created: list[BaseClient] = []
+        self._memo: dict[str, Any] = {}
+        self._memo_locks: dict[str, threading.Lock] = {}
+
+    def client(self, service: str, region: str | None = None) -> BaseClient:
+        """This thread's ``service`` client in ``region`` (default: the home region)."""
+        region = region or self.home_region
+        clients: dict[tuple[str, str], BaseClient] | None = getattr(
+            self._local, "clients", None)
+        if clients is None:
+            clients = self._local.clients = {}
+        client = clients.get((service, region))
+        if client is None:
+            session = self._session()
+            client = session.create_client(service, region_name=region, config=self._config)
+            client = clients[(service, region)] = self._hooks.install(client, service)
+            with self._lock:
+                self._created.append(client)
+        return client
+
+    def memo(self, key: str, compute: Callable[[], Value]) -> Value:
+        """``compute()`` once per account and run (other threads wait for the first)."""
+        with self._lock:
+            lock = self._memo_locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._memo:
+                self._memo[key] = compute()
+            return self._memo[key]  # type: ignore[no-any-return]
+
+    def count(self, name: str) -> None:
+        """Add one to the run counter ``name``."""
+        self._hooks.count(name)
+
+    def warn(self, event: str, **values: Any) -> None:
+        """Log a warning about this account's collection."""
+        self._hooks.warn(event, **values)
+
+    def close(self) -> None:
+        """Close every client this account created, in any thread."""
+        with self._lock:
+            created, self._created = self._created, []
+        for client in created:
+            client.close()
+
+    def _session(self) -> botocore.session.Session:
+        session: botocore.session.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = new_session(self._settings.profile, self._loader)
+            resolver = session.get_component("credential_provider")
+            resolver.insert_before("env", _SharedCredentials(self._credentials))
+            self._local.session = session
+        return session
+
+
+def new_session(profile: str | None, loader: Loader | None = None) -> botocore.session.Session:
+    """A botocore session reading ``profile`` (or the default chain), sharing ``loader``."""
+    session = botocore.session.Session(profile=profile)
+    if loader is not None:
+        session.register_component("data_loader", loader)
+    return session
+
+
+def shared_loader() -> Loader:
+    """A data loader to share between sessions (its JSON cache is per loader)."""
+    return create_loader()

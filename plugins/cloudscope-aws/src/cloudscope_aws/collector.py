@@ -1,0 +1,141 @@
+"""The AWS collector: accounts and regions planned into scopes, each scope collected by
+its service modules on this thread's clients.
+
+Imported only when ``cloudscope collect aws`` runs (the plugin registers it by name), so
+botocore stays out of every other command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar, Final
+
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.session import Session
+from cloudscope.api import CollectContext, CollectionError, Collector, ScopeKey, UsageError
+
+from cloudscope_aws.accounts import Account, AccountResolver
+from cloudscope_aws.clients import ClientSettings, RequestHooks, shared_loader
+from cloudscope_aws.errors import collection_error
+from cloudscope_aws.services import SERVICES
+from cloudscope_aws.shapes import Item, Location
+
+_REGION: Final = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+_ROLE_ARN: Final = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+ACCOUNT_SERVICE: Final = "sts"
+"""The service of the one scope planned for an account that could not be reached."""
+
+
+class AwsCollector(Collector):
+    """Amazon Web Services: EC2 and VPC, S3, IAM, Lambda, RDS, ELBv2, KMS, EKS, CloudTrail.
+
+    Credentials and endpoints come from botocore's standard chain (profiles, SSO,
+    environment, instance roles, ``AWS_ENDPOINT_URL`` and ``AWS_ENDPOINT_URL_<SERVICE>``).
+    Scopes are (account, region, service), global services (IAM, S3) once per account.
+    Added in API 1.0.
+    """
+
+    default_concurrency: ClassVar[int] = 8
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        """``--region``, ``--profile``, ``--role-arn``, ``--service``, ``--retry-mode``,
+        ``--max-attempts``."""
+        parser.add_argument("--region", action="append", metavar="REGION",
+                            help="region to collect (repeatable; default: every region "
+                                 "enabled in the account)")
+        parser.add_argument("--profile", metavar="NAME",
+                            help="AWS profile of the credentials (default: the standard chain)")
+        parser.add_argument("--role-arn", action="append", metavar="ARN",
+                            help="role to assume in each account to collect (repeatable; "
+                                 "default: the current credentials' account)")
+        parser.add_argument("--service", action="append", choices=sorted(SERVICES),
+                            help="service to collect (repeatable; default: all)")
+        parser.add_argument("--retry-mode", choices=("standard", "adaptive"), default="standard",
+                            help="botocore retry mode (default: standard)")
+        parser.add_argument("--max-attempts", type=int, default=10, metavar="N",
+                            help="attempts per request, first included (default: 10)")
+
+    def __init__(self, ctx: CollectContext, options: Mapping[str, Any]) -> None:
+        super().__init__(ctx, options)
+        self._regions = _checked(options.get("region"), _REGION, "--region",
+                                 "a region name such as eu-west-1")
+        self._role_arns = _checked(options.get("role_arn"), _ROLE_ARN, "--role-arn",
+                                   "an IAM role ARN such as arn:aws:iam::123456789012:role/Audit")
+        self._services = list(options.get("service") or SERVICES)
+        attempts = int(options.get("max_attempts") or 10)
+        if attempts < 1:
+            raise UsageError(f"--max-attempts {attempts}: must be at least 1")
+        profile = options.get("profile")
+        if profile and profile not in Session().available_profiles:
+            raise UsageError(f"--profile {profile!r}: no such profile in the AWS config files",
+                             hint="see `aws configure list-profiles`")
+        self._settings = ClientSettings(retry_mode=options.get("retry_mode") or "standard",
+                                        max_attempts=attempts, profile=profile)
+        self._hooks = RequestHooks(ctx)
+        self._loader = shared_loader()
+        self._accounts: dict[str, Account] = {}
+
+    def plan(self) -> list[ScopeKey]:
+        """Regional services per (account, region), then global services per account."""
+        resolver = AccountResolver(self._settings, self._hooks, self._loader,
+                                   self._regions[0] if self._regions else None)
+        if self._role_arns:
+            accounts = [resolver.assumed(arn, self._regions) for arn in self._role_arns]
+        else:
+            accounts = [resolver.current(self._regions)]
+        scopes: list[ScopeKey] = []
+        for account in accounts:
+            if account.id in self._accounts:
+                self.ctx.log.warning("aws.duplicate_account", account=account.id,
+                                     source=account.source)
+                continue
+            self._accounts[account.id] = account
+            scopes += self._scopes(account)
+        return scopes
+
+    def _scopes(self, account: Account) -> list[ScopeKey]:
+        if account.error is not None:
+            return [ScopeKey(provider="aws", account=account.id, service=ACCOUNT_SERVICE)]
+        services = [SERVICES[name] for name in SERVICES if name in self._services]
+        return [
+            *(ScopeKey(provider="aws", account=account.id, region=region, service=service.name)
+              for region in account.regions for service in services if not service.is_global),
+            *(ScopeKey(provider="aws", account=account.id, service=service.name)
+              for service in services if service.is_global),
+        ]
+
+    def collect(self, scope: ScopeKey) -> Iterator[Item]:
+        """The scope's assets and relationships; a botocore error fails the scope with a
+        one-line :class:`CollectionError`."""
+        account = self._accounts.get(scope.account)
+        if account is None or (account.error is None and scope.service not in SERVICES):
+            raise CollectionError(f"scope {scope.key} was not planned by this collector")
+        if account.error is not None or account.clients is None:
+            raise account.error or CollectionError(f"account {scope.account} is unreachable")
+        location = Location(account.partition, account.id, scope.region)
+        for module_name in SERVICES[scope.service].modules:
+            module = importlib.import_module(module_name)
+            try:
+                yield from module.collect(account.clients, location)
+            except (ClientError, BotoCoreError) as error:
+                raise collection_error(scope.service, error) from error
+
+    def close(self) -> None:
+        """Close every client of every account."""
+        for account in self._accounts.values():
+            if account.clients is not None:
+                account.clients.close()
+
+
+def _checked(values: Any, pattern: re.Pattern[str], flag: str, expected: str) -> list[str]:
+    """``values`` (a list or None) with every entry matching ``pattern``, else a usage
+    error naming all the bad ones at once."""
+    values = list(dict.fromkeys(values or ()))
+    bad = [value for value in values if not pattern.match(value)]
+    if bad:
+        raise UsageError(f"{flag} {', '.join(map(repr, bad))}: expected {expected}")
+    return values
