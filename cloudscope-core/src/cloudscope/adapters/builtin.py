@@ -22,3 +22,4 @@ def cloudscope_register_collectors(register: Register) -> None:
 def cloudscope_register_repositories(register: Register) -> None:
     register("sqlite", "cloudscope.adapters.sqlite_repository:SQLiteRepository")
     register("file", "cloudscope.adapters.file_repository:FileRepository")
+    register("postgresql", "cloudscope.adapters.postgresql_repository:PostgreSQLRepository")

@@ -24,7 +24,8 @@ from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import CollectionRun, RunStatus, Scope, ScopeKey, ScopeStatus
 from cloudscope.domain.serialization import dumps, loads
 from cloudscope.domain.timestamps import isoformat as stamp
-from cloudscope.ports.repository import Repository
+from cloudscope.domain.timestamps import utc_now
+from cloudscope.ports.repository import Repository, StoredAsset, StoredRelationship
 
 FETCH_SIZE: Final = 1000
 # SQLite allows 32766 host parameters since 3.32; stay well below for IN (...) lists.
@@ -413,6 +414,77 @@ class SQLiteRepository(Repository):
             "INSERT INTO findings (rule_id, asset_id, severity, severity_rank, title, detail,"
             " remediation, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch)
         return len(batch)
+
+    # Copying between stores ------------------------------------------------------------
+    def iter_stored_assets(self) -> Iterator[StoredAsset]:
+        """Every asset, removed ones included, with its scope key and removal time."""
+        cursor = self._connection.cursor()
+        try:
+            cursor.execute(f"SELECT {ASSET_COLUMNS}, scope_key, deleted_at FROM assets ORDER BY id")
+            while rows := cursor.fetchmany(FETCH_SIZE):
+                for row in rows:
+                    yield StoredAsset.model_construct(asset=_asset_from_row(row),
+                                                      scope_key=row[11],
+                                                      deleted_at=parse_stamp(row[12]))
+        finally:
+            cursor.close()
+
+    def iter_stored_relationships(self) -> Iterator[StoredRelationship]:
+        """Every relationship with its scope key and last_seen."""
+        cursor = self._connection.cursor()
+        try:
+            cursor.execute("SELECT source_id, type, target_id, properties, scope_key, last_seen"
+                           " FROM relationships ORDER BY source_id, type, target_id")
+            while rows := cursor.fetchmany(FETCH_SIZE):
+                for row in rows:
+                    yield StoredRelationship.model_construct(
+                        relationship=_relationship_from_row(row), scope_key=row[4],
+                        last_seen=parse_stamp(row[5]))
+        finally:
+            cursor.close()
+
+    def restore(self, assets: Sequence[StoredAsset] = (),
+                relationships: Sequence[StoredRelationship] = (), scopes: Sequence[Scope] = (),
+                runs: Sequence[CollectionRun] = ()) -> None:
+        """Upsert records verbatim, timestamps included, in one transaction."""
+        now = stamp(utc_now())
+        asset_rows = [
+            (s.asset.id, s.asset.provider, s.asset.asset_type, s.asset.native_type, s.asset.name,
+             s.asset.account, s.asset.region, dumps(s.asset.tags), dumps(s.asset.properties),
+             stamp(s.asset.first_seen) if s.asset.first_seen else now,
+             stamp(s.asset.last_seen) if s.asset.last_seen else now, s.scope_key,
+             stamp(s.deleted_at) if s.deleted_at else None)
+            for s in assets
+        ]
+        with self._transaction() as connection:
+            connection.executemany(
+                f"INSERT OR REPLACE INTO assets ({ASSET_COLUMNS}, scope_key, deleted_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", asset_rows)
+            connection.executemany("DELETE FROM asset_tags WHERE asset_id = ?",
+                                   [(s.asset.id,) for s in assets])
+            connection.executemany(
+                "INSERT INTO asset_tags (asset_id, key, value) VALUES (?, ?, ?)",
+                [(s.asset.id, k, v) for s in assets for k, v in s.asset.tags.items()])
+            connection.executemany(
+                "INSERT OR REPLACE INTO relationships (source_id, type, target_id, properties,"
+                " scope_key, last_seen) VALUES (?, ?, ?, ?, ?, ?)",
+                [(s.relationship.source_id, s.relationship.type, s.relationship.target_id,
+                  dumps(s.relationship.properties), s.scope_key, stamp(s.last_seen))
+                 for s in relationships])
+            connection.executemany(
+                "INSERT OR REPLACE INTO scopes (scope_key, provider, account, region, service,"
+                " status, run_id, assets, error, started_at, finished_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(s.key.key, s.key.provider, s.key.account, s.key.region, s.key.service,
+                  s.status.value, s.run_id, s.assets, s.error,
+                  stamp(s.started_at) if s.started_at else None,
+                  stamp(s.finished_at) if s.finished_at else None) for s in scopes])
+            connection.executemany(
+                "INSERT OR REPLACE INTO runs (run_id, collector, status, started_at, finished_at,"
+                " assets, relationships, error, counters) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(r.run_id, r.collector, r.status.value, stamp(r.started_at),
+                  stamp(r.finished_at) if r.finished_at else None, r.assets, r.relationships,
+                  r.error, dumps(r.counters)) for r in runs])
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:

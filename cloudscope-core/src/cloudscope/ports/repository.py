@@ -10,10 +10,12 @@ from types import TracebackType
 from pydantic import BaseModel, Field
 
 from cloudscope.domain.asset import Asset
+from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Finding
 from cloudscope.domain.query import AssetQuery
 from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import CollectionRun, Scope, ScopeKey
+from cloudscope.domain.timestamps import UtcDatetime
 
 
 class AssetDetail(BaseModel):
@@ -22,6 +24,25 @@ class AssetDetail(BaseModel):
     asset: Asset
     relationships: list[Relationship] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
+
+
+class StoredAsset(BaseModel):
+    """An asset as stored, with what only the store knows: the key of the scope that last
+    saw it and when staleness removed it (None while live). Used by ``db copy``.
+    Added in API 1.0."""
+
+    asset: Asset
+    scope_key: str
+    deleted_at: UtcDatetime | None = None
+
+
+class StoredRelationship(BaseModel):
+    """A relationship as stored, with the key of the scope that last saw it and when.
+    Used by ``db copy``. Added in API 1.0."""
+
+    relationship: Relationship
+    scope_key: str
+    last_seen: UtcDatetime
 
 
 class Repository(ABC):
@@ -141,3 +162,23 @@ class Repository(ABC):
             return None
         return AssetDetail(asset=asset, relationships=self.relationships_of([asset_id]),
                            findings=self.findings_of([asset_id]))
+
+    # Copying between stores (``cloudscope db copy``) -------------------------------------
+    def iter_stored_assets(self) -> Iterator[StoredAsset]:
+        """Every asset, removed ones included, with its scope and removal time, streamed.
+        Added in API 1.0; a store that cannot be copied keeps this default."""
+        raise StoreError(f"{type(self).__name__} cannot be copied from",
+                         hint="it does not implement iter_stored_assets")
+
+    def iter_stored_relationships(self) -> Iterator[StoredRelationship]:
+        """Every relationship with its scope and last_seen, streamed. Added in API 1.0."""
+        raise StoreError(f"{type(self).__name__} cannot be copied from",
+                         hint="it does not implement iter_stored_relationships")
+
+    def restore(self, assets: Sequence[StoredAsset] = (),
+                relationships: Sequence[StoredRelationship] = (), scopes: Sequence[Scope] = (),
+                runs: Sequence[CollectionRun] = ()) -> None:
+        """Upsert records exactly as given (timestamps, scope keys, removal times included),
+        in one transaction; no staleness is applied. Added in API 1.0."""
+        raise StoreError(f"{type(self).__name__} cannot be copied into",
+                         hint="it does not implement restore")
