@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from cloudscope import __version__
 
 HEAVY = ("boto3", "botocore", "azure", "google", "pydantic", "structlog", "rich")

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-
 from cloudscope.adapters.sqlite_repository import SQLiteRepository
 from cloudscope.application.collect import CollectOptions, CollectRun, Shard
 from cloudscope.domain.asset import Asset

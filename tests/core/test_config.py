@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel
-
 from cloudscope.domain.errors import ConfigError
 from cloudscope.infrastructure.config import load_config
+from pydantic import BaseModel
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from cloudscope.api import hookimpl
 from cloudscope.host.plugin_host import PluginHost
 from cloudscope.ports import hookspecs
@@ -97,7 +96,11 @@ def test_cloudscope_configure_receives_the_effective_configuration(
         register_plugin: Callable[..., Any], plugin_host: PluginHost) -> None:
     """cloudscope_configure gets the configuration as plain data."""
     received: list[Any] = []
-    register_plugin("p", plugin_with("cloudscope_configure", lambda config: received.append(config)))
+
+    def configure(config: dict[str, Any]) -> None:
+        received.append(config)
+
+    register_plugin("p", plugin_with("cloudscope_configure", configure))
     plugin_host.configure({"collect": {"batch_size": 5}})
     assert received == [{"collect": {"batch_size": 5}}]
 

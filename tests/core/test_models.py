@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from pydantic import ValidationError
-
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.finding import Finding, Severity
 from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import ScopeKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
 word = st.from_regex(r"[a-z0-9]{1,8}(-[a-z0-9]{1,8}){0,2}", fullmatch=True)
 json_scalars = st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.text(max_size=20)
 json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4) |
                            st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
 utc_times = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
-                         timezones=st.just(timezone.utc))
+                         timezones=st.just(UTC))
 
 
 @st.composite
@@ -71,7 +70,7 @@ def test_timestamps_are_normalised_to_utc() -> None:
     """An aware time in another zone is stored as the same instant in UTC."""
     asset = Asset(id="x", provider="aws", asset_type="aws:ec2:instance",
                   first_seen=datetime(2024, 1, 1, 12, tzinfo=timezone(timedelta(hours=2))))
-    assert asset.first_seen == datetime(2024, 1, 1, 10, tzinfo=timezone.utc)
+    assert asset.first_seen == datetime(2024, 1, 1, 10, tzinfo=UTC)
     assert asset.model_dump(mode="json")["first_seen"] == "2024-01-01T10:00:00Z"
 
 

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from cloudscope.host.plugin_host import API_VERSION, PluginHost, PluginStatus
 from cloudscope.testing.plugin import FakeDistribution
 

@@ -6,7 +6,6 @@ import threading
 import time
 
 import pytest
-
 from cloudscope.host.ratelimit import RateLimit, RateLimiter, TokenBucket
 
 

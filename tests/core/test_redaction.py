@@ -6,7 +6,6 @@ import io
 import json
 
 import pytest
-
 from cloudscope.domain.redaction import REDACTED, redact, redact_text
 from cloudscope.infrastructure import logging as cloudscope_logging
 

@@ -6,12 +6,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from cloudscope.adapters.sqlite_repository import SQLiteRepository
 from cloudscope.domain.errors import StoreError
 from cloudscope.domain.query import AssetQuery
 from cloudscope.testing.repository_contract import (
-    SCOPE_A, Collection, RepositoryContract, make_asset,
+    SCOPE_A,
+    Collection,
+    RepositoryContract,
+    make_asset,
 )
 
 
@@ -70,9 +72,9 @@ def test_locked_store_is_a_clear_error(sqlite_url: str) -> None:
     """A writer that cannot get the lock in time fails with 'locked', nothing half written."""
     with SQLiteRepository(sqlite_url) as holder:
         holder._connection.execute("BEGIN IMMEDIATE")
-        with SQLiteRepository(sqlite_url + "?timeout=0.2") as waiting:
-            with pytest.raises(StoreError, match="locked"):
-                Collection(waiting).scope(SCOPE_A, [make_asset(1)])
+        with SQLiteRepository(sqlite_url + "?timeout=0.2") as waiting, \
+                pytest.raises(StoreError, match="locked"):
+            Collection(waiting).scope(SCOPE_A, [make_asset(1)])
         holder._connection.execute("ROLLBACK")
         assert holder.count_assets(AssetQuery()) == 0
 

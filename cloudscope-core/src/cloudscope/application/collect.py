@@ -19,11 +19,15 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from cloudscope.domain.asset import Asset
-from cloudscope.domain.errors import CloudScopeError, StoreError
+from cloudscope.domain.errors import EXIT_USAGE, CloudScopeError, StoreError
 from cloudscope.domain.redaction import redact_text
 from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import (
-    CollectionRun, RunStatus, Scope, ScopeKey, ScopeStatus,
+    CollectionRun,
+    RunStatus,
+    Scope,
+    ScopeKey,
+    ScopeStatus,
 )
 from cloudscope.domain.timestamps import utc_now
 from cloudscope.ports.collector import CollectContext, Collector
@@ -141,7 +145,7 @@ class CollectRun:
     """One collection: plan, shard, collect concurrently, write, apply staleness."""
 
     def __init__(self, name: str, collector: Collector, repository: Repository,
-                 ctx: CollectContext, options: CollectOptions,
+                 ctx: CollectContext, options: CollectOptions, *,
                  progress: Progress | None = None) -> None:
         self.name = name
         self.collector = collector
@@ -162,13 +166,17 @@ class CollectRun:
     def execute(self) -> RunSummary:
         """Run the collection to the end; Ctrl-C interrupts it cleanly (KeyboardInterrupt
         is re-raised after the store is left consistent)."""
-        self.repository.start_run(self.run)
         try:
             scopes = self._plan()
+        except CloudScopeError as error:
+            # Bad usage or input found while planning (a file collector's validation) is
+            # the user's to fix: exit code 2 with one line, and the store is not touched.
+            if error.exit_code == EXIT_USAGE:
+                raise
+            return self._fail_run(error)
         except Exception as error:  # a planning failure fails the run, not the host
-            self.run.error = describe_error(error)
-            self._finish(RunStatus.FAILED)
-            return self.summary
+            return self._fail_run(error)
+        self.repository.start_run(self.run)
         interrupted = False
         try:
             self._collect(scopes)
@@ -184,6 +192,12 @@ class CollectRun:
         self._finish(status)
         if interrupted:
             raise KeyboardInterrupt
+        return self.summary
+
+    def _fail_run(self, error: BaseException) -> RunSummary:
+        self.repository.start_run(self.run)
+        self.run.error = describe_error(error)
+        self._finish(RunStatus.FAILED)
         return self.summary
 
     def _plan(self) -> list[ScopeKey]:

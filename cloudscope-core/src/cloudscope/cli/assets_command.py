@@ -61,7 +61,7 @@ def run_list(args: argparse.Namespace) -> int:
     from cloudscope.cli.runtime import Runtime
     from cloudscope.domain.errors import UsageError
 
-    if args.limit is not None and args.limit < 0 or args.offset < 0:
+    if (args.limit is not None and args.limit < 0) or args.offset < 0:
         raise UsageError("--limit and --offset must be zero or more")
     query = query_from(args, limit=args.limit, offset=args.offset)
     with Runtime(args).repository() as repository:

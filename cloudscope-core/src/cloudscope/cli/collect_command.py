@@ -95,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
         from cloudscope.cli.progress import RichProgress
 
         progress = RichProgress()
-    collect = CollectRun(args.provider, collector, repository, ctx, run_options, progress)
+    collect = CollectRun(args.provider, collector, repository, ctx, run_options,
+                         progress=progress)
     interrupted = False
     try:
         with progress or _nothing():

@@ -58,9 +58,9 @@ def redact_text(text: str) -> str:
 
 def redact(value: Any, *, key: str | None = None, depth: int = 0) -> Any:
     """A copy of ``value`` (JSON-like) with secrets redacted, by key name and by shape."""
-    if key is not None and is_secret_key(key) and value not in (None, "", {}, []):
-        if not isinstance(value, (bool, int, float)):
-            return REDACTED
+    if key is not None and is_secret_key(key) and value not in (None, "", {}, []) \
+            and not isinstance(value, (bool, int, float)):
+        return REDACTED
     if isinstance(value, str):
         return redact_text(value)
     if depth > 64:

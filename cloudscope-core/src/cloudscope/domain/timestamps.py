@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -10,14 +10,14 @@ from pydantic import AfterValidator
 
 def utc_now() -> datetime:
     """The current time in UTC, to the microsecond."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def require_utc(value: datetime) -> datetime:
     """Reject naive datetimes and normalise aware ones to UTC."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("timestamp must carry a timezone (e.g. a trailing 'Z' or '+00:00')")
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(require_utc)]
@@ -28,5 +28,5 @@ def isoformat(value: datetime) -> str:
     """ISO 8601 in UTC with microseconds and an explicit ``Z``: fixed width, so it sorts as
     text. The format of every stored and exported time; naive values are taken as UTC."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")

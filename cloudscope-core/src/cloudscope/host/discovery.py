@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.metadata as metadata
 from dataclasses import dataclass
+from importlib import metadata
 from typing import Final
 
 from packaging.markers import default_environment
@@ -68,4 +68,4 @@ def unmet_requirements(distribution: metadata.Distribution) -> list[str]:
     return unmet
 
 
-__all__ = ["Candidate", "ENTRY_POINT_GROUP", "InvalidRequirement", "discover", "unmet_requirements"]
+__all__ = ["ENTRY_POINT_GROUP", "Candidate", "InvalidRequirement", "discover", "unmet_requirements"]

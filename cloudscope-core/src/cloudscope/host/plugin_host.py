@@ -22,7 +22,6 @@ import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from types import ModuleType
 from typing import Any, Final
 
 import pluggy

@@ -35,7 +35,7 @@ class TokenBucket:
     served in arrival order and none spins.
     """
 
-    __slots__ = ("_limit", "_clock", "_sleep", "_lock", "_tokens", "_updated")
+    __slots__ = ("_clock", "_limit", "_lock", "_sleep", "_tokens", "_updated")
 
     def __init__(self, limit: RateLimit, *, clock: Clock = time.monotonic,
                  sleep: Sleep = time.sleep) -> None:

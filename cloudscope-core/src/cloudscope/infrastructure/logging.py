@@ -73,7 +73,7 @@ def _noop(_logger: object, _method: str, event: MutableMapping[str, Any]) -> Mut
 class Logger:
     """A structured logger configured on first use: ``log.info("event", key=value)``."""
 
-    __slots__ = ("_name", "_bound")
+    __slots__ = ("_bound", "_name")
 
     def __init__(self, name: str, **bound: Any) -> None:
         self._name = name

@@ -22,7 +22,7 @@ import textwrap
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -62,27 +62,27 @@ class Collection:
     def __init__(self, repository: Repository, collector: str = "contract") -> None:
         self.repository = repository
         self.run = CollectionRun(run_id=uuid.uuid4().hex, collector=collector,
-                                 started_at=datetime.now(timezone.utc))
+                                 started_at=datetime.now(UTC))
         repository.start_run(self.run)
 
     def scope(self, scope: ScopeKey, assets: Sequence[Asset] = (),
               relationships: Sequence[Relationship] = (), *, complete: bool = True) -> int:
         """Write one scope in one batch; complete it (staleness) or fail it."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         self.repository.start_scope(scope, self.run.run_id, now)
         if assets or relationships:
             self.repository.write_batch(scope, self.run.run_id, list(assets), list(relationships),
                                         now)
         if complete:
             return self.repository.complete_scope(scope, self.run.run_id, len(assets),
-                                                  datetime.now(timezone.utc))
+                                                  datetime.now(UTC))
         self.repository.fail_scope(scope, self.run.run_id, "AccessDenied", now)
         return 0
 
     def finish(self, status: RunStatus = RunStatus.OK) -> None:
         """Record the run's end."""
         self.run.status = status
-        self.run.finished_at = datetime.now(timezone.utc)
+        self.run.finished_at = datetime.now(UTC)
         self.repository.finish_run(self.run)
 
 
@@ -149,7 +149,8 @@ class RepositoryContract:
     def test_assets_come_ordered_by_provider_account_type_and_id(self, store: Repository) -> None:
         """Results are ordered by (provider, account, asset_type, id)."""
         assets = [make_asset(3, account="222222222222"), make_asset(2), make_asset(1),
-                  make_asset(4, asset_type="aws:ec2:volume", id="arn:aws:ec2:eu-west-1:111111111111:volume/v-1")]
+                  make_asset(4, asset_type="aws:ec2:volume",
+                             id="arn:aws:ec2:eu-west-1:111111111111:volume/v-1")]
         Collection(store).scope(SCOPE_A, assets)
         got = list(store.iter_assets(AssetQuery()))
         assert [(a.account, a.asset_type, a.id) for a in got] == \
@@ -199,7 +200,7 @@ class RepositoryContract:
         pages = [ids(store.iter_assets(AssetQuery(limit=10, offset=offset)))
                  for offset in (0, 10, 20)]
         assert [len(page) for page in pages] == [10, 10, 5]
-        assert sum(pages, []) == everything
+        assert [asset_id for page in pages for asset_id in page] == everything
 
     def test_ids_filter_selects_exactly_those_assets(self, store: Repository) -> None:
         """AssetQuery(ids=...) returns only the listed ids that exist."""

@@ -7,10 +7,9 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from cloudscope.api import Asset, CollectionError, Collector, InputError, Relationship, ScopeKey
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-
-from cloudscope.api import Asset, CollectionError, Collector, InputError, Relationship, ScopeKey
 
 PEM_SUFFIXES = (".pem", ".crt", ".cer")
 
