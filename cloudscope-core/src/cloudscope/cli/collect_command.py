@@ -65,8 +65,9 @@ def run(args: argparse.Namespace) -> int:
     options = vars(provider_parser(args.provider, factory).parse_args(args.arguments))
     common = {name: options.pop(name) for name in COMMON_OPTIONS}
     settings = runtime.config.settings.collect
-    concurrency = common["concurrency"] or settings.concurrency or \
+    chosen: Any = common["concurrency"] or settings.concurrency or \
         getattr(factory, "default_concurrency", 8)
+    concurrency = int(chosen)
     run_options = CollectOptions(
         concurrency=max(1, concurrency), batch_size=common["batch_size"] or settings.batch_size,
         queue_batches=settings.queue_batches,

@@ -49,7 +49,8 @@ def unmet_requirements(distribution: metadata.Distribution) -> list[str]:
     extras, and those whose environment markers do not apply here, are skipped.
     """
     unmet: list[str] = []
-    environment = {**default_environment(), "extra": ""}
+    environment: dict[str, str] = {key: str(value) for key, value in default_environment().items()}
+    environment["extra"] = ""
     for line in distribution.requires or []:
         requirement = Requirement(line)
         if requirement.marker is not None and not requirement.marker.evaluate(environment):
