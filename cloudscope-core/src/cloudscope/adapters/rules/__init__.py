@@ -1,0 +1,1 @@
+"""The baseline rules: YAML packs per cloud, Python rules, and their registration."""

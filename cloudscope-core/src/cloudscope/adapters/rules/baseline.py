@@ -1,0 +1,169 @@
+"""The baseline rules YAML cannot express: port ranges, policy documents, graph paths.
+
+The logic lives in the domain (``open_ports``, ``privilege``, ``exposure``, ``detection``);
+these classes give it the Rule interface.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import ClassVar
+
+from cloudscope.domain.asset import Asset
+from cloudscope.domain.detection import NetworkLinks, ReferenceLinks
+from cloudscope.domain.exposure import ExposureAnalysis
+from cloudscope.domain.finding import Finding, Severity
+from cloudscope.domain.open_ports import (
+    ADMIN_PORTS,
+    FIREWALL,
+    NETWORK_SECURITY_GROUP,
+    SECURITY_GROUP,
+    world_open_ports,
+)
+from cloudscope.domain.privilege import is_admin_policy_document
+from cloudscope.domain.relationship import PROTECTED_BY, Relationship
+from cloudscope.ports.rule import AssetRule, DetectionRule, RiskRule, RuleGraph
+
+
+class _AdminPortsOpen(AssetRule):
+    """A group, NSG or firewall opening an administrative port to the whole internet."""
+
+    severity = Severity.HIGH
+    remediation = ("Restrict the source to known address ranges, or reach the hosts through "
+                   "a bastion, VPN or identity-aware proxy.")
+    group_type: ClassVar[str] = ""
+
+    def __init__(self) -> None:
+        self.asset_types = frozenset({self.group_type})
+
+    def check(self, asset: Asset) -> Iterable[Finding]:
+        """A finding listing the open ports and what they serve."""
+        ports = world_open_ports(asset.asset_type, asset.properties)
+        if not ports:
+            return ()
+        names = ", ".join(f"{port} ({ADMIN_PORTS[port]})" for port in ports)
+        return (self.finding(asset.id, detail=f"open to the internet: {names}",
+                             evidence={"open_ports": ports}),)
+
+
+class AwsSecurityGroupAdminPorts(_AdminPortsOpen):
+    """AWS security group open to 0.0.0.0/0 or ::/0 on SSH, RDP or a database port."""
+
+    rule_id = "aws.ec2.security-group-admin-ports-open"
+    title = "Security group opens an administrative port to the internet"
+    references = ("CIS AWS 5.2", "CIS AWS 5.3")
+    group_type = SECURITY_GROUP
+
+
+class AzureNsgAdminPorts(_AdminPortsOpen):
+    """Azure network security group allowing inbound SSH, RDP or a database port from anywhere."""
+
+    rule_id = "azure.network.nsg-admin-ports-open"
+    title = "Network security group allows an administrative port from the internet"
+    references = ("CIS Azure 6.1", "CIS Azure 6.2")
+    group_type = NETWORK_SECURITY_GROUP
+
+
+class GcpFirewallAdminPorts(_AdminPortsOpen):
+    """GCP firewall rule allowing SSH, RDP or a database port from 0.0.0.0/0."""
+
+    rule_id = "gcp.compute.firewall-admin-ports-open"
+    title = "Firewall rule allows an administrative port from the internet"
+    references = ("CIS GCP 3.6", "CIS GCP 3.7")
+    group_type = FIREWALL
+
+
+class AwsPolicyFullAdmin(AssetRule):
+    """A customer managed IAM policy allowing every action on every resource."""
+
+    rule_id = "aws.iam.policy-full-admin"
+    title = "IAM policy allows * on *"
+    severity = Severity.HIGH
+    remediation = "Grant only the actions and resources the principals need (least privilege)."
+    references = ("CIS AWS 1.16",)
+    asset_types = frozenset({"aws:iam:policy"})
+
+    def check(self, asset: Asset) -> Iterable[Finding]:
+        """A finding when the default version's document has an Allow of * on *."""
+        document = (asset.properties.get("PolicyVersion") or {}).get("Document")
+        if not is_admin_policy_document(document):
+            return ()
+        return (self.finding(asset.id, evidence={"statement": "Effect Allow, Action *, "
+                                                              "Resource *"}),)
+
+
+class InternetToAdminExposure(RiskRule):
+    """Internet-reachable instance, open admin port, administrative identity: one path."""
+
+    rule_id = "cloudscope.exposure.internet-to-admin"
+    title = "Internet-reachable instance with an open admin port runs with admin rights"
+    severity = Severity.CRITICAL
+    remediation = ("Break the path: close the administrative port to the internet, remove "
+                   "the public address or load balancer, or reduce the identity's rights.")
+    references = ("CIS AWS 5.2", "CIS AWS 1.16", "CIS GCP 4.1", "CIS Azure 6.1")
+    asset_types = None
+    relationship_types = frozenset({PROTECTED_BY})
+
+    def __init__(self) -> None:
+        self.analysis = ExposureAnalysis()
+
+    def observe(self, asset: Asset) -> Iterable[Finding]:
+        """Remember open groups, admin identities and internet-facing load balancers."""
+        self.analysis.observe(asset)
+        return ()
+
+    def observe_relationship(self, relationship: Relationship) -> None:
+        """Keep the PROTECTED_BY edges that reach an open group."""
+        self.analysis.observe_relationship(relationship)
+
+    def conclude(self, graph: RuleGraph) -> Iterator[Finding]:
+        """One critical finding per exposed instance, ``evidence.path`` from the internet."""
+        for exposure in self.analysis.exposures(graph):
+            yield self.finding(
+                exposure.asset_id, evidence=exposure.evidence(),
+                detail=f"{exposure.entry}; ports {', '.join(map(str, exposure.open_ports))} "
+                       f"open to the internet; {exposure.privilege}")
+
+
+class ReferenceDetection(DetectionRule):
+    """Edges from ids written inside properties (role ARNs, interface ids, subnet URLs)."""
+
+    rule_id = "cloudscope.detect.references"
+    title = "Links from ids inside properties"
+
+    def __init__(self) -> None:
+        self.links = ReferenceLinks()
+        self.asset_types = self.links.asset_types
+
+    def observe(self, asset: Asset) -> Iterator[Relationship]:
+        """The edges this asset's properties name."""
+        for source, kind, target, properties in self.links.observe(asset):
+            yield self.link(source, kind, target, **properties)
+
+
+class NetworkDetection(DetectionRule):
+    """Public IPs and load balancers in front of instances; GCP firewalls on instances."""
+
+    rule_id = "cloudscope.detect.network"
+    title = "Links from network facts (public addresses, load balancers, firewall targets)"
+    asset_types = NetworkLinks.asset_types
+
+    def __init__(self) -> None:
+        self.links = NetworkLinks()
+
+    def observe(self, asset: Asset) -> Iterator[Relationship]:
+        """Edges readable from one asset."""
+        for source, kind, target, properties in self.links.observe(asset):
+            yield self.link(source, kind, target, **properties)
+
+    def detect(self, graph: RuleGraph) -> Iterator[Relationship]:
+        """Edges that join indexed assets."""
+        for source, kind, target, properties in self.links.detect():
+            yield self.link(source, kind, target, **properties)
+
+
+PYTHON_RULES: tuple[type[RiskRule | DetectionRule], ...] = (
+    AwsSecurityGroupAdminPorts, AzureNsgAdminPorts, GcpFirewallAdminPorts, AwsPolicyFullAdmin,
+    InternetToAdminExposure, ReferenceDetection, NetworkDetection,
+)
+"""The Python baseline rules, registered by ``rule_id`` with ``module:Class`` factories."""

@@ -1,0 +1,53 @@
+"""Registration of the baseline rules, kept light: nothing is built until a rule is used.
+
+Python rules register as ``"module:Class"`` strings; YAML rules as a small callable that
+builds the rule from its pack on first use. Only the packs' ids are read here (a plain
+YAML load), so that ``cloudscope plugins`` lists the rules without validating them.
+"""
+
+from __future__ import annotations
+
+from functools import cache, partial
+from importlib import resources
+from typing import Any, Final
+
+import yaml
+
+from cloudscope.host.registry import Register
+
+PYTHON_RULES: Final = {
+    "aws.ec2.security-group-admin-ports-open": "AwsSecurityGroupAdminPorts",
+    "azure.network.nsg-admin-ports-open": "AzureNsgAdminPorts",
+    "gcp.compute.firewall-admin-ports-open": "GcpFirewallAdminPorts",
+    "aws.iam.policy-full-admin": "AwsPolicyFullAdmin",
+    "cloudscope.exposure.internet-to-admin": "InternetToAdminExposure",
+    "cloudscope.detect.references": "ReferenceDetection",
+    "cloudscope.detect.network": "NetworkDetection",
+}
+"""Rule id -> class name in :mod:`cloudscope.adapters.rules.baseline`."""
+PACKS: Final = ("aws.yaml", "azure.yaml", "gcp.yaml", "detection.yaml")
+
+
+@cache
+def pack_ids(pack: str) -> tuple[str, ...]:
+    """The rule ids a built-in pack declares, in file order."""
+    text = resources.files(__package__).joinpath(pack).read_text(encoding="utf-8")
+    data: Any = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    entries = [*(data.get("rules") or []), *(data.get("detections") or [])]
+    return tuple(str(entry["id"]) for entry in entries)
+
+
+def build_yaml_rule(pack: str, rule_id: str) -> Any:
+    """Build one rule of a built-in pack (the registered factory)."""
+    from cloudscope.adapters.rules.declarative import builtin_rule
+
+    return builtin_rule(pack, rule_id)
+
+
+def register_baseline(register: Register) -> None:
+    """Register every baseline rule under its id."""
+    for rule_id, class_name in PYTHON_RULES.items():
+        register(rule_id, f"cloudscope.adapters.rules.baseline:{class_name}")
+    for pack in PACKS:
+        for rule_id in pack_ids(pack):
+            register(rule_id, partial(build_yaml_rule, pack, rule_id))

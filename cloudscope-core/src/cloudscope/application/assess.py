@@ -1,0 +1,313 @@
+"""The assess use case: detect relationships, run the risk rules, store the findings.
+
+Passes, each a stream through the repository port (so every backend runs the same rules):
+
+1. every live asset once, to each rule naming its type (``observe``);
+2. detection rules' closing ``detect``; the detected edges are stored under
+   :data:`DETECTION_SCOPE`, so the staleness of a completed scope replaces the previous
+   assessment's edges, and a failed detection keeps them;
+3. every live relationship once, to the risk rules naming its type; then ``conclude``;
+4. the findings replace the stored findings of the assessed assets, in one transaction.
+
+Findings and detected edges wait in temporary JSON Lines files, not in memory, so that a
+million assets assess in bounded memory. A rule that raises is recorded and skipped; its
+previously stored findings are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO, Final, Generic, TypeVar
+
+from cloudscope.application.collect import describe_error
+from cloudscope.domain.assessment import AssessmentSummary, TypeDispatch
+from cloudscope.domain.asset import Asset
+from cloudscope.domain.errors import InputError
+from cloudscope.domain.finding import Finding, Severity
+from cloudscope.domain.query import AssetQuery
+from cloudscope.domain.relationship import Relationship
+from cloudscope.domain.scope import CollectionRun, RunStatus, ScopeKey
+from cloudscope.domain.serialization import dumps
+from cloudscope.domain.timestamps import utc_now
+from cloudscope.host.registry import ComponentRegistry
+from cloudscope.ports.repository import Repository
+from cloudscope.ports.rule import DETECTED_BY, DetectionRule, RiskRule, Rule, RuleGraph
+
+DETECTION_SCOPE: Final = ScopeKey(provider="cloudscope", account="", region=None,
+                                  service="detection")
+"""The scope detected relationships are stored under."""
+LOOKUP_CHUNK: Final = 2000
+
+Item = TypeVar("Item")
+
+
+class Spool(Generic[Item]):
+    """Items written to a temporary JSON Lines file and read back as often as needed."""
+
+    def __init__(self, decode: Callable[[dict[str, object]], Item]) -> None:
+        self._file: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+        self._decode = decode
+        self.count = 0
+
+    def add(self, item: Finding | Relationship) -> None:
+        """Append one item."""
+        self._file.write(dumps(item.model_dump(mode="json")) + "\n")
+        self.count += 1
+
+    def __iter__(self) -> Iterator[Item]:
+        self._file.flush()
+        self._file.seek(0)
+        for line in self._file:
+            yield self._decode(json.loads(line))
+        self._file.seek(0, 2)
+
+    def close(self) -> None:
+        """Delete the file."""
+        self._file.close()
+
+
+def _finding(data: dict[str, object]) -> Finding:
+    return Finding.model_construct(**{**data, "severity": Severity(data["severity"])})
+
+
+def _relationship(data: dict[str, object]) -> Relationship:
+    return Relationship.model_construct(**data)
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield list(items[start:start + size])
+
+
+class RepositoryGraph(RuleGraph):
+    """The rule graph over any repository: chunked lookups through the port."""
+
+    def __init__(self, repository: Repository) -> None:
+        self.repository = repository
+
+    def relationships_of(self, asset_ids: Sequence[str],
+                         types: Iterable[str] | None = None) -> list[Relationship]:
+        """Relationships touching ``asset_ids``, only of ``types`` when given."""
+        wanted = frozenset(types) if types is not None else None
+        found: list[Relationship] = []
+        for chunk in _chunks(list(dict.fromkeys(asset_ids)), LOOKUP_CHUNK):
+            found.extend(r for r in self.repository.relationships_of(chunk)
+                         if wanted is None or r.type in wanted)
+        return found
+
+    def assets(self, asset_ids: Sequence[str]) -> Iterator[Asset]:
+        """The live assets among ``asset_ids``."""
+        for chunk in _chunks(sorted(set(asset_ids)), LOOKUP_CHUNK):
+            yield from self.repository.iter_assets(AssetQuery(ids=tuple(chunk)))
+
+
+class AssessmentResult:
+    """The summary, and the stored findings read back most severe first."""
+
+    def __init__(self, summary: AssessmentSummary,
+                 sources: Sequence[tuple[Spool[Finding], Callable[[Finding], bool]]]) -> None:
+        self.summary = summary
+        self._sources = sources
+
+    def findings(self) -> Iterator[Finding]:
+        """Stored findings, most severe first (one read of the spools per severity)."""
+        for severity in Severity:
+            if self.summary.counts[severity.value]:
+                for spool, wanted in self._sources:
+                    yield from (f for f in spool if f.severity is severity and wanted(f))
+
+    def close(self) -> None:
+        """Delete the temporary files."""
+        for spool, _ in self._sources:
+            spool.close()
+
+
+class Assessment:
+    """Runs rules over a repository. Added in API 1.0."""
+
+    def __init__(self, repository: Repository, rules: Sequence[Rule],
+                 *, batch_size: int = 1000) -> None:
+        self.repository = repository
+        self.rules = list(rules)
+        self.batch_size = batch_size
+        self.graph = RepositoryGraph(repository)
+
+    def run(self, query: AssetQuery, summary: AssessmentSummary | None = None) -> AssessmentResult:
+        """Assess the assets matching ``query`` (relationships are detected over all assets).
+
+        ``summary`` may already hold failures of rules that could not be built.
+        """
+        summary = summary or AssessmentSummary()
+        summary.rules = len(self.rules) + len(summary.failures)
+        query = query.model_copy(update={"include_deleted": False, "limit": None, "offset": 0})
+        detectors = [r for r in self.rules if isinstance(r, DetectionRule)]
+        risks = [r for r in self.rules if isinstance(r, RiskRule)]
+        assessed = None if query == AssetQuery() else \
+            {a.id for a in self.repository.iter_assets(query)}
+        edges: Spool[Relationship] = Spool(_relationship)
+        findings: Spool[Finding] = Spool(_finding)
+        try:
+            total = self._observe_assets(detectors, risks, edges, findings, summary)
+            summary.assets = total if assessed is None else len(assessed)
+            self._observe_relationships(detectors, summary)
+            for detector in detectors:
+                self._call(detector, "detect", summary, edges.add, detector.detect)
+            self._store_edges(edges, summary)
+            self._observe_relationships(risks, summary)
+            for rule in risks:
+                self._call(rule, "conclude", summary, findings.add, rule.conclude)
+        finally:
+            edges.close()
+        failed = summary.failed_ids
+
+        def fresh(finding: Finding) -> bool:
+            return finding.rule_id not in failed and \
+                (assessed is None or finding.asset_id in assessed)
+
+        kept: Spool[Finding] = Spool(_finding)
+        if failed:  # a failed rule keeps what it had found before (nothing stored is lost)
+            for finding in self.repository.iter_findings():
+                if finding.rule_id in failed and (assessed is None or finding.asset_id in assessed):
+                    kept.add(finding)
+            summary.kept_findings = kept.count
+        sources = ((findings, fresh), (kept, _everything))
+
+        def stored() -> Iterator[Finding]:
+            for spool, wanted in sources:
+                for finding in spool:
+                    if wanted(finding):
+                        summary.count(finding)
+                        yield finding
+
+        self.repository.replace_findings(query, stored())
+        return AssessmentResult(summary, sources)
+
+    # Passes -----------------------------------------------------------------------------
+    def _observe_assets(self, detectors: list[DetectionRule], risks: list[RiskRule],
+                        edges: Spool[Relationship], findings: Spool[Finding],
+                        summary: AssessmentSummary) -> int:
+        detection, risk = TypeDispatch(detectors), TypeDispatch(risks)
+        failed = summary.failed_ids
+        total = 0
+        for asset in self.repository.iter_assets(AssetQuery()):
+            total += 1
+            kind = asset.asset_type
+            for detector in detection.rules_for(kind):
+                if detector.rule_id not in failed:
+                    try:
+                        for edge in detector.observe(asset):
+                            edges.add(edge)
+                    except Exception as error:
+                        summary.fail(detector.rule_id, f"observe {asset.id}", describe_error(error))
+            for rule in risk.rules_for(kind):
+                if rule.rule_id not in failed:
+                    try:
+                        for finding in rule.observe(asset):
+                            findings.add(finding)
+                    except Exception as error:
+                        summary.fail(rule.rule_id, f"observe {asset.id}", describe_error(error))
+        return total
+
+    def _observe_relationships(self, rules: Sequence[Rule], summary: AssessmentSummary) -> None:
+        by_type: dict[str, list[Rule]] = {}
+        for rule in rules:
+            if rule.rule_id not in summary.failed_ids:
+                for kind in rule.relationship_types:
+                    by_type.setdefault(kind, []).append(rule)
+        if not by_type:
+            return
+        for relationship in self.repository.iter_relationships():
+            for rule in by_type.get(relationship.type, ()):
+                if rule.rule_id not in summary.failed_ids:
+                    try:
+                        rule.observe_relationship(relationship)
+                    except Exception as error:
+                        summary.fail(rule.rule_id, "observe_relationship", describe_error(error))
+
+    def _call(self, rule: Rule, stage: str, summary: AssessmentSummary,
+              sink: Callable[[Item], None], method: Callable[[RuleGraph], Iterable[Item]]) -> None:
+        if rule.rule_id in summary.failed_ids:
+            return
+        try:
+            for item in method(self.graph):
+                sink(item)
+        except Exception as error:
+            summary.fail(rule.rule_id, stage, describe_error(error))
+
+    def _store_edges(self, edges: Spool[Relationship], summary: AssessmentSummary) -> None:
+        """Write detected edges in the detection scope; complete it unless a detector failed."""
+        detectors = {r.rule_id for r in self.rules if isinstance(r, DetectionRule)}
+        if not detectors:
+            return
+        repository = self.repository
+        run = CollectionRun(run_id=f"assess-{uuid.uuid4().hex[:12]}", collector="assess",
+                            started_at=utc_now())
+        repository.start_run(run)
+        repository.start_scope(DETECTION_SCOPE, run.run_id, run.started_at)
+        batch: dict[tuple[str, str, str], Relationship] = {}
+        for edge in edges:
+            if edge.properties.get(DETECTED_BY) not in summary.failed_ids:
+                batch[edge.key] = edge
+                if len(batch) >= self.batch_size:
+                    summary.detected_relationships += self._write_edges(run.run_id, batch)
+                    batch = {}
+        summary.detected_relationships += self._write_edges(run.run_id, batch)
+        failed = sorted(detectors & summary.failed_ids)
+        finished = utc_now()
+        if failed:
+            repository.fail_scope(DETECTION_SCOPE, run.run_id,
+                                  f"detection rules failed: {', '.join(failed)}", finished)
+        else:
+            repository.complete_scope(DETECTION_SCOPE, run.run_id, 0, finished)
+        repository.finish_run(run.model_copy(update={
+            "status": RunStatus.PARTIAL if failed else RunStatus.OK, "finished_at": finished,
+            "relationships": summary.detected_relationships}))
+
+    def _write_edges(self, run_id: str, batch: dict[tuple[str, str, str], Relationship]) -> int:
+        """Write a batch, leaving alone the edges a collector stored (they are its to remove)."""
+        if not batch:
+            return 0
+        sources = sorted({key[0] for key in batch})
+        for existing in self.graph.relationships_of(sources):
+            if existing.key in batch and DETECTED_BY not in existing.properties:
+                del batch[existing.key]
+        self.repository.write_batch(DETECTION_SCOPE, run_id, [], list(batch.values()), utc_now())
+        return len(batch)
+
+
+def _everything(finding: Finding) -> bool:
+    return True
+
+
+def build_rules(registry: ComponentRegistry, user_rules: Sequence[Rule], disabled: set[str],
+                summary: AssessmentSummary) -> list[Rule]:
+    """The registered rules built (a factory that fails is recorded, not fatal) plus the
+    user's, without the ``disabled`` ids. A user rule reusing a registered id is an error."""
+    rules: list[Rule] = []
+    for registration in registry:
+        if registration.name in disabled:
+            continue
+        try:
+            rule = registration.resolve()()
+        except Exception as error:
+            summary.fail(registration.name, "build", describe_error(error))
+            continue
+        if not isinstance(rule, RiskRule | DetectionRule):
+            summary.fail(registration.name, "build", f"plugin {registration.plugin!r} returned "
+                         f"{type(rule).__name__}, not a RiskRule or DetectionRule")
+            continue
+        rule.rule_id = registration.name  # the registered id is the rule's identity
+        rules.append(rule)
+    known = {r.rule_id for r in rules} | {f.rule_id for f in summary.failures}
+    for rule in user_rules:
+        if rule.rule_id in known or rule.rule_id in registry:
+            source = getattr(getattr(rule, "definition", None), "source", None)
+            raise InputError(f"rule id {rule.rule_id!r} is already registered",
+                             location=source, hint="choose another id")
+        known.add(rule.rule_id)
+        if rule.rule_id not in disabled:
+            rules.append(rule)
+    return rules

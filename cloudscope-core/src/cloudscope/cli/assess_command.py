@@ -1,0 +1,80 @@
+"""``cloudscope assess``: detect relationships, run the risk rules, store and print findings."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+EPILOG = ("Exit codes: 0 every rule ran; 2 bad usage, store, configuration or rule file "
+          "(nothing changed); 3 a rule failed: it is listed, the other rules' findings are "
+          "stored and the failed rule's earlier findings are kept.")
+
+
+def add_parser(commands: Any) -> None:
+    """Add the ``assess`` command."""
+    from cloudscope.cli.assets_command import add_filter_arguments
+
+    parser = commands.add_parser(
+        "assess", help="detect relationships and run the risk rules",
+        description="Run every registered rule and the YAML rules of the configured "
+                    "rules.directories over the stored inventory; store the findings, "
+                    "replacing earlier findings of the assessed assets. Filters choose the "
+                    "assessed assets; relationships are always detected over all of them.",
+        epilog=EPILOG)
+    add_filter_arguments(parser)
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Assess, print the report, return 0 (complete) or 3 (a rule failed)."""
+    import sys
+
+    from cloudscope.adapters.rules.declarative import load_directories
+    from cloudscope.application.assess import Assessment, build_rules
+    from cloudscope.cli.assets_command import query_from
+    from cloudscope.cli.runtime import Runtime
+    from cloudscope.domain.assessment import AssessmentSummary
+
+    runtime = Runtime(args)
+    settings = runtime.config.settings.rules
+    query = query_from(args)
+    summary = AssessmentSummary()
+    # User rule files are validated before the store is opened: a bad file changes nothing.
+    user_rules = load_directories(settings.directories)
+    rules = build_rules(runtime.host.rules, user_rules, set(settings.disabled), summary)
+    with runtime.repository() as repository:
+        result = Assessment(repository, rules).run(query, summary)
+        try:
+            if args.format == "json":
+                _print_json(result, sys.stdout)
+            else:
+                _print_table(result, sys.stdout)
+        finally:
+            result.close()
+    return 0 if summary.complete else 3
+
+
+def _print_json(result: Any, out: Any) -> None:
+    import json
+
+    head = json.dumps(result.summary.as_json(), indent=2)
+    out.write(head[:-2] + ',\n  "findings": [')
+    for index, finding in enumerate(result.findings()):
+        out.write(("," if index else "") + "\n    " + finding.model_dump_json())
+    out.write("\n  ]\n}\n")
+
+
+def _print_table(result: Any, out: Any) -> None:
+    summary = result.summary
+    for finding in result.findings():
+        out.write(f"{finding.severity.value:<9} {finding.rule_id:<46} {finding.asset_id}\n"
+                  f"{'':<9} {finding.title}\n")
+    counts = ", ".join(f"{severity} {count}" for severity, count in summary.counts.items())
+    out.write(f"{summary.findings} findings ({counts}) from {summary.rules} rules over "
+              f"{summary.assets} assets; {summary.detected_relationships} relationships "
+              "detected\n")
+    for failure in summary.failures:
+        out.write(f"rule failed: {failure.rule_id} ({failure.stage}): {failure.error}\n")
+    if summary.kept_findings:
+        out.write(f"kept {summary.kept_findings} earlier findings of the failed rules\n")

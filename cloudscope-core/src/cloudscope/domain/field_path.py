@@ -1,0 +1,72 @@
+"""Field paths into asset properties: ``IpPermissions[].IpRanges[].CidrIp``.
+
+A path is keys joined by dots; ``[]`` (or ``[*]``) after a key steps into every element of
+a list, ``[N]`` into one. A path yields every value it reaches, so that a rule can ask
+"does any grant name AllUsers" without a loop. Missing keys yield nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any, Final
+
+_STEP: Final = re.compile(r"^(?P<key>[^.\[\]]*)(?P<indexes>(\[(\*|-?\d+)?\])*)$")
+_INDEX: Final = re.compile(r"\[(\*|-?\d+)?\]")
+EVERY: Final = None
+"""An index step meaning every element."""
+
+
+class FieldPath:
+    """A parsed field path. Added in API 1.0."""
+
+    __slots__ = ("_steps", "text")
+
+    def __init__(self, text: str) -> None:
+        """Parse ``text``; raise :class:`ValueError` naming the bad part."""
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError("a field path must be a non-empty string")
+        steps: list[str | int | None] = []
+        for part in text.split("."):
+            match = _STEP.match(part)
+            if match is None or (not match["key"] and not match["indexes"]):
+                raise ValueError(f"invalid field path {text!r} at {part!r} "
+                                 "(expected Key, Key[] or Key[0] joined by dots)")
+            if match["key"]:
+                steps.append(match["key"])
+            for index in _INDEX.findall(match["indexes"]):
+                steps.append(EVERY if index in ("", "*") else int(index))
+        self.text = text
+        self._steps: tuple[str | int | None, ...] = tuple(steps)
+
+    def __repr__(self) -> str:
+        return f"FieldPath({self.text!r})"
+
+    def values(self, data: Any) -> Iterator[Any]:
+        """Every value the path reaches in ``data`` (nothing when a key is missing)."""
+        return _walk(data, self._steps, 0)
+
+    def first(self, data: Any, default: Any = None) -> Any:
+        """The first value the path reaches, or ``default``."""
+        return next(self.values(data), default)
+
+
+def _walk(data: Any, steps: tuple[str | int | None, ...], position: int) -> Iterator[Any]:
+    if position == len(steps):
+        yield data
+        return
+    step = steps[position]
+    if isinstance(step, str):
+        if isinstance(data, dict) and step in data:
+            yield from _walk(data[step], steps, position + 1)
+    elif step is EVERY:
+        if isinstance(data, list):
+            for item in data:
+                yield from _walk(item, steps, position + 1)
+    elif isinstance(data, list) and -len(data) <= step < len(data):
+        yield from _walk(data[step], steps, position + 1)
+
+
+def values_at(data: Any, path: str) -> list[Any]:
+    """Every value ``path`` reaches in ``data``: ``values_at(props, "Grants[].Permission")``."""
+    return list(FieldPath(path).values(data))
