@@ -69,6 +69,12 @@ _LAZY: Final = {
     "ExportTarget": "cloudscope.ports.exporter",
     "AssetDetail": "cloudscope.ports.repository",
     "Repository": "cloudscope.ports.repository",
+    "Rule": "cloudscope.ports.rule",
+    "RiskRule": "cloudscope.ports.rule",
+    "AssetRule": "cloudscope.ports.rule",
+    "DetectionRule": "cloudscope.ports.rule",
+    "RuleGraph": "cloudscope.ports.rule",
+    "FieldPath": "cloudscope.domain.field_path",
 }
 
 __all__ = ["API_VERSION", "hookimpl", *sorted(_LAZY)]

@@ -23,3 +23,11 @@ def cloudscope_register_repositories(register: Register) -> None:
     register("sqlite", "cloudscope.adapters.sqlite_repository:SQLiteRepository")
     register("file", "cloudscope.adapters.file_repository:FileRepository")
     register("postgresql", "cloudscope.adapters.postgresql_repository:PostgreSQLRepository")
+
+
+@hookimpl
+def cloudscope_register_rules(register: Register) -> None:
+    # The catalog reads only the packs' rule ids; rules are built when `assess` runs.
+    from cloudscope.adapters.rules.catalog import register_baseline
+
+    register_baseline(register)
