@@ -1,0 +1,164 @@
+"""The resource types collected: list call, pinned api-version, asset type and edges.
+
+Every type is listed at subscription scope (``GET /subscriptions/{id}<list_path>``) except
+those embedded in their parent's body (subnets in a virtual network) and those listed per
+parent (SQL databases per server). api-versions are pinned so that the stored bodies keep
+their shape until a release changes them on purpose. ``example`` names the Azure REST API
+specification example (``Azure/azure-rest-api-specs``) whose shape the tests' fake serves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+from cloudscope_azure.assets import parent_id
+from cloudscope_azure.relationships import Edge, top_level_id
+
+ATTACHED_TO: Final = "ATTACHED_TO"
+ENCRYPTED_BY: Final = "ENCRYPTED_BY"
+HAS_ROLE: Final = "HAS_ROLE"
+IN_NETWORK: Final = "IN_NETWORK"
+IN_SUBNET: Final = "IN_SUBNET"
+PROTECTED_BY: Final = "PROTECTED_BY"
+ROUTES_TO: Final = "ROUTES_TO"
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceType:
+    """One ARM resource type and how to list it."""
+
+    native_type: str
+    asset_type: str
+    api_version: str
+    list_path: str
+    example: str
+    edges: tuple[Edge, ...] = ()
+    #: Set for types listed per parent resource: ``list_path`` follows each parent's id.
+    parent: ResourceType | None = None
+    #: Child types embedded in this type's body, as (field of ``properties``, type).
+    embedded: tuple[tuple[str, ResourceType], ...] = field(default=())
+
+    @property
+    def service(self) -> str:
+        """The scope's service: the ARM type in lower case (``microsoft.compute/disks``)."""
+        return self.native_type.lower()
+
+
+SUBSCRIPTION: Final = ResourceType(
+    "Microsoft.Resources/subscriptions", "azure:resources:subscription", "2022-12-01", "",
+    "Subscriptions_Get (subscriptions/.../examples/GetSubscription.json)")
+
+RESOURCE_GROUPS: Final = ResourceType(
+    "Microsoft.Resources/resourceGroups", "azure:resources:resource-group", "2021-04-01",
+    "/resourcegroups", "ResourceGroups_List (resources/.../ResourceGroups_List)")
+
+VIRTUAL_MACHINES: Final = ResourceType(
+    "Microsoft.Compute/virtualMachines", "azure:compute:virtual-machine", "2024-07-01",
+    "/providers/Microsoft.Compute/virtualMachines",
+    "VirtualMachines_ListAll (VirtualMachine_ListAll_MaximumSet_Gen.json, VirtualMachine_Get.json)",
+    edges=(Edge("properties.networkProfile.networkInterfaces[].id", ATTACHED_TO, inbound=True),))
+
+SCALE_SETS: Final = ResourceType(
+    "Microsoft.Compute/virtualMachineScaleSets", "azure:compute:virtual-machine-scale-set",
+    "2024-07-01", "/providers/Microsoft.Compute/virtualMachineScaleSets",
+    "VirtualMachineScaleSets_ListAll (VirtualMachineScaleSet_ListAll_MaximumSet_Gen.json)",
+    edges=(
+        Edge("properties.virtualMachineProfile.networkProfile.networkInterfaceConfigurations[]"
+             ".properties.ipConfigurations[].properties.subnet.id", IN_SUBNET),
+        Edge("properties.virtualMachineProfile.networkProfile.networkInterfaceConfigurations[]"
+             ".properties.networkSecurityGroup.id", PROTECTED_BY),
+    ))
+
+DISKS: Final = ResourceType(
+    "Microsoft.Compute/disks", "azure:compute:disk", "2024-03-02",
+    "/providers/Microsoft.Compute/disks", "Disks_List (ListManagedDisksInASubscription.json)",
+    edges=(Edge("managedBy", ATTACHED_TO),
+           Edge("properties.encryption.diskEncryptionSetId", ENCRYPTED_BY)))
+
+SUBNETS: Final = ResourceType(
+    "Microsoft.Network/virtualNetworks/subnets", "azure:network:subnet", "2024-05-01",
+    "(embedded in the virtual network's properties.subnets)",
+    "VirtualNetworks_ListAll (VirtualNetworkListAll.json) subnets[] element",
+    edges=(Edge("id", IN_NETWORK, resolve=parent_id),
+           Edge("properties.networkSecurityGroup.id", PROTECTED_BY)))
+
+VIRTUAL_NETWORKS: Final = ResourceType(
+    "Microsoft.Network/virtualNetworks", "azure:network:virtual-network", "2024-05-01",
+    "/providers/Microsoft.Network/virtualNetworks",
+    "VirtualNetworks_ListAll (VirtualNetworkListAll.json)",
+    embedded=(("subnets", SUBNETS),))
+
+NETWORK_INTERFACES: Final = ResourceType(
+    "Microsoft.Network/networkInterfaces", "azure:network:network-interface", "2024-05-01",
+    "/providers/Microsoft.Network/networkInterfaces",
+    "NetworkInterfaces_ListAll (NetworkInterfaceListAll.json)",
+    edges=(Edge("properties.ipConfigurations[].properties.subnet.id", IN_SUBNET),
+           Edge("properties.networkSecurityGroup.id", PROTECTED_BY)))
+
+NETWORK_SECURITY_GROUPS: Final = ResourceType(
+    "Microsoft.Network/networkSecurityGroups", "azure:network:network-security-group",
+    "2024-05-01", "/providers/Microsoft.Network/networkSecurityGroups",
+    "NetworkSecurityGroups_ListAll (NetworkSecurityGroupListAll.json)")
+
+PUBLIC_IP_ADDRESSES: Final = ResourceType(
+    "Microsoft.Network/publicIPAddresses", "azure:network:public-ip-address", "2024-05-01",
+    "/providers/Microsoft.Network/publicIPAddresses",
+    "PublicIPAddresses_ListAll (PublicIpAddressListAll.json)",
+    edges=(Edge("properties.ipConfiguration.id", ATTACHED_TO, resolve=top_level_id),))
+
+LOAD_BALANCERS: Final = ResourceType(
+    "Microsoft.Network/loadBalancers", "azure:network:load-balancer", "2024-05-01",
+    "/providers/Microsoft.Network/loadBalancers",
+    "LoadBalancers_ListAll (LoadBalancerListAll.json)",
+    edges=(Edge("properties.frontendIPConfigurations[].properties.subnet.id", IN_SUBNET),
+           Edge("properties.backendAddressPools[].properties.backendIPConfigurations[].id",
+                ROUTES_TO, resolve=top_level_id)))
+
+STORAGE_ACCOUNTS: Final = ResourceType(
+    "Microsoft.Storage/storageAccounts", "azure:storage:storage-account", "2023-05-01",
+    "/providers/Microsoft.Storage/storageAccounts",
+    "StorageAccounts_List (StorageAccountList.json)")
+
+KEY_VAULTS: Final = ResourceType(
+    "Microsoft.KeyVault/vaults", "azure:keyvault:vault", "2023-07-01",
+    "/providers/Microsoft.KeyVault/vaults",
+    "Vaults_ListBySubscription (listVaultBySubscription.json)")
+
+SQL_SERVERS: Final = ResourceType(
+    "Microsoft.Sql/servers", "azure:sql:server", "2021-11-01",
+    "/providers/Microsoft.Sql/servers", "Servers_List (ServerList.json)")
+
+SQL_DATABASES: Final = ResourceType(
+    "Microsoft.Sql/servers/databases", "azure:sql:database", "2021-11-01", "/databases",
+    "Databases_ListByServer (ListDatabasesByServer.json)", parent=SQL_SERVERS)
+
+WEB_SITES: Final = ResourceType(
+    "Microsoft.Web/sites", "azure:web:site", "2023-12-01", "/providers/Microsoft.Web/sites",
+    "WebApps_List (ListWebApps.json)",
+    edges=(Edge("properties.virtualNetworkSubnetId", IN_SUBNET),))
+
+MANAGED_CLUSTERS: Final = ResourceType(
+    "Microsoft.ContainerService/managedClusters", "azure:containerservice:managed-cluster",
+    "2024-05-01", "/providers/Microsoft.ContainerService/managedClusters",
+    "ManagedClusters_List (ManagedClustersList.json)",
+    edges=(Edge("properties.agentPoolProfiles[].vnetSubnetID", IN_SUBNET),
+           Edge("properties.identityProfile.kubeletidentity.resourceId", HAS_ROLE)))
+
+USER_ASSIGNED_IDENTITIES: Final = ResourceType(
+    "Microsoft.ManagedIdentity/userAssignedIdentities",
+    "azure:managedidentity:user-assigned-identity", "2023-01-31",
+    "/providers/Microsoft.ManagedIdentity/userAssignedIdentities",
+    "UserAssignedIdentities_ListBySubscription (IdentityListBySubscription.json)")
+
+CATALOGUE: Final[tuple[ResourceType, ...]] = (
+    SUBSCRIPTION, RESOURCE_GROUPS, VIRTUAL_MACHINES, SCALE_SETS, DISKS, VIRTUAL_NETWORKS,
+    NETWORK_INTERFACES, NETWORK_SECURITY_GROUPS, PUBLIC_IP_ADDRESSES, LOAD_BALANCERS,
+    STORAGE_ACCOUNTS, KEY_VAULTS, SQL_SERVERS, SQL_DATABASES, WEB_SITES, MANAGED_CLUSTERS,
+    USER_ASSIGNED_IDENTITIES,
+)
+"""The scoped types, in planning order (each is one scope per subscription)."""
+
+BY_SERVICE: Final = {resource_type.service: resource_type for resource_type in CATALOGUE}
+
+SUBSCRIPTIONS_API_VERSION: Final = SUBSCRIPTION.api_version
