@@ -35,3 +35,8 @@ def test_public_objects_have_docstrings() -> None:
 def test_api_version_is_1_0() -> None:
     """This core provides plugin API 1.0."""
     assert api.API_VERSION == "1.0"
+
+
+def test_all_lists_exactly_the_lazy_names() -> None:
+    """__all__ and the lazy-import table name the same things (one list kept in step)."""
+    assert set(api.__all__) == {"API_VERSION", "hookimpl", *api._LAZY}

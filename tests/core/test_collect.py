@@ -267,3 +267,78 @@ def test_ctrl_c_stops_cleanly_and_leaves_the_store_consistent(slow_plugin_env: d
         scopes = {s.key.region: s.status for s in store.list_scopes()}
         assert ScopeStatus.RUNNING not in scopes.values()
         assert store.count_assets(AssetQuery()) == summary["assets"]
+
+
+MANY_PLUGIN = """
+import os
+from cloudscope.api import hookimpl, Collector, ScopeKey, Asset
+CLOUDSCOPE_API = ">=1.0,<2"
+
+class Many(Collector):
+    @classmethod
+    def add_arguments(cls, parser):
+        parser.add_argument("--prefix", required=True)
+    def plan(self):
+        return [ScopeKey(provider="many", account=self.options["prefix"], region=f"r{i}",
+                         service="s") for i in range(3)]
+    def collect(self, scope):
+        for i in range(3000):
+            yield Asset(id=f"many:{scope.account}:{scope.region}:{i}", provider="many",
+                        asset_type="many:s:thing")
+
+@hookimpl
+def cloudscope_register_collectors(register):
+    register("many", Many)
+"""
+
+
+@pytest.fixture
+def many_plugin_env(fake_distribution: Callable[..., FakeDistribution]) -> dict[str, str]:
+    """Environment for a subprocess that sees the 'many' plugin installed."""
+    dist = fake_distribution("cloudscope-many", entry_points={"many": "many_plugin"},
+                             modules={"many_plugin": MANY_PLUGIN})
+    return {**os.environ, "PYTHONPATH": str(dist.path), "CLOUDSCOPE_LOAD_PLUGINS": "many"}
+
+
+def test_two_concurrent_collect_processes_on_one_sqlite_file_lose_nothing(
+        many_plugin_env: dict[str, str], sqlite_url: str) -> None:
+    """Two `collect` runs writing one SQLite file at once both succeed, every batch stored."""
+    processes = [subprocess.Popen(
+        [sys.executable, "-m", "cloudscope", "collect", "many", "--prefix", prefix, "--db",
+         sqlite_url, "--batch-size", "100", "--format", "json"],
+        env=many_plugin_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for prefix in ("a", "b")]
+    outputs = [process.communicate(timeout=120) for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], outputs
+    with SQLiteRepository(sqlite_url) as store:
+        assert store.count_assets(AssetQuery()) == 18000
+        assert store.execute_integrity_check() == "ok"
+
+
+def test_progress_is_shown_on_a_terminal_and_not_otherwise(many_plugin_env: dict[str, str],
+                                                           sqlite_url: str) -> None:
+    """stderr on a terminal shows assets per scope; piped stderr shows no progress."""
+    import pty
+
+    primary, secondary = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cloudscope", "collect", "many", "--prefix", "t", "--db", sqlite_url],
+        env={**many_plugin_env, "COLUMNS": "120"}, stdout=subprocess.PIPE, stderr=secondary)
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    process.wait(timeout=60)
+    os.close(primary)
+    assert process.returncode == 0
+    assert b"3000 assets" in shown and b"r2" in shown
+    piped = subprocess.run(
+        [sys.executable, "-m", "cloudscope", "collect", "many", "--prefix", "t", "--db", sqlite_url],
+        env=many_plugin_env, capture_output=True, text=True, check=False)
+    assert piped.returncode == 0 and piped.stderr == ""

@@ -15,24 +15,49 @@ from cloudscope.host.plugin_host import API_VERSION
 from cloudscope.ports.hookspecs import hookimpl
 
 if TYPE_CHECKING:
+    # Type checkers read these; at run time _LAZY imports each name on first use.
     from cloudscope.domain.asset import Asset
     from cloudscope.domain.errors import (
-        CloudScopeError, CollectionError, ConfigError, InputError, NotFoundError, PluginError,
-        StoreError, UsageError,
+        CloudScopeError,
+        CollectionError,
+        ConfigError,
+        InputError,
+        NotFoundError,
+        PluginError,
+        StoreError,
+        UsageError,
     )
+    from cloudscope.domain.field_path import FieldPath
     from cloudscope.domain.finding import Finding, Severity
     from cloudscope.domain.query import AssetQuery
     from cloudscope.domain.redaction import REDACTED, redact, redact_text
     from cloudscope.domain.relationship import Relationship
-    from cloudscope.domain.scope import CollectionRun, RunStatus, Scope, ScopeKey, ScopeStatus
+    from cloudscope.domain.scope import (
+        CollectionRun,
+        RunStatus,
+        Scope,
+        ScopeKey,
+        ScopeStatus,
+    )
     from cloudscope.domain.timestamps import utc_now
     from cloudscope.host.ratelimit import RateLimit, RateLimiter
     from cloudscope.host.registry import Register
     from cloudscope.ports.collector import CollectContext, Collector
     from cloudscope.ports.exporter import (
-        EXPORT_SCHEMA_VERSION, AssetRecord, Exporter, ExportSource, ExportTarget,
+        EXPORT_SCHEMA_VERSION,
+        AssetRecord,
+        Exporter,
+        ExportSource,
+        ExportTarget,
     )
     from cloudscope.ports.repository import AssetDetail, Repository
+    from cloudscope.ports.rule import (
+        AssetRule,
+        DetectionRule,
+        RiskRule,
+        Rule,
+        RuleGraph,
+    )
 
 _LAZY: Final = {
     "Asset": "cloudscope.domain.asset",
@@ -77,7 +102,50 @@ _LAZY: Final = {
     "FieldPath": "cloudscope.domain.field_path",
 }
 
-__all__ = ["API_VERSION", "hookimpl", *sorted(_LAZY)]
+__all__ = [  # literal, so that type checkers see the re-exports; test_api keeps it equal to _LAZY
+    "API_VERSION",
+    "EXPORT_SCHEMA_VERSION",
+    "REDACTED",
+    "Asset",
+    "AssetDetail",
+    "AssetQuery",
+    "AssetRecord",
+    "AssetRule",
+    "CloudScopeError",
+    "CollectContext",
+    "CollectionError",
+    "CollectionRun",
+    "Collector",
+    "ConfigError",
+    "DetectionRule",
+    "ExportSource",
+    "ExportTarget",
+    "Exporter",
+    "FieldPath",
+    "Finding",
+    "InputError",
+    "NotFoundError",
+    "PluginError",
+    "RateLimit",
+    "RateLimiter",
+    "Register",
+    "Relationship",
+    "Repository",
+    "RiskRule",
+    "Rule",
+    "RuleGraph",
+    "RunStatus",
+    "Scope",
+    "ScopeKey",
+    "ScopeStatus",
+    "Severity",
+    "StoreError",
+    "UsageError",
+    "hookimpl",
+    "redact",
+    "redact_text",
+    "utc_now",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -141,6 +141,10 @@ class SQLiteRepository(Repository):
         """Close the connection."""
         self._connection.close()
 
+    def execute_integrity_check(self) -> str:
+        """SQLite's own consistency check: ``"ok"`` when the file is sound."""
+        return str(self._connection.execute("PRAGMA integrity_check").fetchone()[0])
+
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         connection = self._connection
@@ -289,7 +293,7 @@ class SQLiteRepository(Repository):
             " error, counters FROM runs ORDER BY started_at DESC LIMIT ?",
             (-1 if limit is None else limit,)).fetchall()
         return [CollectionRun(run_id=r[0], collector=r[1], status=RunStatus(r[2]),
-                              started_at=parse_stamp(r[3]), finished_at=parse_stamp(r[4]),
+                              started_at=datetime.fromisoformat(r[3]), finished_at=parse_stamp(r[4]),
                               assets=r[5], relationships=r[6], error=r[7],
                               counters=loads(r[8])) for r in rows]
 
@@ -306,7 +310,7 @@ class SQLiteRepository(Repository):
             clauses.append("id IN (SELECT asset_id FROM asset_tags WHERE key = ? AND value = ?)")
             parameters.extend((key, value))
         if query.ids is not None:
-            clauses.append(f"id IN (SELECT value FROM json_each(?))")
+            clauses.append("id IN (SELECT value FROM json_each(?))")
             parameters.append(dumps(list(query.ids)))
         if not query.include_deleted:
             clauses.append("deleted_at IS NULL")
