@@ -4,12 +4,21 @@
 from __future__ import annotations
 
 import os
+import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 psycopg = pytest.importorskip("psycopg", reason="the postgresql extra is not installed")
+
+# A plain module beside the tests; with --import-mode=importlib its directory is not on
+# sys.path by itself.
+sys.path.insert(0, str(Path(__file__).parent))
+
+from postgres_proxy import TcpProxy  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +41,7 @@ def database_url(server_url: str, database: str) -> str:
 
 
 @pytest.fixture
-def make_database(postgres_server_url: str) -> Iterator[object]:
+def make_database(postgres_server_url: str) -> Iterator[Callable[[], str]]:
     """``make_database()`` creates an empty database and returns its URL; all are dropped."""
     created: list[str] = []
 
@@ -68,3 +77,13 @@ def postgres_url(shared_database: str) -> Iterator[str]:
     yield f"{shared_database}?schema={schema}"
     with psycopg.connect(shared_database, autocommit=True) as admin:
         admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def proxy(shared_database: str) -> Iterator[TcpProxy]:
+    """A TCP proxy in front of the test server, which the test can cut and resume."""
+    parts = urlsplit(shared_database)
+    forwarder = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
+    yield forwarder
+    forwarder.cut()
+

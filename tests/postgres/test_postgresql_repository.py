@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from cloudscope.testing.repository_contract import RepositoryContract
 
 

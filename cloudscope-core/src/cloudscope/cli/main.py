@@ -15,7 +15,7 @@ from typing import Final
 
 from cloudscope import __version__
 
-COMMANDS: Final = ("plugins", "collect", "assets", "export", "assess")
+COMMANDS: Final = ("plugins", "collect", "assets", "export", "assess", "db")
 EXIT_INTERRUPTED: Final = 130
 
 
