@@ -7,16 +7,23 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
-
 from cloudscope.adapters.rules.catalog import register_baseline
 from cloudscope.adapters.sqlite_repository import SQLiteRepository
 from cloudscope.api import (
-    Asset, AssetQuery, CollectionRun, Finding, Relationship, Rule, ScopeKey, utc_now,
+    Asset,
+    AssetQuery,
+    CollectionRun,
+    Finding,
+    Relationship,
+    Rule,
+    ScopeKey,
+    utc_now,
 )
 from cloudscope.application.assess import Assessment, AssessmentResult, build_rules
 from cloudscope.domain.assessment import AssessmentSummary
 from cloudscope.host.registry import ComponentRegistry
 
+ESTATE_SCOPE = ScopeKey(provider="file", account="/estate.json")
 PROVIDERS = {"aws": "123456789012", "azure": "sub-1", "gcp": "proj-1"}
 
 
@@ -63,7 +70,7 @@ def write_estate(repository: SQLiteRepository) -> Callable[..., None]:
     """Write assets and relationships as one completed collection of ``scope``."""
 
     def write(assets: Sequence[Asset], relationships: Sequence[Relationship] = (),
-              scope: ScopeKey = ScopeKey(provider="file", account="/estate.json")) -> None:
+              scope: ScopeKey = ESTATE_SCOPE) -> None:
         run = CollectionRun(run_id=f"run-{utc_now().timestamp()}", collector="test",
                             started_at=utc_now())
         repository.start_run(run)

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from cloudscope.api import Asset, RiskRule, Rule
 
 OLD = "2020-01-01T00:00:00Z"

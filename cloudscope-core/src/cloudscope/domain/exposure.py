@@ -86,7 +86,7 @@ class ExposureAnalysis:
 
     def __init__(self) -> None:
         self.open_groups: dict[str, list[int]] = {}
-        self.admins: dict[str, str] = {}
+        self.admins: dict[str, tuple[str, list[str]]] = {}
         self.gcp_admin_members: dict[str, tuple[str, str]] = {}
         self.azure_admin_principals: dict[str, str] = {}
         self.internet_facing: set[str] = set()
@@ -109,11 +109,11 @@ class ExposureAnalysis:
         elif kind == "aws:iam:policy":
             document = (properties.get("PolicyVersion") or {}).get("Document")
             if is_admin_policy_document(document):
-                self.admins[asset.id] = f"policy {asset.name or asset.id} allows * on *"
+                self.admins[asset.id] = (f"policy {asset.name or asset.id} allows * on *", [])
         elif kind in IDENTITY_TYPES and asset.provider == "aws":
             arn = attached_admin_policy(properties)
-            if arn:
-                self.admins[asset.id] = f"{asset.name or asset.id} has {arn} attached"
+            if arn:  # the path goes on to the policy: that is where the privilege is
+                self.admins[asset.id] = (f"{asset.name or asset.id} has {arn} attached", [arn])
         elif kind == "azure:authorization:role-assignment":
             body = properties.get("properties") or {}
             if is_azure_admin_role(body.get("roleDefinitionId")) and body.get("principalId"):
@@ -228,25 +228,27 @@ class ExposureAnalysis:
                     if chain[0] in found:
                         continue
                     path = [*chain, edge.target_id]
-                    note = self._identity_admin(edge.target_id)
-                    if note:
-                        found[chain[0]] = (path[1:], note)
+                    admin = self._identity_admin(edge.target_id)
+                    if admin:
+                        note, tail = admin
+                        found[chain[0]] = ([*path[1:], *tail], note)
                     else:
                         following.setdefault(edge.target_id, []).append(path)
             frontier = {node: pending for node, chains in following.items()
                         if (pending := [c for c in chains if c[0] not in found])}
         return found
 
-    def _identity_admin(self, identity_id: str) -> str | None:
+    def _identity_admin(self, identity_id: str) -> tuple[str, list[str]] | None:
+        """Why an identity is administrative and the ids after it on the path, or None."""
         if identity_id in self.admins:
             return self.admins[identity_id]
         if is_admin_policy_arn(identity_id):
-            return f"{identity_id} attached"
+            return f"{identity_id} attached", []
         if "/serviceAccounts/" in identity_id:
             email = self._emails.get(identity_id, identity_id.rsplit("/", 1)[-1])
             grant = self.gcp_admin_members.get(f"serviceAccount:{email}")
             if grant:
-                return f"service account {email} has {grant[1]} on {grant[0]}"
+                return f"service account {email} has {grant[1]} on {grant[0]}", [grant[0]]
         return None
 
     def _direct_privilege(self, asset: Asset) -> tuple[list[str], str] | None:

@@ -1,0 +1,152 @@
+"""The YAML rule language: paths, operators, combinators, and one-line errors for mistakes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cloudscope.adapters.rules.declarative import load_directories, load_file
+from cloudscope.api import FieldPath, InputError
+from cloudscope.domain.rule_language import compile_condition, parse_pack
+
+NOW = datetime(2025, 6, 1, tzinfo=UTC)
+PROPERTIES = {
+    "Name": "web-1", "Port": 22, "Public": True, "Empty": [],
+    "Grants": [{"URI": "a", "Permission": "READ"}, {"URI": "b", "Permission": "WRITE"}],
+    "Rules": [{"Ranges": [{"Cidr": "10.0.0.0/8"}]}, {"Ranges": [{"Cidr": "0.0.0.0/0"}]}],
+    "Created": "2025-01-01T00:00:00Z",
+}
+
+
+@pytest.mark.parametrize(("path", "values"), [
+    ("Name", ["web-1"]),
+    ("Grants[].URI", ["a", "b"]),
+    ("Grants[*].Permission", ["READ", "WRITE"]),
+    ("Grants[1].URI", ["b"]),
+    ("Grants[-1].URI", ["b"]),
+    ("Rules[].Ranges[].Cidr", ["10.0.0.0/8", "0.0.0.0/0"]),
+    ("Missing.Deeper", []),
+    ("Name[]", []),
+])
+def test_field_paths_reach_every_value(path: str, values: list[Any]) -> None:
+    """A path yields every value it reaches; [] steps into each list element; gaps yield none."""
+    assert list(FieldPath(path).values(PROPERTIES)) == values
+
+
+@pytest.mark.parametrize(("condition", "holds"), [
+    ({"path": "Port", "op": "equals", "value": 22}, True),
+    ({"path": "Public", "op": "equals", "value": 1}, False),
+    ({"path": "Port", "op": "not_equals", "value": 22}, False),
+    ({"path": "Port", "op": "in", "value": [22, 3389]}, True),
+    ({"path": "Port", "op": "not_in", "value": [22]}, False),
+    ({"path": "Name", "op": "contains", "value": "web"}, True),
+    ({"path": "Grants[].URI", "op": "not_contains", "value": "z"}, True),
+    ({"path": "Name", "op": "matches", "value": "^web-\\d$"}, True),
+    ({"path": "Port", "op": "greater_than", "value": 21}, True),
+    ({"path": "Port", "op": "less_than", "value": 22}, False),
+    ({"path": "Empty", "op": "empty"}, True),
+    ({"path": "Name", "op": "not_empty"}, True),
+    ({"path": "Name", "op": "exists"}, True),
+    ({"path": "Missing", "op": "absent"}, True),
+    ({"path": "Created", "op": "older_than_days", "value": 90}, True),
+    ({"path": "Created", "op": "newer_than_days", "value": 90}, False),
+    ({"path": "Missing", "op": "equals", "value": None}, False),
+    ({"path": "@name", "op": "equals", "value": "asset-name"}, True),
+    ({"path": "@tags.env", "op": "equals", "value": "prod"}, True),
+    ({"all": [{"path": "Port", "op": "equals", "value": 22},
+              {"path": "Public", "op": "equals", "value": True}]}, True),
+    ({"any": [{"path": "Port", "op": "equals", "value": 80},
+              {"path": "Public", "op": "equals", "value": False}]}, False),
+    ({"not": {"path": "Missing", "op": "exists"}}, True),
+    ({"some": "Grants[]", "where": {"all": [{"path": "URI", "op": "equals", "value": "a"},
+                                            {"path": "Permission", "op": "equals",
+                                             "value": "WRITE"}]}}, False),
+    ({"some": "Grants[]", "where": {"all": [{"path": "URI", "op": "equals", "value": "b"},
+                                            {"path": "Permission", "op": "equals",
+                                             "value": "WRITE"}]}}, True),
+])
+def test_operators_and_combinators(condition: dict[str, Any], holds: bool) -> None:
+    """Each operator and combinator holds exactly when its documented meaning says so; `some`
+    requires one element to satisfy every part of `where`."""
+    check = compile_condition(condition, "when")
+    asset_fields = {"@name": "asset-name", "@tags": {"env": "prod"}}
+    assert (check(PROPERTIES, asset_fields, NOW) is not None) is holds
+
+
+VALID = """
+rules:
+  - id: acme.s3.bucket-no-owner-tag
+    title: Bucket without an owner tag
+    severity: low
+    asset_types: [aws:s3:bucket]
+    when: {not: {path: "@tags.owner", op: exists}}
+detections:
+  - id: acme.detect.same-service-name
+    name_pattern: "^(?P<key>[a-z]+)-(web|db)$"
+"""
+
+
+@pytest.mark.parametrize(("text", "field", "message"), [
+    ("rules: [{id: x.y, title: t, severity: urgent, asset_types: [aws:s3:bucket], "
+     "when: {path: A, op: exists}}]", "rules[0].severity", "'urgent' is not one of"),
+    ("rules: [{id: x.y, title: t, severity: low, asset_types: [aws:s3:bucket], "
+     "when: {path: A, op: equal, value: 1}}]", "rules[0].when.op", "unknown operator 'equal'"),
+    ("rules: [{id: x.y, title: t, severity: low, asset_types: [S3], "
+     "when: {path: A, op: exists}}]", "rules[0].asset_types[0]", "is not an asset type"),
+    ("rules: [{id: x.y, title: t, severity: low, asset_types: [aws:s3:bucket], "
+     "when: {all: [{path: A, op: in, value: 3}]}}]", "rules[0].when.all[0].value", "needs a list"),
+    ("rules: [{id: x.y, title: t, severity: low, asset_types: [aws:s3:bucket], "
+     "when: {path: 'A..B', op: exists}}]", "rules[0].when.path", "invalid field path"),
+    ("rules: [{id: x.y, title: t, severity: low, asset_types: [aws:s3:bucket]}]",
+     "rules[0].when", "required"),
+    ("rules: [{id: x.y, title: t, severity: low, asset_types: [aws:s3:bucket], "
+     "when: {path: A, op: exists}, colour: red}]", "rules[0].colour", "unknown key"),
+    ("rules: [{id: X Y, title: t, severity: low, asset_types: [aws:s3:bucket], "
+     "when: {path: A, op: exists}}]", "rules[0].id", "is not a rule id"),
+    ("detections: [{id: a.b, tag: app}, {id: a.b, tag: env}]", "detections[1].id",
+     "duplicate rule id"),
+    ("detections: [{id: a.b, name_pattern: '^(web)$'}]", "detections[0].name_pattern",
+     "named group"),
+])
+def test_malformed_rule_is_one_line_naming_file_and_field(tmp_path: Path, text: str, field: str,
+                                                          message: str) -> None:
+    """A mistake is an InputError of one line naming the file and the dotted field."""
+    path = tmp_path / "team.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        load_file(path)
+    line = str(raised.value)
+    assert line.startswith(f"{path}, field '{field}': ")
+    assert message in line and "\n" not in line
+
+
+def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
+    """Broken YAML is reported with the file and line, not a parser traceback."""
+    path = tmp_path / "broken.yaml"
+    path.write_text("rules:\n  - id: a\n    title: [unclosed\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"broken\.yaml:\d+: not valid YAML"):
+        load_file(path)
+
+
+def test_yaml_tags_are_not_constructed() -> None:
+    """Packs load with safe_load: a Python object tag is an error, never executed."""
+    with pytest.raises(InputError, match="not valid YAML"):
+        parse_pack("rules: !!python/object/apply:os.system ['true']", "evil.yaml")
+
+
+def test_directories_load_every_yaml_file_in_name_order(tmp_path: Path) -> None:
+    """A rules directory contributes the rules of its *.yaml and *.yml files; others are ignored."""
+    (tmp_path / "b.yml").write_text(VALID, encoding="utf-8")
+    (tmp_path / "a.yaml").write_text(VALID.replace("acme.", "first."), encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("not rules", encoding="utf-8")
+    ids = [rule.rule_id for rule in load_directories([tmp_path])]
+    assert ids == ["first.s3.bucket-no-owner-tag", "first.detect.same-service-name",
+                   "acme.s3.bucket-no-owner-tag", "acme.detect.same-service-name"]
+
+
+def test_missing_rules_directory_is_an_input_error(tmp_path: Path) -> None:
+    """A configured directory that does not exist is named in the error."""
+    with pytest.raises(InputError, match="is not a directory"):
+        load_directories([tmp_path / "nowhere"])
