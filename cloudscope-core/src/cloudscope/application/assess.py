@@ -20,7 +20,7 @@ import json
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import IO, Final, Generic, TypeVar
+from typing import IO, Any, Final, Generic, TypeVar
 
 from cloudscope.application.collect import describe_error
 from cloudscope.domain.assessment import AssessmentSummary, TypeDispatch
@@ -47,7 +47,7 @@ Item = TypeVar("Item")
 class Spool(Generic[Item]):
     """Items written to a temporary JSON Lines file and read back as often as needed."""
 
-    def __init__(self, decode: Callable[[dict[str, object]], Item]) -> None:
+    def __init__(self, decode: Callable[[dict[str, Any]], Item]) -> None:
         self._file: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
         self._decode = decode
         self.count = 0
@@ -69,11 +69,11 @@ class Spool(Generic[Item]):
         self._file.close()
 
 
-def _finding(data: dict[str, object]) -> Finding:
+def _finding(data: dict[str, Any]) -> Finding:
     return Finding.model_construct(**{**data, "severity": Severity(data["severity"])})
 
 
-def _relationship(data: dict[str, object]) -> Relationship:
+def _relationship(data: dict[str, Any]) -> Relationship:
     return Relationship.model_construct(**data)
 
 

@@ -418,7 +418,8 @@ def parse_pack(text: str, source: str) -> RulePack:
         raise InputError("expected a mapping with rules: and/or detections:", location=source)
     try:
         _only(data, {"rules", "detections"}, "")
-        risks, detections = [], []
+        risks: list[RiskDefinition] = []
+        detections: list[DetectionDefinition] = []
         seen: dict[str, str] = {}
         for key, parse in (("rules", parse_risk), ("detections", parse_detection)):
             entries = data.get(key) or []
@@ -426,13 +427,16 @@ def parse_pack(text: str, source: str) -> RulePack:
                 raise RuleSyntaxError(key, "expected a list")
             for index, entry in enumerate(entries):
                 field = f"{key}[{index}]"
-                definition = parse(entry, field, source)
+                definition: RiskDefinition | DetectionDefinition = parse(entry, field, source)
                 if definition.rule_id in seen:
                     raise RuleSyntaxError(f"{field}.id", f"duplicate rule id "
                                                          f"{definition.rule_id!r} (also "
                                                          f"{seen[definition.rule_id]})")
                 seen[definition.rule_id] = field
-                (risks if key == "rules" else detections).append(definition)
+                if isinstance(definition, RiskDefinition):
+                    risks.append(definition)
+                else:
+                    detections.append(definition)
     except RuleSyntaxError as error:
         raise InputError(str(error), location=source, field=error.field.lstrip(".")) from None
-    return RulePack(source, tuple(risks), tuple(detections))  # type: ignore[arg-type]
+    return RulePack(source, tuple(risks), tuple(detections))
