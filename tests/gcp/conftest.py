@@ -133,14 +133,20 @@ def collect_gcp(run_cloudscope: Callable[..., Any], sqlite_url: str,
 
 
 @pytest.fixture
-def stored(run_cloudscope: Callable[..., Any], sqlite_url: str,
-           gcp_env: dict[str, str]) -> Callable[..., Any]:
-    """Read the store through the CLI: ``stored()`` lists assets, ``stored(ID)`` shows one."""
+def stored(sqlite_url: str) -> Callable[..., Any]:
+    """Read the SQLite store the CLI wrote (in this process, for speed): ``stored()`` lists
+    assets as JSON, ``stored(ID)`` gives ``{"asset": ..., "relationships": [...]}``."""
+    from cloudscope.adapters.sqlite_repository import SQLiteRepository
+    from cloudscope.api import AssetQuery
 
     def read(asset_id: str | None = None) -> Any:
-        args = ("assets", "show", asset_id) if asset_id else ("assets", "list")
-        result = run_cloudscope(*args, "--db", sqlite_url, "--format", "json", env=gcp_env)
-        assert result.exit_code == 0, result.stderr
-        return json.loads(result.stdout)
+        with SQLiteRepository(sqlite_url) as repository:
+            if asset_id is None:
+                return [a.model_dump(mode="json") for a in repository.iter_assets(AssetQuery())]
+            asset = repository.get_asset(asset_id)
+            assert asset is not None, f"{asset_id} not stored"
+            return {"asset": asset.model_dump(mode="json"),
+                    "relationships": [r.model_dump(mode="json")
+                                      for r in repository.relationships_of([asset_id])]}
 
     return read

@@ -98,14 +98,18 @@ class GcpCollector(Collector):
         builder = RelationshipBuilder(scope.account)
         own = set(group.asset_types)
         listed = [*group.asset_types, *(t for t in group.lookup_types if t not in own)]
+        count = 0
         for raw in self.api.list_assets(parent, listed):
             native = raw.get("assetType")
             if native not in own:
                 builder.observe_lookup(raw)
                 continue
+            count += 1
             yield to_asset(raw, account=account, iam_policy=policies.pop(raw["name"], None))
             yield from builder.add(raw)
         yield from builder.finish()
+        self.ctx.log.debug("gcp.scope_collected", parent=parent, service=scope.service,
+                           assets=count, iam_policies=len(policies))
 
     def close(self) -> None:
         """Close the HTTP sessions."""
