@@ -68,6 +68,7 @@ def demo(session: nox.Session) -> None:
         (out / name).unlink(missing_ok=True)
     session.run("cloudscope", "plugins")
     session.run("cloudscope", "collect", "file", "examples/estate/estate.json", "--db", db)
+    session.run("cloudscope", "assess", "--db", db)
     session.run("cloudscope", "assets", "list", "--db", db, "--provider", "aws", "--limit", "10")
     session.run("cloudscope", "assets", "show", "--db", db,
                 "arn:aws:ec2:us-east-1:111122223333:instance/i-0a1b2c3d4e5f60001")
