@@ -208,7 +208,9 @@ def small_estate(session: boto3.Session, region: str = "us-east-1") -> dict[str,
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.1.1.0/24")["Subnet"]["SubnetId"]
     instance = ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1,
                                  SubnetId=subnet)["Instances"][0]["InstanceId"]
-    session.client("s3", region_name=region).create_bucket(Bucket=f"small-{region}")
+    account = session.client("sts").get_caller_identity()["Account"]
+    # Bucket names are global across moto's accounts, as in AWS.
+    session.client("s3", region_name=region).create_bucket(Bucket=f"small-{account}-{region}")
     role = session.client("iam").create_role(
         RoleName="small-fn", AssumeRolePolicyDocument=json.dumps(TRUST_LAMBDA))["Role"]["Arn"]
     function = session.client("lambda", region_name=region).create_function(

@@ -170,3 +170,17 @@ def catalogue(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> I
                                                        tmp_path_factory.mktemp("aws")))
         estate = full_estate(boto3.Session(region_name=REGION))
         yield Catalogue(estate, collect_in_process({"region": [REGION, "eu-west-1"]}))
+
+
+@pytest.fixture
+def cloudscope_here(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str]]:
+    """Run the real CLI in this process, for reading the store back (a subprocess costs
+    seconds of imports on a loaded machine): ``code, stdout = cloudscope_here(...)``."""
+    from cloudscope.cli.main import main
+
+    def run(*args: str) -> tuple[int, str]:
+        capsys.readouterr()
+        code = main(list(args))
+        return code, capsys.readouterr().out
+
+    return run

@@ -66,7 +66,8 @@ class AwsCollector(Collector):
         self._role_arns = _checked(options.get("role_arn"), _ROLE_ARN, "--role-arn",
                                    "an IAM role ARN such as arn:aws:iam::123456789012:role/Audit")
         self._services = list(options.get("service") or SERVICES)
-        attempts = int(options.get("max_attempts") or 10)
+        attempts = options.get("max_attempts")
+        attempts = 10 if attempts is None else int(attempts)
         if attempts < 1:
             raise UsageError(f"--max-attempts {attempts}: must be at least 1")
         profile = options.get("profile")

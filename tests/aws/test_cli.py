@@ -1,0 +1,85 @@
+"""``cloudscope collect aws`` end to end: the real CLI in a subprocess, moto behind
+``AWS_ENDPOINT_URL``, a SQLite store on disk."""
+
+from __future__ import annotations
+
+import json
+import socket
+from typing import Any
+
+from aws_estate import small_estate
+
+REGIONS = ("us-east-1", "eu-west-1")
+
+
+def closed_port() -> int:
+    """A 127.0.0.1 port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def assets_of(cloudscope_here: Any, sqlite_url: str, *filters: str) -> list[dict[str, Any]]:
+    """``cloudscope assets list --format json`` over the store."""
+    code, stdout = cloudscope_here("assets", "list", "--db", sqlite_url, "--format", "json",
+                                   *filters)
+    assert code == 0
+    return json.loads(stdout)  # type: ignore[no-any-return]
+
+
+def test_collect_stores_every_scope_and_exits_0(aws: Any, run_cloudscope: Any,
+                                                cloudscope_here: Any, sqlite_url: str) -> None:
+    """Two regions: one scope per regional service and region, IAM and S3 once, all
+    complete; the summary counts the assets stored and the requests sent."""
+    made = small_estate(aws.session)
+    result = run_cloudscope("collect", "aws", "--region", REGIONS[0], "--region", REGIONS[1],
+                            "--db", sqlite_url, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["status"] == "ok"
+    assert len(summary["scopes"]) == 2 * 7 + 2
+    assert {s["status"] for s in summary["scopes"]} == {"complete"}
+    assert summary["assets"] == sum(s["assets"] for s in summary["scopes"]) > 0
+    assert summary["counters"]["requests"] >= len(summary["scopes"])
+    instances = assets_of(cloudscope_here, sqlite_url, "--type", "aws:ec2:instance")
+    assert [a["id"].rsplit("/", 1)[1] for a in instances] == [made["instance"]]
+
+
+def test_unreachable_service_fails_only_its_scope(aws: Any, run_cloudscope: Any,
+                                                  cloudscope_here: Any, sqlite_url: str) -> None:
+    """An unreachable Lambda endpoint fails the lambda scope with its error (exit 3);
+    the other scopes complete and the function stored before stays."""
+    made = small_estate(aws.session)
+    options = ("collect", "aws", "--region", REGIONS[0], "--service", "lambda", "--service",
+               "ec2", "--max-attempts", "1", "--db", sqlite_url, "--format", "json")
+    assert cloudscope_here(*options)[0] == 0  # the first run stores the function
+    port = closed_port()
+    result = run_cloudscope(*options, env={"AWS_ENDPOINT_URL_LAMBDA": f"http://127.0.0.1:{port}"})
+    assert result.exit_code == 3
+    summary = json.loads(result.stdout)
+    assert summary["status"] == "partial"
+    scopes = {s["service"]: s for s in summary["scopes"]}
+    assert scopes["lambda"]["status"] == "failed"
+    assert scopes["lambda"]["error"].startswith(f"lambda: cannot connect to http://127.0.0.1:{port}/")
+    assert scopes["ec2"]["status"] == "complete" and scopes["ec2"]["error"] is None
+    functions = assets_of(cloudscope_here, sqlite_url, "--type", "aws:lambda:function")
+    assert [f["id"] for f in functions] == [made["function"]]
+
+
+def test_role_arns_collect_each_account(aws: Any, run_cloudscope: Any, cloudscope_here: Any,
+                                        sqlite_url: str) -> None:
+    """Each ``--role-arn`` is assumed and collected as its own account, its id from STS."""
+    accounts = ("111111111111", "222222222222")
+    made = {account: small_estate(aws.account_session(account)) for account in accounts}
+    roles = [arg for account in accounts
+             for arg in ("--role-arn", f"arn:aws:iam::{account}:role/audit")]
+    result = run_cloudscope("collect", "aws", *roles, "--region", REGIONS[0], "--service", "ec2",
+                            "--service", "iam", "--db", sqlite_url, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert sorted((s["account"], s["service"]) for s in summary["scopes"]) == [
+        (account, service) for account in accounts for service in ("ec2", "iam")]
+    for account in accounts:
+        instances = assets_of(cloudscope_here, sqlite_url, "--type", "aws:ec2:instance",
+                              "--account", account)
+        assert [a["id"].rsplit("/", 1)[1] for a in instances] == [made[account]["instance"]]
