@@ -149,3 +149,15 @@ def test_type_option_narrows_the_plan(collect):
                       "types": ["Microsoft.Network/virtualNetworks"]})
     kinds = {asset.asset_type for asset in result.assets.values()}
     assert kinds == {"azure:network:virtual-network", "azure:network:subnet"}
+
+
+def test_the_documented_catalogue_matches_the_code():
+    """docs/azure.md lists every collected type with its pinned api-version."""
+    from pathlib import Path
+
+    document = (Path(__file__).parents[2] / "docs" / "azure.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(" `"): line for line in document.splitlines()
+            if line.startswith("| `azure:")}
+    for resource_type in [*CATALOGUE, *(c for t in CATALOGUE for _, c in t.embedded)]:
+        assert resource_type.asset_type in rows, resource_type.asset_type
+        assert resource_type.api_version in rows[resource_type.asset_type]
