@@ -179,3 +179,15 @@ def test_failed_detection_keeps_the_previous_edges(
     assert edges(repository) == {("a", "RELATED_TO", "b")}
     (scope,) = [s for s in repository.list_scopes() if s.key == DETECTION_SCOPE]
     assert scope.status is ScopeStatus.FAILED
+
+
+def test_assessing_without_detection_rules_removes_their_edges(
+        repository: SQLiteRepository, write_estate: Callable[..., None],
+        make_asset: Callable[..., Asset], assess: Callable[..., Any]) -> None:
+    """Disabling every detection rule clears what they had detected."""
+    write_estate([make_asset("a", "aws:ec2:instance", tags={"app": "x"}),
+                  make_asset("b", "aws:ec2:instance", tags={"app": "x"})])
+    assess([group_rule("detections: [{id: t.same-app, tag: app}]")])
+    assert edges(repository) == {("a", "RELATED_TO", "b")}
+    assess([])
+    assert edges(repository) == set()

@@ -245,10 +245,13 @@ class Assessment:
             summary.fail(rule.rule_id, stage, describe_error(error))
 
     def _store_edges(self, edges: Spool[Relationship], summary: AssessmentSummary) -> None:
-        """Write detected edges in the detection scope; complete it unless a detector failed."""
+        """Write detected edges in the detection scope; complete it unless a detector failed.
+
+        The scope completes even without detection rules, so that disabling them all
+        removes their edges; a rule that could not be built may be a detector, so it fails
+        the scope (its edges are kept) like a detector that raised.
+        """
         detectors = {r.rule_id for r in self.rules if isinstance(r, DetectionRule)}
-        if not detectors:
-            return
         repository = self.repository
         run = CollectionRun(run_id=f"assess-{uuid.uuid4().hex[:12]}", collector="assess",
                             started_at=utc_now())
@@ -262,7 +265,8 @@ class Assessment:
                     summary.detected_relationships += self._write_edges(run.run_id, batch)
                     batch = {}
         summary.detected_relationships += self._write_edges(run.run_id, batch)
-        failed = sorted(detectors & summary.failed_ids)
+        failed = sorted(f.rule_id for f in summary.failures
+                        if f.rule_id in detectors or f.stage == "build")
         finished = utc_now()
         if failed:
             repository.fail_scope(DETECTION_SCOPE, run.run_id,
