@@ -52,6 +52,7 @@ def test_a_rejected_secret_is_a_one_line_error_without_the_secret(collect, trust
         collect(settings=service_principal(trust_fake, client_secret=secret))
     message = str(raised.value)
     assert message.startswith("Azure sign-in failed")
+    assert "AADSTS7000215" in message  # Entra ID's own reason, not a generic line
     assert "\n" not in message
     assert secret not in message
 

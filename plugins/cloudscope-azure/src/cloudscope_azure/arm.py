@@ -131,7 +131,7 @@ class ArmClient:
         try:
             response = self._client().send_request(request)
         except ClientAuthenticationError as error:
-            raise CollectionError(f"Azure sign-in failed: {_first_line(error)}",
+            raise CollectionError(f"Azure sign-in failed: {_sign_in_reason(error)}",
                                   hint="check the credentials (az login, AZURE_* variables "
                                        "or the azure: section)") from None
         except AzureError as error:
@@ -165,6 +165,18 @@ def _arm_error(response: Any) -> str:
     except (ValueError, AttributeError):
         text = ""
     return _one_line(text or (response.reason or ""))
+
+
+def _sign_in_reason(error: BaseException) -> str:
+    """Entra ID's answer (``AADSTS...``) or the credentials DefaultAzureCredential tried:
+    its own first line only says that it failed."""
+    message = str(getattr(error, "message", None) or error)
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    for line in lines:
+        if "AADSTS" in line:
+            return _one_line(line)
+    attempted = [line for line in lines[1:] if line.split(":", 1)[0].endswith("Credential")]
+    return _one_line("; ".join(attempted[:3]) if attempted else message)
 
 
 def _first_line(error: BaseException) -> str:
