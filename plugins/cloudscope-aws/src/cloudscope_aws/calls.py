@@ -3,11 +3,20 @@ found" answer means "not configured" (a bucket without a policy, a function with
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Final, TypeVar
 
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+DETAIL_WORKERS: Final = 4
+"""Threads per scope for per-resource calls (a bucket's seven configuration calls, a
+function's tags and policy): a scope of many buckets would otherwise be one long serial
+chain. Each worker has its own clients; the rate limiter still bounds the total."""
 
 
 def each(client: BaseClient, operation: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
@@ -40,3 +49,22 @@ def chunks(items: list[str], size: int) -> Iterator[list[str]]:
     """``items`` in lists of at most ``size`` (APIs that take up to 20 ARNs per call)."""
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+def fan_out(function: Callable[[Item], Result], items: Iterable[Item],
+            workers: int = DETAIL_WORKERS) -> Iterator[Result]:
+    """``function(item)`` for every item, ``workers`` at a time, results in order.
+
+    A failure is raised when its result is reached; the calls not yet started are then
+    cancelled, so a failing scope stops quickly.
+    """
+    pending = list(items)
+    if workers <= 1 or len(pending) <= 1:
+        yield from map(function, pending)
+        return
+    pool = ThreadPoolExecutor(max_workers=min(workers, len(pending)),
+                              thread_name_prefix="cloudscope-aws-detail")
+    try:
+        yield from pool.map(function, pending)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

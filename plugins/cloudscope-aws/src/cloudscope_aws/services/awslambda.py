@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
-from cloudscope_aws.calls import each, optional
+from cloudscope_aws.calls import each, fan_out, optional
 from cloudscope_aws.clients import AccountClients
 from cloudscope_aws.shapes import Item, Kind, Location, edges, kms_key_arn
 
@@ -19,14 +19,17 @@ FUNCTION: Final = Kind("aws:lambda:function", "AWS::Lambda::Function")
 
 def collect(clients: AccountClients, location: Location) -> Iterator[Item]:
     """Every function of the region with its tags and resource policy."""
-    client = clients.client("lambda", location.region)
-    for function in each(client, "list_functions", "Functions"):
+    def describe(function: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str], Any]:
+        client = clients.client("lambda", location.region)
         arn = function["FunctionArn"]
         tags = client.list_tags(Resource=arn).get("Tags") or {}
-        policy = optional(lambda a=arn: client.get_policy(FunctionName=a),
+        policy = optional(lambda: client.get_policy(FunctionName=arn),
                           "ResourceNotFoundException")
-        yield from transform_function(location, function, tags,
-                                      policy.get("Policy") if policy else None)
+        return function, tags, policy.get("Policy") if policy else None
+
+    functions = each(clients.client("lambda", location.region), "list_functions", "Functions")
+    for function, tags, policy in fan_out(describe, functions):
+        yield from transform_function(location, function, tags, policy)
 
 
 def transform_function(location: Location, function: Mapping[str, Any],

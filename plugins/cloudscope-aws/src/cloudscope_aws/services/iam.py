@@ -12,11 +12,12 @@ HAS_POLICY targets by ARN (``arn:aws:iam::aws:policy/NAME``) though not collecte
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import Any, Final
 
 from cloudscope.api import Relationship
 
-from cloudscope_aws.calls import each, optional
+from cloudscope_aws.calls import each, fan_out, optional
 from cloudscope_aws.clients import AccountClients
 from cloudscope_aws.shapes import Item, Kind, Location, edges
 
@@ -41,17 +42,9 @@ def collect(clients: AccountClients, location: Location) -> Iterator[Item]:
             details[name] += page.get(name) or ()
     group_arns = {g["GroupName"]: g["Arn"] for g in details["GroupDetailList"]}
     listed = {u["UserName"]: u for u in each(iam, "list_users", "Users")}
-    for detail in details["UserDetailList"]:
-        name = detail["UserName"]
-        secondary = {
-            "MFADevices": list(each(iam, "list_mfa_devices", "MFADevices", UserName=name)),
-            "AccessKeys": list(each(iam, "list_access_keys", "AccessKeyMetadata",
-                                    UserName=name)),
-            "LoginProfile": (optional(lambda n=name: iam.get_login_profile(UserName=n),
-                                      "NoSuchEntity") or {}).get("LoginProfile"),
-        }
-        yield from transform_user(location, {**detail, **listed.get(name, {})}, secondary,
-                                  group_arns)
+    for user, secondary in fan_out(partial(_user_details, clients), details["UserDetailList"]):
+        yield from transform_user(location, {**user, **listed.get(user["UserName"], {})},
+                                  secondary, group_arns)
     for detail in details["GroupDetailList"]:
         yield from transform_group(location, detail)
     for detail in details["RoleDetailList"]:
@@ -60,6 +53,19 @@ def collect(clients: AccountClients, location: Location) -> Iterator[Item]:
         yield from transform_policy(location, detail)
     for profile in each(iam, "list_instance_profiles", "InstanceProfiles"):
         yield from transform_instance_profile(location, profile)
+
+
+def _user_details(clients: AccountClients,
+                  user: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A user's MFA devices, access keys and login profile (three calls)."""
+    iam = clients.client("iam")
+    name = user["UserName"]
+    login = optional(lambda: iam.get_login_profile(UserName=name), "NoSuchEntity") or {}
+    return user, {
+        "MFADevices": list(each(iam, "list_mfa_devices", "MFADevices", UserName=name)),
+        "AccessKeys": list(each(iam, "list_access_keys", "AccessKeyMetadata", UserName=name)),
+        "LoginProfile": login.get("LoginProfile"),
+    }
 
 
 def _principal(detail: Element, *, drop: tuple[str, ...] = ()) -> dict[str, Any]:

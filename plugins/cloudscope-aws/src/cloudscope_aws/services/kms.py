@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
-from cloudscope_aws.calls import each, optional
+from cloudscope_aws.calls import each, fan_out, optional
 from cloudscope_aws.clients import AccountClients
 from cloudscope_aws.shapes import Item, Kind, Location, tag_map
 
@@ -27,16 +27,19 @@ def collect(clients: AccountClients, location: Location) -> Iterator[Item]:
     for alias in each(kms, "list_aliases", "Aliases"):
         if alias.get("TargetKeyId"):
             aliases.setdefault(alias["TargetKeyId"], []).append(alias)
-    for key in each(kms, "list_keys", "Keys"):
-        metadata = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
-        rotation: dict[str, Any] | None = None
-        tags: list[Any] = []
-        if metadata.get("KeyManager") == "CUSTOMER":
-            rotation = optional(lambda k=key["KeyId"]: kms.get_key_rotation_status(KeyId=k),
-                                *_NO_ROTATION)
-            tags = list(each(kms, "list_resource_tags", "Tags", KeyId=key["KeyId"]))
-        yield from transform_key(location, metadata, aliases.get(key["KeyId"], []),
-                                 rotation.get("KeyRotationEnabled") if rotation else None, tags)
+    def describe(key: dict[str, Any]) -> tuple[dict[str, Any], bool | None, list[Any]]:
+        client = clients.client("kms", location.region)
+        metadata = client.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+        if metadata.get("KeyManager") != "CUSTOMER":
+            return metadata, None, []
+        rotation = optional(lambda: client.get_key_rotation_status(KeyId=key["KeyId"]),
+                            *_NO_ROTATION)
+        tags = list(each(client, "list_resource_tags", "Tags", KeyId=key["KeyId"]))
+        return metadata, rotation.get("KeyRotationEnabled") if rotation else None, tags
+
+    for metadata, rotation_enabled, tags in fan_out(describe, each(kms, "list_keys", "Keys")):
+        yield from transform_key(location, metadata, aliases.get(metadata["KeyId"], []),
+                                 rotation_enabled, tags)
 
 
 def transform_key(location: Location, metadata: Mapping[str, Any], aliases: list[Any],

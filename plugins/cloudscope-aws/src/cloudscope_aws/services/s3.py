@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from botocore.client import BaseClient
 
-from cloudscope_aws.calls import each, optional
+from cloudscope_aws.calls import each, fan_out, optional
 from cloudscope_aws.clients import AccountClients
 from cloudscope_aws.shapes import Item, Kind, Location, edges, kms_key_arn, tag_map
 
@@ -38,12 +38,16 @@ _LEGACY_LOCATIONS: Final = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1
 
 def collect(clients: AccountClients, location: Location) -> Iterator[Item]:
     """Every bucket of the account, with its region and configuration."""
-    s3 = clients.client("s3")
-    for bucket in each(s3, "list_buckets", "Buckets"):
+    def describe(bucket: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         region = bucket.get("BucketRegion") or bucket_region(
-            s3.get_bucket_location(Bucket=bucket["Name"]).get("LocationConstraint"))
+            clients.client("s3").get_bucket_location(Bucket=bucket["Name"])
+            .get("LocationConstraint"))
         details = bucket_details(clients.client("s3", region), bucket["Name"])
-        yield from transform_bucket(location, {**bucket, "BucketRegion": region}, details)
+        return {**bucket, "BucketRegion": region}, details
+
+    buckets = each(clients.client("s3"), "list_buckets", "Buckets")
+    for bucket, details in fan_out(describe, buckets):
+        yield from transform_bucket(location, bucket, details)
 
 
 def bucket_details(s3: BaseClient, name: str) -> dict[str, Any]:

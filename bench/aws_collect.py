@@ -1,0 +1,246 @@
+"""AWS collection against moto's server: `cloudscope collect aws` versus a serial raw boto3
+listing of the same resources with the fewest calls, in the same run.
+
+Starts `moto_server` in a subprocess on a free 127.0.0.1 port, builds an estate of 3
+regions with 300 instances (each with its root volume and network interface) in VPCs with
+subnets and security groups, plus buckets, IAM roles and Lambda functions, then measures
+each side in its own child process (so peak RSS is its own):
+
+- baseline: one paginated list call per resource type and region (``DescribeInstances``,
+  ``ListBuckets``, ``GetAccountAuthorizationDetails``...), serially, counting the
+  resources; no secondary calls (bucket ACLs, policies, tags), no storage;
+- cloudscope: `cloudscope collect aws --region ...` into a fresh SQLite store: every
+  catalogued type with its secondary calls and relationships, written to disk.
+
+Prints wall time, requests and peak RSS of each, and the ratio of the two wall times
+(target: at most 1.0, peak RSS at most 200 MB).
+
+    python bench/aws_collect.py           # 3 regions, 300 instances
+    python bench/aws_collect.py --quick   # 2 regions, 10 instances (a smoke run)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "aws"))
+
+REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
+
+
+@dataclass(frozen=True)
+class Size:
+    """An estate's size."""
+
+    regions: tuple[str, ...]
+    instances: int  # in all
+    buckets: int
+    roles: int
+    functions: int  # per region
+
+
+FULL = Size(REGIONS, 300, 30, 30, 10)
+QUICK = Size(REGIONS[:2], 10, 3, 3, 2)
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_moto() -> tuple[subprocess.Popen[bytes], str]:
+    """moto's server in its own process; returns it and its URL once it answers."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
+                               "-p", str(port)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/moto-api/", timeout=1).read()
+            return server, url
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("moto_server did not start")
+
+
+def environment(url: str, home: Path) -> dict[str, str]:
+    """The children's environment: moto's endpoint, fake credentials, no local config."""
+    return {**os.environ, "AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+            "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_CONFIG_FILE": str(home / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(home / "none")}
+
+
+def build(size: Size) -> None:
+    """The estate, built through boto3 (the environment points it at moto)."""
+    import boto3
+    from aws_estate import AMI, TRUST_LAMBDA, function_zip
+
+    session = boto3.Session(region_name="us-east-1")
+    iam = session.client("iam")
+    roles = [iam.create_role(RoleName=f"role-{n}", AssumeRolePolicyDocument=json.dumps(
+        TRUST_LAMBDA))["Role"]["Arn"] for n in range(size.roles)]
+    per_region = size.instances // len(size.regions)
+    for index, region in enumerate(size.regions):
+        ec2 = session.client("ec2", region_name=region)
+        vpc = ec2.create_vpc(CidrBlock=f"10.{index}.0.0/16")["Vpc"]["VpcId"]
+        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{index}.{n}.0/24"
+                                     )["Subnet"]["SubnetId"] for n in range(2)]
+        group = ec2.create_security_group(GroupName="app", Description="app",
+                                          VpcId=vpc)["GroupId"]
+        for start in range(0, per_region, 100):
+            count = min(100, per_region - start)
+            ec2.run_instances(ImageId=AMI, MinCount=count, MaxCount=count,
+                              SubnetId=subnets[start // 100 % 2], SecurityGroupIds=[group])
+        functions = session.client("lambda", region_name=region)
+        for n in range(size.functions):
+            functions.create_function(FunctionName=f"fn-{n}", Runtime="python3.12",
+                                      Role=roles[n % len(roles)], Handler="handler.handler",
+                                      Code={"ZipFile": function_zip()})
+    for n in range(size.buckets):
+        region = size.regions[n % len(size.regions)]
+        configuration = {} if region == "us-east-1" else {
+            "CreateBucketConfiguration": {"LocationConstraint": region}}
+        session.client("s3", region_name=region).create_bucket(Bucket=f"bench-{n}",
+                                                               **configuration)
+
+
+def baseline(regions: list[str]) -> dict[str, int]:
+    """The serial raw listing: one paginated call per type and region; counts resources."""
+    import boto3
+
+    session = boto3.Session(region_name="us-east-1")
+    requests = 0
+    resources = 0
+
+    def count(client: Any, operation: str, key: str, **kwargs: Any) -> None:
+        nonlocal requests, resources
+        pages = client.get_paginator(operation).paginate(**kwargs) \
+            if client.can_paginate(operation) else [getattr(client, operation)(**kwargs)]
+        for page in pages:
+            requests += 1
+            items = page.get(key) or []
+            if key == "Reservations":
+                items = [i for reservation in items for i in reservation["Instances"]]
+            resources += len(items)
+
+    session.client("sts").get_caller_identity()
+    requests += 1
+    for region in regions:
+        ec2 = session.client("ec2", region_name=region)
+        for operation, key in (
+                ("describe_instances", "Reservations"), ("describe_vpcs", "Vpcs"),
+                ("describe_subnets", "Subnets"), ("describe_security_groups", "SecurityGroups"),
+                ("describe_network_interfaces", "NetworkInterfaces"),
+                ("describe_volumes", "Volumes"), ("describe_addresses", "Addresses"),
+                ("describe_internet_gateways", "InternetGateways"),
+                ("describe_nat_gateways", "NatGateways"),
+                ("describe_route_tables", "RouteTables"),
+                ("describe_network_acls", "NetworkAcls")):
+            count(ec2, operation, key)
+        count(session.client("lambda", region_name=region), "list_functions", "Functions")
+        rds = session.client("rds", region_name=region)
+        count(rds, "describe_db_instances", "DBInstances")
+        count(rds, "describe_db_subnet_groups", "DBSubnetGroups")
+        elb = session.client("elbv2", region_name=region)
+        count(elb, "describe_load_balancers", "LoadBalancers")
+        count(elb, "describe_target_groups", "TargetGroups")
+        count(session.client("kms", region_name=region), "list_keys", "Keys")
+        count(session.client("eks", region_name=region), "list_clusters", "clusters")
+        count(session.client("cloudtrail", region_name=region), "describe_trails", "trailList",
+              includeShadowTrails=False)
+    iam = session.client("iam")
+    for key in ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"):
+        count(iam, "get_account_authorization_details", key)
+    requests -= 3  # one paginated call read four times above
+    count(iam, "list_instance_profiles", "InstanceProfiles")
+    count(session.client("s3"), "list_buckets", "Buckets")
+    return {"requests": requests, "resources": resources}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measured child process."""
+
+    seconds: float
+    peak_rss_mb: float
+    output: str
+
+
+def measure(command: list[str], env: dict[str, str]) -> Measure:
+    """Run ``command``, timing it; peak RSS is the child's own (``wait4``)."""
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, env=env)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        output = out.read().decode()
+    if child.returncode != 0:
+        raise SystemExit(f"{command[:4]} exited {child.returncode}: {output[-500:]}")
+    return Measure(seconds, usage.ru_maxrss / 1024, output)
+
+
+def main() -> None:
+    """Build the estate, measure both sides, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a tiny estate (smoke run)")
+    parser.add_argument("--baseline-child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.baseline_child:
+        print(json.dumps(baseline(args.baseline_child)))
+        return
+    size = QUICK if args.quick else FULL
+    server, url = start_moto()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            env = environment(url, Path(folder))
+            os.environ.update(env)
+            started = time.perf_counter()
+            build(size)
+            print(f"estate: {len(size.regions)} regions, {size.instances} instances, "
+                  f"{size.buckets} buckets, {size.roles} roles, "
+                  f"{size.functions * len(size.regions)} functions "
+                  f"(built in {time.perf_counter() - started:.1f} s)")
+            # Warm moto's per-region backends, so that neither side pays their first use.
+            measure([sys.executable, __file__, "--baseline-child", *size.regions], env)
+            raw = measure([sys.executable, __file__, "--baseline-child", *size.regions], env)
+            raw_counts = json.loads(raw.output)
+            regions = [arg for region in size.regions for arg in ("--region", region)]
+            db = f"sqlite:///{Path(folder) / 'bench.db'}"
+            tool = measure([sys.executable, "-m", "cloudscope", "collect", "aws", *regions,
+                            "--db", db, "--format", "json"], env)
+            summary = json.loads(tool.output)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print(f"{'':<28}{'wall s':>8}{'requests':>10}{'items':>8}{'peak RSS MB':>13}")
+    print(f"{'raw boto3 listing (serial)':<28}{raw.seconds:>8.2f}{raw_counts['requests']:>10}"
+          f"{raw_counts['resources']:>8}{raw.peak_rss_mb:>13.0f}")
+    print(f"{'cloudscope collect aws':<28}{tool.seconds:>8.2f}"
+          f"{summary['counters'].get('requests', 0):>10}{summary['assets']:>8}"
+          f"{tool.peak_rss_mb:>13.0f}   (collection itself: {summary['duration_s']:.2f} s)")
+    print(f"ratio cloudscope / raw: {tool.seconds / raw.seconds:.2f} (target <= 1.0); "
+          f"{summary['relationships']} relationships stored; status {summary['status']}; "
+          f"{len(summary['scopes'])} scopes")
+
+
+if __name__ == "__main__":
+    main()
