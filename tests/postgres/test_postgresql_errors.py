@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
 import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -191,3 +194,31 @@ def test_server_back_within_the_retry_window_loses_nothing(
     collection.scope(SCOPE_A, [make_asset(i) for i in range(2 * BATCH)])
     assert repository.count_assets(AssetQuery()) == 2 * BATCH
     repository.close()
+
+
+def test_collect_losing_its_server_exits_2_with_whole_batches(
+        proxy: object, postgres_url: str, tmp_path: Path) -> None:
+    """`collect` whose server goes away mid-run: exit 2, one stderr line, whole batches."""
+    total, batch = 10_000, 200
+    estate = tmp_path / "estate.jsonl"
+    with estate.open("w", encoding="utf-8") as out:
+        for index in range(total):
+            out.write(json.dumps(make_asset(index).model_dump(mode="json", exclude_none=True))
+                      + "\n")
+    with PostgreSQLRepository(postgres_url):
+        pass  # migrated before the collect starts, so that it is not what gets cut
+    url = proxy.route(postgres_url) + "&retry_window=1"  # type: ignore[attr-defined]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cloudscope", "collect", "file", str(estate), "--db", url,
+         "--batch-size", str(batch)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env={**os.environ})
+    with PostgreSQLRepository(postgres_url) as observer:
+        while observer.count_assets(AssetQuery()) == 0 and process.poll() is None:
+            time.sleep(0.02)
+        proxy.cut()  # type: ignore[attr-defined]
+        _, stderr = process.communicate(timeout=120)
+        stored = observer.count_assets(AssetQuery())
+    assert process.returncode == 2, stderr
+    assert len(stderr.strip().splitlines()) == 1, stderr
+    assert "PostgreSQL at 127.0.0.1:" in stderr
+    assert 0 < stored < total and stored % batch == 0

@@ -19,6 +19,7 @@ The optional dependency is installed with ``pip install 'cloudscope-core[postgre
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -131,7 +132,13 @@ class PostgreSQLRepository(Repository):
                              f"({_MISSING.name or 'psycopg'})", hint=INSTALL_HINT)
         self.url = url
         self.settings = PostgreSQLUrl.parse(url)
+        pool_log = logging.getLogger("psycopg.pool")
+        if pool_log.level == logging.NOTSET:
+            # The pool warns on every failed reconnection; the repository reports the
+            # failure itself, in the one line the CLI prints (exit 2, no log beside it).
+            pool_log.setLevel(logging.ERROR)
         self._lock_prefix = f"cloudscope:{self.settings.schema}:"
+        self._server_lost = False
         with self._direct_connection() as connection:
             self._check_and_migrate(connection)
         self._pool = ConnectionPool(
@@ -265,22 +272,29 @@ class PostgreSQLRepository(Repository):
     def _transaction(self, work: Callable[[psycopg.Connection[Any]], T], *,
                      scope_key: str | None = None, retry: bool = True) -> T:
         """Run ``work`` in one transaction; again after a transient failure when ``retry``
-        (the work must then be idempotent), until the retry window closes."""
-        deadline = time.monotonic() + self.settings.retry_window_s
+        (the work must then be idempotent), until the retry window closes. Once a window
+        closed without the server, later calls try once only, so that the bookkeeping of
+        an interrupted run does not wait a window per scope."""
+        window = 0.0 if self._server_lost else self.settings.retry_window_s
+        deadline = time.monotonic() + window
         delay = 0.2
         while True:
             connection: psycopg.Connection[Any] | None = None
             try:
-                with self._pool.connection() as connection, connection.transaction():
+                with self._pool.connection(timeout=None if window else 1.0) as connection, \
+                        connection.transaction():
                     if scope_key is not None:
                         connection.execute(
                             "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
                             (self._lock_prefix + scope_key,))
-                    return work(connection)
+                    result = work(connection)
+                self._server_lost = False
+                return result
             except psycopg.Error as error:
                 broken = connection is None or connection.broken or connection.closed
                 transient = isinstance(error, PoolTimeout) or is_transient(error, broken)
                 if not (retry and transient and time.monotonic() + delay < deadline):
+                    self._server_lost = transient
                     raise self._store_error(error) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 2.0)
