@@ -13,6 +13,7 @@ import pytest
 from cloudscope.adapters.postgresql_repository import PostgreSQLRepository
 from cloudscope.adapters.sqlite_repository import SQLiteRepository
 from cloudscope.application.db_copy import copy_store
+from cloudscope.cli.main import main
 from cloudscope.domain.finding import Finding, Severity
 from cloudscope.domain.query import AssetQuery
 from cloudscope.domain.relationship import Relationship
@@ -113,21 +114,19 @@ def test_db_copy_into_another_applications_database_changes_nothing(
             "SELECT count(*) FROM pg_namespace WHERE nspname = 'cloudscope'").fetchone() == (0,)
 
 
-def test_db_migrate_is_idempotent(postgres_url: str,
-                                  run_cloudscope: Callable[..., CliResult]) -> None:
+def test_db_migrate_is_idempotent(postgres_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     """`db migrate` twice: both succeed with the same schema version."""
     outputs = []
     for _ in range(2):
-        result = run_cloudscope("db", "migrate", "--db", postgres_url, "--format", "json")
-        assert result.exit_code == 0, result.stderr
-        outputs.append(json.loads(result.stdout))
+        assert main(["db", "migrate", "--db", postgres_url, "--format", "json"]) == 0
+        outputs.append(json.loads(capsys.readouterr().out))
     assert outputs[0] == outputs[1] and outputs[0]["schema_version"] >= 1
 
 
 @pytest.mark.parametrize("arguments", [("sqlite:///a.db", "sqlite:///a.db"),
                                        ("sqlite:///a.db", "sqlite:///b.db", "--batch-size", "0")])
 def test_db_copy_refuses_bad_usage(arguments: tuple[str, ...],
-                                   run_cloudscope: Callable[..., CliResult]) -> None:
+                                   capsys: pytest.CaptureFixture[str]) -> None:
     """Copying a store into itself, or batches of zero, is a usage error (exit 2)."""
-    result = run_cloudscope("db", "copy", *arguments)
-    assert result.exit_code == 2 and "error" in result.stderr
+    assert main(["db", "copy", *arguments]) == 2
+    assert capsys.readouterr().err.startswith("cloudscope: error: ")

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cloudscope.adapters.postgresql_repository import PostgreSQLRepository
+from cloudscope.domain.query import AssetQuery
 from cloudscope.domain.scope import ScopeKey
 from cloudscope.testing.plugin import CliResult
 
@@ -89,9 +91,7 @@ def test_three_shards_collect_exactly_what_one_run_does(
     assert inventory(run_cloudscope, sharded) == expected
 
 
-def test_a_shard_prunes_only_its_own_scopes(
-        estate: list[Path], postgres_url: str,
-        run_cloudscope: Callable[..., CliResult]) -> None:
+def test_a_shard_prunes_only_its_own_scopes(estate: list[Path], postgres_url: str) -> None:
     """A shard collecting again removes the stale assets of its scopes, no one else's."""
     first = collect(estate, postgres_url)
     assert first.wait(timeout=120) == 0
@@ -101,6 +101,7 @@ def test_a_shard_prunes_only_its_own_scopes(
     changed.write_text("\n".join(lines[1:]) + "\n", encoding="utf-8")  # drop i-0
     again = collect(estate, postgres_url, "--shard", f"{shard}/{SHARDS}")
     assert again.wait(timeout=120) == 0
-    ids = {asset["id"] for asset in inventory(run_cloudscope, postgres_url)}
+    with PostgreSQLRepository(postgres_url) as repository:
+        ids = {asset.id for asset in repository.iter_assets(AssetQuery())}
     assert "arn:aws:ec2:eu-west-1:000000000000:instance/i-0" not in ids
     assert len(ids) == 4 * len(estate) - 1
