@@ -1,0 +1,339 @@
+"""Asset file formats: JSON Lines and CSV stream; JSON and YAML load whole, under a size limit.
+
+Every reader yields :class:`Record` objects (the item, where it was, a fingerprint of its
+text) and keeps a digest of every byte it read, so that a second pass can prove it read
+the same file as the first. Limits are documented in ``docs/files.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, ClassVar, Final
+
+import pydantic_core
+
+from cloudscope.adapters.file_records import (
+    ASSET_FIELDS,
+    RELATIONSHIP_FIELDS,
+    Item,
+    asset_from_json_line,
+    check_nesting,
+    parse_json,
+    to_item,
+)
+from cloudscope.domain.errors import InputError
+
+MIB: Final = 1024 * 1024
+MAX_LINE_BYTES: Final = 16 * MIB
+"""The longest line of a JSON Lines or CSV file, and the largest CSV cell."""
+MAX_JSON_BYTES: Final = 256 * MIB
+MAX_YAML_BYTES: Final = 32 * MIB
+
+EXTENSIONS: Final = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
+                     ".yaml": "yaml", ".yml": "yaml"}
+FORMATS: Final = ("csv", "json", "jsonl", "yaml")
+
+
+@dataclass(slots=True, frozen=True)
+class Record:
+    """One item read from a file: ``position`` is its line (CSV, JSON Lines) or index."""
+
+    position: int
+    item: Item
+    fingerprint: int
+
+
+def format_of(path: Path, override: str | None) -> str:
+    """The format named by ``--file-format``, else by the file's extension."""
+    if override:
+        return override
+    found = EXTENSIONS.get(path.suffix.lower())
+    if found is None:
+        known = ", ".join(sorted(EXTENSIONS))
+        raise InputError(f"cannot tell the format from the extension {path.suffix or '(none)'!r}",
+                         location=str(path), hint=f"use one of {known}, or --file-format")
+    return found
+
+
+class RecordReader:
+    """Reads one file once. ``records()`` may be called once; ``digest()`` after it."""
+
+    format: ClassVar[str]
+
+    def __init__(self, path: Path, display: str) -> None:
+        self.path = path
+        self.display = display
+        self._digest = hashlib.blake2b(digest_size=16)
+
+    def digest(self) -> bytes:
+        """A digest of every byte read so far."""
+        return self._digest.digest()
+
+    def location(self, position: int) -> str:
+        """Where a record is, for messages: ``file.csv:12``."""
+        return f"{self.display}:{position}"
+
+    def describe(self, position: int) -> str:
+        """A record's position without the file: ``line 12``."""
+        return f"line {position}"
+
+    def records(self) -> Iterator[Record]:
+        """Every record in file order, fully checked; an InputError at the first bad one."""
+        raise NotImplementedError
+
+    def items(self) -> Iterator[Item]:
+        """The items again, for a second pass (formats may skip checks pass one made)."""
+        return (record.item for record in self.records())
+
+    def _empty(self) -> InputError:
+        return InputError("the file is empty", location=self.display,
+                          hint="an empty inventory is written [] in JSON or YAML, or a CSV "
+                               "header alone")
+
+    def _lines(self, stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+        """Physical lines with their numbers, each checked for size."""
+        number = 0
+        update = self._digest.update
+        while line := stream.readline(MAX_LINE_BYTES + 1):
+            number += 1
+            update(line)
+            if len(line) > MAX_LINE_BYTES:
+                raise InputError(f"line longer than {MAX_LINE_BYTES // MIB} MiB",
+                                 location=self.location(number),
+                                 hint="split the record or its properties")
+            yield number, line
+        if number == 0:
+            raise self._empty()
+
+
+class JsonLinesReader(RecordReader):
+    """One asset per line; a line with ``source_id`` and ``target_id`` is a relationship."""
+
+    format = "jsonl"
+
+    def records(self) -> Iterator[Record]:
+        """Stream the lines; blank lines are skipped."""
+        with self.path.open("rb") as stream:
+            for number, line in self._lines(stream):
+                if not line.isspace():
+                    item = asset_from_json_line(line, self.location(number))
+                    yield Record(number, item, hash(line))
+
+    def items(self) -> Iterator[Item]:
+        """Stream the lines again, without the checks pass one made."""
+        with self.path.open("rb") as stream:
+            for number, line in self._lines(stream):
+                if not line.isspace():
+                    yield asset_from_json_line(line, self.location(number), checked=False)
+
+
+class CsvReader(RecordReader):
+    """A header of Asset (or Relationship) field names; ``tags`` and ``properties`` cells
+    hold JSON objects; empty cells are absent values."""
+
+    format = "csv"
+    _JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset({"tags", "properties"})
+
+    def records(self) -> Iterator[Record]:
+        """Stream the rows; a row's position is the line it starts on."""
+        # The csv module's limit is process-wide and 128 KiB by default: raise it to ours.
+        csv.field_size_limit(MAX_LINE_BYTES)
+        with self.path.open("rb") as stream:
+            reader = csv.reader(self._text_lines(stream), strict=True)
+            header = self._header(reader)
+            relationship = "source_id" in header
+            ended = reader.line_num
+            try:
+                for row in reader:
+                    start, ended = ended + 1, reader.line_num
+                    if not row:
+                        continue
+                    yield self._record(header, row, start, relationship)
+            except csv.Error as error:
+                raise InputError(f"malformed CSV ({error}; an unbalanced quote?)",
+                                 location=self.location(ended + 1)) from None
+
+    def _text_lines(self, stream: IO[bytes]) -> Iterator[str]:
+        for number, line in self._lines(stream):
+            if b"\0" in line:
+                raise InputError("NUL byte (is this a binary file?)",
+                                 location=self.location(number))
+            try:
+                yield line.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise InputError(f"invalid UTF-8 at byte {error.start + 1} of the line",
+                                 location=self.location(number)) from None
+
+    def _header(self, reader: Any) -> list[str]:
+        try:
+            header = next(reader, None)
+        except csv.Error as error:
+            raise InputError(f"malformed CSV header ({error})", location=self.location(1)) \
+                from None
+        if not header:
+            raise InputError("the first line must be a header of field names",
+                             location=self.location(1))
+        header = [name.strip() for name in header]
+        if header[0].startswith("\ufeff"):
+            header[0] = header[0][1:]  # a byte order mark, as spreadsheets write
+        fields = RELATIONSHIP_FIELDS if "source_id" in header else ASSET_FIELDS
+        unknown = [name for name in header if name not in fields]
+        required = ("source_id", "type", "target_id") if fields is RELATIONSHIP_FIELDS \
+            else ("id", "provider", "asset_type")
+        missing = [name for name in required if name not in header]
+        if unknown or missing or len(set(header)) != len(header):
+            problem = f"unknown columns {unknown}" if unknown else \
+                f"missing columns {missing}" if missing else "repeated columns"
+            raise InputError(f"header: {problem}", location=self.location(1),
+                             hint=f"columns are {', '.join(fields)}")
+        return header
+
+    def _record(self, header: list[str], row: list[str], line: int,
+                relationship: bool) -> Record:
+        location = self.location(line)
+        if len(row) != len(header):
+            raise InputError(f"{len(row)} cells, the header has {len(header)}",
+                             location=location, hint="quote cells that contain commas")
+        record: dict[str, Any] = {}
+        for name, cell in zip(header, row, strict=True):
+            if cell == "":
+                continue
+            if name in self._JSON_COLUMNS:
+                try:
+                    record[name] = pydantic_core.from_json(cell, allow_inf_nan=False)
+                except ValueError as error:
+                    raise InputError(f"expected a JSON object ({error})", location=location,
+                                     field=name) from None
+            else:
+                record[name] = cell
+        return Record(line, to_item(record, location, relationship=relationship),
+                      hash(tuple(row)))
+
+
+class DocumentReader(RecordReader):
+    """A whole document (JSON or YAML): a list of assets, or an object with ``assets`` and
+    optionally ``relationships``. Positions are indexes in those lists."""
+
+    limit: ClassVar[int]
+
+    def location(self, position: int) -> str:
+        """``file.json: assets[3]``: lists count from 0."""
+        return f"{self.display}: {self._section(position)}"
+
+    def describe(self, position: int) -> str:
+        """``assets[3]``."""
+        return self._section(position)
+
+    def _section(self, position: int) -> str:
+        count = getattr(self, "_asset_count", None)
+        if count is None or position < count:
+            return f"assets[{position}]" if self._keyed else f"[{position}]"
+        return f"relationships[{position - count}]"
+
+    _keyed = False
+
+    def _read(self) -> bytes:
+        size = self.path.stat().st_size
+        if size > self.limit:
+            raise InputError(f"{size / MIB:.0f} MiB is over the {self.format.upper()} limit of "
+                             f"{self.limit // MIB} MiB", location=self.display,
+                             hint="split it, or use JSON Lines, which streams")
+        data = self.path.read_bytes()[: self.limit + 1]
+        self._digest.update(data)
+        if not data.strip():
+            raise self._empty()
+        nul = data.find(b"\0")
+        if nul >= 0:
+            line = data.count(b"\n", 0, nul) + 1
+            raise InputError("NUL byte (is this a binary file?)",
+                             location=f"{self.display}:{line}")
+        return data
+
+    def _parse(self, data: bytes) -> Any:
+        raise NotImplementedError
+
+    def records(self) -> Iterator[Record]:
+        """Load the document, check its shape, then yield its records in order."""
+        document = self._parse(self._read())
+        if isinstance(document, dict):
+            extra = sorted(set(document) - {"assets", "relationships"})
+            if extra:
+                raise InputError(f"unexpected top-level keys {extra}", location=self.display,
+                                 hint="expected a list of assets, or an object with 'assets' "
+                                      "and 'relationships'")
+            self._keyed = True
+            assets, relationships = document.get("assets", []), document.get("relationships", [])
+        elif isinstance(document, list):
+            assets, relationships = document, []
+        else:
+            raise InputError(f"expected a list of assets, or an object with 'assets' and "
+                             f"'relationships'; got {type(document).__name__}",
+                             location=self.display)
+        for name, value in (("assets", assets), ("relationships", relationships)):
+            if not isinstance(value, list):
+                raise InputError(f"'{name}' must be a list, got {type(value).__name__}",
+                                 location=self.display)
+        self._asset_count = len(assets)
+        for index, record in enumerate(assets):
+            location = self.location(index)
+            if isinstance(record, dict) and "source_id" in record and "target_id" in record:
+                raise InputError("a relationship among the assets", location=location,
+                                 hint="put relationships under 'relationships'")
+            item = to_item(record, location, relationship=False)
+            yield Record(index, item, hash(item.model_dump_json()))
+        for index, record in enumerate(relationships, start=len(assets)):
+            item = to_item(record, self.location(index), relationship=True)
+            yield Record(index, item, hash(item.model_dump_json()))
+
+
+class JsonReader(DocumentReader):
+    """A JSON document, at most :data:`MAX_JSON_BYTES`."""
+
+    format = "json"
+    limit = MAX_JSON_BYTES
+
+    def _parse(self, data: bytes) -> Any:
+        document = parse_json(data, self.display)
+        check_nesting(document, self.display)
+        return document
+
+
+class YamlReader(DocumentReader):
+    """A YAML document, at most :data:`MAX_YAML_BYTES`, read with a safe loader only: tags
+    that would build Python objects (and so run code) are refused."""
+
+    format = "yaml"
+    limit = MAX_YAML_BYTES
+
+    def _parse(self, data: bytes) -> Any:
+        import yaml  # only when a YAML file is read
+
+        # The C safe loader when PyYAML was built with it: the same SafeConstructor as
+        # yaml.safe_load, several times faster.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        try:
+            document = yaml.load(data, Loader=loader)
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark
+            where = f"{self.display}:{mark.line + 1}" if mark else self.display
+            problem = error.problem or "cannot parse"
+            if isinstance(error, yaml.constructor.ConstructorError) and "tag" in problem:
+                problem = f"{problem}: only plain data is allowed (no language-specific tags)"
+            raise InputError(f"invalid YAML: {problem}", location=where) from None
+        except yaml.YAMLError as error:
+            raise InputError(f"invalid YAML: {str(error).splitlines()[0]}",
+                             location=self.display) from None
+        if document is None:
+            raise self._empty()
+        # A YAML file cannot hold more values than it has bytes, unless aliases repeat them.
+        check_nesting(document, self.display, budget=len(data) + 100, strict_keys=True)
+        return document
+
+
+READERS: Final[dict[str, type[RecordReader]]] = {
+    "jsonl": JsonLinesReader, "csv": CsvReader, "json": JsonReader, "yaml": YamlReader,
+}
