@@ -103,3 +103,15 @@ def test_scope_shard_is_stable_and_in_range() -> None:
     assert shards == [scope.shard(3) for scope in scopes]
     assert set(shards) == {0, 1, 2}
     assert ScopeKey(provider="aws", account="1", region=None, service="iam").key == "aws/1/-/iam"
+
+
+def test_serialization_keeps_sdk_types_and_huge_integers() -> None:
+    """Stored JSON turns datetimes into UTC ISO strings and keeps integers beyond 64 bits."""
+    from decimal import Decimal
+
+    from cloudscope.domain.serialization import dumps, loads
+
+    value = {"when": datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc), "big": 2**70,
+             "price": Decimal("1.5"), "tags": {"é": "✓"}}
+    assert loads(dumps(value)) == {"when": "2024-05-01T12:00:00Z", "big": 2**70, "price": 1.5,
+                                   "tags": {"é": "✓"}}

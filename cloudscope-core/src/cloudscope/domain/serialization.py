@@ -1,4 +1,8 @@
-"""Compact JSON for storage and exports, tolerant of SDK types (datetime, Decimal, bytes)."""
+"""Compact JSON for storage and exports, tolerant of SDK types (datetime, Decimal, bytes).
+
+orjson rather than the standard library: writing a batch of assets is dominated by
+encoding their tags and properties, and orjson does it about ten times faster.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,11 @@ import base64
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
+
+import orjson
+
+_OPTIONS: Final = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS
 
 
 def json_default(value: Any) -> Any:
@@ -26,18 +34,16 @@ def json_default(value: Any) -> Any:
     return str(value)
 
 
-# One encoder for every call: json.dumps builds a new JSONEncoder whenever it is given
-# options, which cost a third of the time of writing a batch of assets.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=json_default)
-
-
 def dumps(value: Any) -> str:
     """Compact JSON text, keys in their given order, non-ASCII kept."""
-    if not value and isinstance(value, dict):
-        return "{}"
-    return _ENCODER.encode(value)
+    try:
+        return orjson.dumps(value, default=json_default, option=_OPTIONS).decode("utf-8")
+    except orjson.JSONEncodeError:
+        # orjson refuses integers beyond 64 bits (and a few other rarities) that JSON
+        # itself allows: the standard library takes them.
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=json_default)
 
 
-def loads(text: str) -> Any:
+def loads(text: str | bytes) -> Any:
     """Parse JSON text."""
-    return json.loads(text)
+    return orjson.loads(text)
