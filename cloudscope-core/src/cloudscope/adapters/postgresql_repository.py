@@ -34,9 +34,24 @@ from cloudscope.adapters.postgresql_connection import (
     first_line,
     is_transient,
 )
+from cloudscope.adapters.postgresql_statements import (
+    ASSET_COLUMNS,
+    FINDING_COLUMNS,
+    LISTING_ORDER,
+    RESTORE_ASSETS,
+    STAGE_ASSET_COLUMNS,
+    UPSERT_ASSETS,
+    UPSERT_RELATIONSHIPS,
+    asset_from_row,
+    asset_row,
+    finding_from_row,
+    index_tags,
+    relationship_from_row,
+    stored_asset_from_row,
+)
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.errors import StoreError
-from cloudscope.domain.finding import Finding, Severity
+from cloudscope.domain.finding import Finding
 from cloudscope.domain.query import AssetQuery
 from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import CollectionRun, RunStatus, Scope, ScopeKey, ScopeStatus
@@ -54,68 +69,6 @@ else:
 
 T = TypeVar("T")
 FETCH_SIZE: Final = 2000
-ASSET_COLUMNS: Final = ("id, provider, asset_type, native_type, name, account, region, tags, "
-                        "tags_exact, properties, first_seen, last_seen")
-LISTING_ORDER: Final = "provider, account NULLS FIRST, asset_type, id"
-STAGE_ASSET_COLUMNS: Final = ("ordinal, id, provider, asset_type, native_type, name, account, "
-                              "region, tags, tags_exact, properties, first_seen, last_seen, "
-                              "scope_key, deleted_at")
-FINDING_COLUMNS: Final = "rule_id, asset_id, severity, title, detail, remediation, evidence"
-
-# Assets of one batch: the last copy of a repeated id wins; the server stamps last_seen.
-UPSERT_ASSETS: Final = """
-    INSERT INTO assets AS stored (id, provider, asset_type, native_type, name, account, region,
-        tags, tags_exact, properties, first_seen, last_seen, scope_key, deleted_at)
-    SELECT DISTINCT ON (id COLLATE "C") id, provider, asset_type, native_type, name, account,
-        region, tags, tags_exact, properties, coalesce(first_seen, now()), now(), %(scope)s,
-        NULL
-    FROM asset_stage ORDER BY id COLLATE "C", ordinal DESC
-    ON CONFLICT (id) DO UPDATE SET provider = excluded.provider,
-        asset_type = excluded.asset_type, native_type = excluded.native_type,
-        name = excluded.name, account = excluded.account, region = excluded.region,
-        tags = excluded.tags, tags_exact = excluded.tags_exact,
-        properties = excluded.properties,
-        first_seen = least(stored.first_seen, excluded.first_seen),
-        last_seen = excluded.last_seen, scope_key = excluded.scope_key, deleted_at = NULL"""
-
-# db copy: every column as given.
-RESTORE_ASSETS: Final = """
-    INSERT INTO assets AS stored (id, provider, asset_type, native_type, name, account, region,
-        tags, tags_exact, properties, first_seen, last_seen, scope_key, deleted_at)
-    SELECT DISTINCT ON (id COLLATE "C") id, provider, asset_type, native_type, name, account,
-        region, tags, tags_exact, properties, coalesce(first_seen, now()),
-        coalesce(last_seen, now()), scope_key, deleted_at
-    FROM asset_stage ORDER BY id COLLATE "C", ordinal DESC
-    ON CONFLICT (id) DO UPDATE SET provider = excluded.provider,
-        asset_type = excluded.asset_type, native_type = excluded.native_type,
-        name = excluded.name, account = excluded.account, region = excluded.region,
-        tags = excluded.tags, tags_exact = excluded.tags_exact,
-        properties = excluded.properties, first_seen = excluded.first_seen,
-        last_seen = excluded.last_seen, scope_key = excluded.scope_key,
-        deleted_at = excluded.deleted_at"""
-
-UPSERT_RELATIONSHIPS: Final = """
-    INSERT INTO relationships (source_id, type, target_id, properties, scope_key, last_seen)
-    SELECT DISTINCT ON (source_id COLLATE "C", type COLLATE "C", target_id COLLATE "C")
-        source_id, type, target_id, properties, coalesce(scope_key, %(scope)s),
-        coalesce(last_seen, now())
-    FROM relationship_stage
-    ORDER BY source_id COLLATE "C", type COLLATE "C", target_id COLLATE "C", ordinal DESC
-    ON CONFLICT (source_id, type, target_id) DO UPDATE SET properties = excluded.properties,
-        scope_key = excluded.scope_key, last_seen = excluded.last_seen"""
-
-
-def has_nul(tags: dict[str, str]) -> bool:
-    """True when a tag key or value holds U+0000, which jsonb cannot store."""
-    return any("\0" in key or "\0" in value for key, value in tags.items())
-
-
-def index_tags(tags: dict[str, str]) -> str:
-    """Tags as jsonb accepts them: U+0000 becomes U+FFFD (the exact tags are kept aside)."""
-    if has_nul(tags):
-        tags = {key.replace("\0", "\ufffd"): value.replace("\0", "\ufffd")
-                for key, value in tags.items()}
-    return dumps(tags)
 
 
 class PostgreSQLRepository(Repository):
@@ -245,7 +198,7 @@ class PostgreSQLRepository(Repository):
             current = self._version(connection)
             for version in sorted(v for v in schema_module.MIGRATIONS if v > current):
                 for statement in schema_module.MIGRATIONS[version]:
-                    connection.execute(statement)  # type: ignore[arg-type]
+                    connection.execute(statement)
                 with connection.cursor() as cursor:
                     cursor.executemany(
                         "INSERT INTO cloudscope_meta (key, value) VALUES (%s, %s)"
@@ -306,7 +259,7 @@ class PostgreSQLRepository(Repository):
             with self._pool.connection() as connection, connection.transaction(), \
                     connection.cursor(name=f"cloudscope_{uuid.uuid4().hex}") as cursor:
                 cursor.itersize = FETCH_SIZE
-                cursor.execute(statement, parameters)  # type: ignore[arg-type]
+                cursor.execute(statement, parameters)
                 for row in cursor:
                     yield convert(row)
         except psycopg.Error as error:
@@ -314,7 +267,7 @@ class PostgreSQLRepository(Repository):
 
     def _fetch(self, statement: str, parameters: Sequence[Any] = ()) -> list[Any]:
         def work(connection: psycopg.Connection[Any]) -> list[Any]:
-            return connection.execute(statement, parameters).fetchall()  # type: ignore[arg-type]
+            return connection.execute(statement, parameters).fetchall()
 
         return self._transaction(work)
 
@@ -349,7 +302,7 @@ class PostgreSQLRepository(Repository):
     def write_batch(self, scope: ScopeKey, run_id: str, assets: Sequence[Asset],
                     relationships: Sequence[Relationship], seen_at: datetime) -> None:
         """Upsert a batch in one transaction; ``last_seen`` is the server's transaction time."""
-        asset_rows = [_asset_row(ordinal, asset) for ordinal, asset in enumerate(assets)]
+        asset_rows = [asset_row(ordinal, asset) for ordinal, asset in enumerate(assets)]
         edge_rows = [(ordinal, r.source_id, r.type, r.target_id, dumps(r.properties), None, None)
                      for ordinal, r in enumerate(relationships)]
 
@@ -432,7 +385,7 @@ class PostgreSQLRepository(Repository):
         where, parameters = self._where(query)
         return self._stream(f"SELECT {ASSET_COLUMNS} FROM assets{where}"
                             f" ORDER BY {LISTING_ORDER} LIMIT %s OFFSET %s",
-                            [*parameters, query.limit, query.offset], _asset_from_row)
+                            [*parameters, query.limit, query.offset], asset_from_row)
 
     def count_assets(self, query: AssetQuery) -> int:
         """How many assets match (limit and offset ignored)."""
@@ -443,30 +396,30 @@ class PostgreSQLRepository(Repository):
         """The live asset with this id, or None."""
         rows = self._fetch(f"SELECT {ASSET_COLUMNS} FROM assets"
                            " WHERE id = %s AND deleted_at IS NULL", (asset_id,))
-        return _asset_from_row(rows[0]) if rows else None
+        return asset_from_row(rows[0]) if rows else None
 
     def relationships_of(self, asset_ids: Sequence[str]) -> list[Relationship]:
         """Relationships with a source or target among ``asset_ids``."""
         rows = self._fetch("SELECT source_id, type, target_id, properties FROM relationships"
                            " WHERE source_id = ANY(%s::text[]) OR target_id = ANY(%s::text[])",
                            (list(asset_ids), list(asset_ids)))
-        return sorted((_relationship_from_row(row) for row in rows), key=lambda r: r.key)
+        return sorted((relationship_from_row(row) for row in rows), key=lambda r: r.key)
 
     def iter_relationships(self) -> Iterator[Relationship]:
         """Every live relationship."""
         return self._stream("SELECT source_id, type, target_id, properties FROM relationships"
-                            " ORDER BY source_id, type, target_id", (), _relationship_from_row)
+                            " ORDER BY source_id, type, target_id", (), relationship_from_row)
 
     def findings_of(self, asset_ids: Sequence[str]) -> list[Finding]:
         """Findings of these assets, most severe first."""
         rows = self._fetch(f"SELECT {FINDING_COLUMNS} FROM findings WHERE asset_id = ANY(%s)"
                            " ORDER BY severity_rank, asset_id, rule_id", (list(asset_ids),))
-        return [_finding_from_row(row) for row in rows]
+        return [finding_from_row(row) for row in rows]
 
     def iter_findings(self) -> Iterator[Finding]:
         """Every finding."""
         return self._stream(f"SELECT {FINDING_COLUMNS} FROM findings"
-                            " ORDER BY severity_rank, asset_id, rule_id", (), _finding_from_row)
+                            " ORDER BY severity_rank, asset_id, rule_id", (), finding_from_row)
 
     def replace_findings(self, query: AssetQuery, findings: Iterable[Finding]) -> int:
         """Replace the findings of the assets matching ``query``, in one transaction."""
@@ -494,7 +447,7 @@ class PostgreSQLRepository(Repository):
     def iter_stored_assets(self) -> Iterator[StoredAsset]:
         """Every asset, removed ones included, with its scope key and removal time."""
         return self._stream(f"SELECT {ASSET_COLUMNS}, scope_key, deleted_at FROM assets"
-                            " ORDER BY id", (), _stored_asset_from_row)
+                            " ORDER BY id", (), stored_asset_from_row)
 
     def iter_stored_relationships(self) -> Iterator[StoredRelationship]:
         """Every relationship with its scope key and last_seen."""
@@ -502,13 +455,13 @@ class PostgreSQLRepository(Repository):
             "SELECT source_id, type, target_id, properties, scope_key, last_seen"
             " FROM relationships ORDER BY source_id, type, target_id", (),
             lambda row: StoredRelationship.model_construct(
-                relationship=_relationship_from_row(row), scope_key=row[4], last_seen=row[5]))
+                relationship=relationship_from_row(row), scope_key=row[4], last_seen=row[5]))
 
     def restore(self, assets: Sequence[StoredAsset] = (),
                 relationships: Sequence[StoredRelationship] = (), scopes: Sequence[Scope] = (),
                 runs: Sequence[CollectionRun] = ()) -> None:
         """Upsert records verbatim, timestamps included, in one transaction."""
-        asset_rows = [_asset_row(ordinal, stored.asset, stored)
+        asset_rows = [asset_row(ordinal, stored.asset, stored)
                       for ordinal, stored in enumerate(assets)]
         edge_rows = [(ordinal, s.relationship.source_id, s.relationship.type,
                       s.relationship.target_id, dumps(s.relationship.properties), s.scope_key,
@@ -547,7 +500,7 @@ def _create_staging(connection: psycopg.Connection[Any]) -> None:
     """Create this connection's staging tables (pool ``configure`` callback)."""
     with connection.transaction():
         for statement in schema_module.STAGING:
-            connection.execute(statement)  # type: ignore[arg-type]
+            connection.execute(statement)
 
 
 def _copy_and_upsert(connection: psycopg.Connection[Any], asset_rows: list[tuple[Any, ...]],
@@ -558,43 +511,10 @@ def _copy_and_upsert(connection: psycopg.Connection[Any], asset_rows: list[tuple
             with cursor.copy(f"COPY asset_stage ({STAGE_ASSET_COLUMNS}) FROM STDIN") as copy:
                 for row in asset_rows:
                     copy.write_row(row)
-            cursor.execute(upsert_assets, {"scope": scope_key})  # type: ignore[arg-type]
+            cursor.execute(upsert_assets, {"scope": scope_key})
         if edge_rows:
             with cursor.copy("COPY relationship_stage (ordinal, source_id, type, target_id,"
                              " properties, scope_key, last_seen) FROM STDIN") as copy:
                 for row in edge_rows:
                     copy.write_row(row)
             cursor.execute(UPSERT_RELATIONSHIPS, {"scope": scope_key})
-
-
-def _asset_row(ordinal: int, asset: Asset, stored: StoredAsset | None = None) -> tuple[Any, ...]:
-    tags = index_tags(asset.tags)
-    exact = dumps(asset.tags) if has_nul(asset.tags) else None
-    return (ordinal, asset.id, asset.provider, asset.asset_type, asset.native_type, asset.name,
-            asset.account, asset.region, tags, exact, dumps(asset.properties), asset.first_seen,
-            asset.last_seen if stored else None, stored.scope_key if stored else None,
-            stored.deleted_at if stored else None)
-
-
-def _asset_from_row(row: Sequence[Any]) -> Asset:
-    # Rows were validated on the way in: construct without validating again.
-    return Asset.model_construct(
-        id=row[0], provider=row[1], asset_type=row[2], native_type=row[3], name=row[4],
-        account=row[5], region=row[6], tags=row[7] if row[8] is None else row[8],
-        properties=row[9], first_seen=row[10], last_seen=row[11])
-
-
-def _stored_asset_from_row(row: Sequence[Any]) -> StoredAsset:
-    return StoredAsset.model_construct(asset=_asset_from_row(row), scope_key=row[12],
-                                       deleted_at=row[13])
-
-
-def _relationship_from_row(row: Sequence[Any]) -> Relationship:
-    return Relationship.model_construct(source_id=row[0], type=row[1], target_id=row[2],
-                                        properties=row[3])
-
-
-def _finding_from_row(row: Sequence[Any]) -> Finding:
-    return Finding.model_construct(rule_id=row[0], asset_id=row[1], severity=Severity(row[2]),
-                                   title=row[3], detail=row[4], remediation=row[5],
-                                   evidence=row[6])
