@@ -372,6 +372,16 @@ class SQLiteRepository(Repository):
         finally:
             cursor.close()
 
+    def names_of(self, asset_ids: Sequence[str]) -> dict[str, str]:
+        """Names of live assets among ``asset_ids``, without reading their properties."""
+        names: dict[str, str] = {}
+        for chunk in _chunks(asset_ids, MAX_PARAMETERS):
+            marks = ", ".join("?" * len(chunk))
+            names.update(self._connection.execute(
+                f"SELECT id, name FROM assets WHERE id IN ({marks}) AND deleted_at IS NULL"
+                " AND name IS NOT NULL AND name != ''", chunk))
+        return names
+
     def findings_of(self, asset_ids: Sequence[str]) -> list[Finding]:
         """Findings of these assets, most severe first."""
         findings: list[Finding] = []

@@ -81,8 +81,8 @@ class RepositorySource(ExportSource):
                 if cached:
                     names[asset_id] = cached
         if missing:
-            found = {asset.id: redact_text(asset.name or "")
-                     for asset in self.repository.iter_assets(AssetQuery(ids=tuple(missing)))}
+            found = {asset_id: redact_text(name)
+                     for asset_id, name in self.repository.names_of(missing).items()}
             for asset_id in missing:
                 # Remember misses too (""), so an unstored target is not looked up again.
                 self._remember(asset_id, found.get(asset_id, ""))

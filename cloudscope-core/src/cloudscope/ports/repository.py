@@ -155,6 +155,19 @@ class Repository(ABC):
         """Replace the findings of the assets matching ``query`` with ``findings`` (one
         transaction); return how many were stored."""
 
+    def names_of(self, asset_ids: Sequence[str]) -> dict[str, str]:
+        """The names of the live assets among ``asset_ids`` that have one, by id.
+
+        Exports name the other end of each relationship with it. This default reads the
+        assets; a repository should override it with a query that reads only names.
+        Added in API 1.0.
+        """
+        names: dict[str, str] = {}
+        for start in range(0, len(asset_ids), 500):
+            query = AssetQuery(ids=tuple(asset_ids[start:start + 500]))
+            names.update((a.id, a.name) for a in self.iter_assets(query) if a.name)
+        return names
+
     def get_detail(self, asset_id: str) -> AssetDetail | None:
         """The asset with its relationships and findings, or None."""
         asset = self.get_asset(asset_id)

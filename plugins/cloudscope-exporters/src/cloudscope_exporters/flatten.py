@@ -6,9 +6,10 @@ and a bounded cell keeps one asset with a huge policy from eating the token budg
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -42,38 +43,42 @@ class FlattenLimits:
 
 def flatten(properties: Mapping[str, Any], limits: FlattenLimits) -> tuple[list[str], int]:
     """The ``path=value`` entries to show, most important first, and how many were left out."""
-    entries = []
-    for order, (path, value, level) in enumerate(_leaves(properties, limits)):
-        entries.append((0 if _IMPORTANT.search(path) else 1, level, order, path, value))
-        # Enough candidates to rank: do not walk a 10,000-key document to the end.
-        if len(entries) >= limits.width * 8:
-            break
-    entries.sort()
-    shown = [f"{path}={shorten(text(value), limits.value_chars)}"
-             for _, _, _, path, value in entries[:limits.width]]
-    return shown, len(entries) - len(shown)
+    leaves: list[tuple[str, Any, int]] = []
+    # Enough candidates to rank: do not walk a 10,000-key document to the end.
+    _collect(properties, "", 1, limits, leaves, limits.width * 8, top=True)
+    ranked = sorted(range(len(leaves)),
+                    key=lambda i: (not _is_important(leaves[i][0]), leaves[i][2], i))
+    shown = [f"{leaves[i][0]}={shorten(text(leaves[i][1]), limits.value_chars)}"
+             for i in ranked[:limits.width]]
+    return shown, len(leaves) - len(shown)
 
 
-def _leaves(properties: Mapping[str, Any], limits: FlattenLimits) -> Iterator[tuple[str, Any, int]]:
-    stack: list[tuple[str, Any, int]] = [
-        (str(key), value, 1) for key, value in reversed(list(properties.items()))
-        if key not in _DUPLICATED]
-    while stack:
-        path, value, level = stack.pop()
-        if value is None or value in ("", {}, []):
+@functools.lru_cache(maxsize=8192)
+def _is_important(path: str) -> bool:
+    # Paths repeat across assets of a type: match each once.
+    return _IMPORTANT.search(path) is not None
+
+
+def _collect(mapping: Mapping[str, Any], prefix: str, level: int, limits: FlattenLimits,
+             leaves: list[tuple[str, Any, int]], cap: int, *, top: bool = False) -> None:
+    for key, value in mapping.items():
+        if len(leaves) >= cap:
+            return
+        if value is None or value in ("", {}, []) or (top and key in _DUPLICATED):
             continue
-        if isinstance(value, Mapping) and level < limits.depth:
-            stack.extend((f"{path}.{key}", item, level + 1)
-                         for key, item in reversed(list(value.items())))
-        elif (isinstance(value, list) and level < limits.depth
-              and any(isinstance(item, (Mapping, list)) for item in value)):
-            shown = value[:limits.list_items]
-            stack.extend((f"{path}[{index}]", item, level + 1)
-                         for index, item in reversed(list(enumerate(shown))))
-            if len(value) > len(shown):
-                yield f"{path}.count", len(value), level
-        else:
-            yield path, value, level
+        path = f"{prefix}{key}"
+        if level < limits.depth:
+            if isinstance(value, Mapping):
+                _collect(value, path + ".", level + 1, limits, leaves, cap)
+                continue
+            if isinstance(value, list) and any(isinstance(i, (Mapping, list)) for i in value):
+                shown = value[:limits.list_items]
+                _collect({f"[{i}]": item for i, item in enumerate(shown)}, path, level + 1,
+                         limits, leaves, cap)
+                if len(value) > len(shown):
+                    leaves.append((f"{path}.count", len(value), level))
+                continue
+        leaves.append((path, value, level))
 
 
 def text(value: Any) -> str:
