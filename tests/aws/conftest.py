@@ -98,12 +98,22 @@ class AwsWorld:
                              aws_session_token=credentials["SessionToken"], region_name=REGION)
 
 
+@pytest.fixture(scope="session")
+def bytecode_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private bytecode cache for the CLI subprocesses: with PYTHONDONTWRITEBYTECODE (set
+    on this machine) each one would compile botocore from source, seconds per process."""
+    return tmp_path_factory.mktemp("pycache")
+
+
 @pytest.fixture
-def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AwsWorld:
+def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        bytecode_cache: Path) -> AwsWorld:
     """moto emptied, and this test's environment pointed at it."""
     reset_moto(moto_endpoint)
     environment = aws_environment(moto_endpoint, tmp_path)
     apply_environment(monkeypatch, environment)
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    monkeypatch.setenv("PYTHONPYCACHEPREFIX", str(bytecode_cache))
     return AwsWorld(moto_endpoint, environment)
 
 

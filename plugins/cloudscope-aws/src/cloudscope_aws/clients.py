@@ -117,7 +117,7 @@ class AccountClients:
         self._loader = loader
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._created: list[BaseClient] = []
+        self._created: dict[threading.Thread, list[BaseClient]] = {}
         self._memo: dict[str, Any] = {}
         self._memo_locks: dict[str, threading.Lock] = {}
 
@@ -134,7 +134,7 @@ class AccountClients:
             client = session.create_client(service, region_name=region, config=self._config)
             client = clients[(service, region)] = self._hooks.install(client, service)
             with self._lock:
-                self._created.append(client)
+                self._created.setdefault(threading.current_thread(), []).append(client)
         return client
 
     def memo(self, key: str, compute: Callable[[], Value]) -> Value:
@@ -154,12 +154,29 @@ class AccountClients:
         """Log a warning about this account's collection."""
         self._hooks.warn(event, **values)
 
+    def release(self) -> None:
+        """Close this thread's clients, and those of threads that have ended.
+
+        Called when a scope ends: a client holds about half a megabyte and a connection
+        pool, and a thread's next scope is usually another region, so keeping every
+        (thread, service, region) client would grow with the estate's breadth.
+        """
+        self._local.clients = {}
+        current = threading.current_thread()
+        with self._lock:
+            done = [thread for thread in self._created
+                    if thread is current or not thread.is_alive()]
+            released = [client for thread in done for client in self._created.pop(thread)]
+        for client in released:
+            client.close()
+
     def close(self) -> None:
         """Close every client this account created, in any thread."""
         with self._lock:
-            created, self._created = self._created, []
-        for client in created:
-            client.close()
+            created, self._created = self._created, {}
+        for clients in created.values():
+            for client in clients:
+                client.close()
 
     def _session(self) -> botocore.session.Session:
         session: botocore.session.Session | None = getattr(self._local, "session", None)

@@ -118,12 +118,14 @@ class AwsCollector(Collector):
         if account.error is not None or account.clients is None:
             raise account.error or CollectionError(f"account {scope.account} is unreachable")
         location = Location(account.partition, account.id, scope.region)
-        for module_name in SERVICES[scope.service].modules:
-            module = importlib.import_module(module_name)
-            try:
+        try:
+            for module_name in SERVICES[scope.service].modules:
+                module = importlib.import_module(module_name)
                 yield from module.collect(account.clients, location)
-            except (ClientError, BotoCoreError) as error:
-                raise collection_error(scope.service, error) from error
+        except (ClientError, BotoCoreError) as error:
+            raise collection_error(scope.service, error) from error
+        finally:
+            account.clients.release()
 
     def close(self) -> None:
         """Close every client of every account."""
@@ -135,8 +137,8 @@ class AwsCollector(Collector):
 def _checked(values: Any, pattern: re.Pattern[str], flag: str, expected: str) -> list[str]:
     """``values`` (a list or None) with every entry matching ``pattern``, else a usage
     error naming all the bad ones at once."""
-    values = list(dict.fromkeys(values or ()))
-    bad = [value for value in values if not pattern.match(value)]
+    unique: list[str] = list(dict.fromkeys(values or ()))
+    bad = [value for value in unique if not pattern.match(value)]
     if bad:
         raise UsageError(f"{flag} {', '.join(map(repr, bad))}: expected {expected}")
-    return values
+    return unique
