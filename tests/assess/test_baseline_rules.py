@@ -212,6 +212,13 @@ def test_rule_flags_the_breaking_asset_only(rules: dict[str, RiskRule],
     assert verdicts(make_asset, rule, asset_type, compliant) == []
 
 
+def test_aws_managed_admin_policy_is_not_a_customer_policy_finding(
+        rules: dict[str, RiskRule], make_asset: Callable[..., Asset]) -> None:
+    """The AWS managed AdministratorAccess policy allows * on * by design: not flagged."""
+    managed = make_asset(ADMIN_ARN, "aws:iam:policy", policy("*", "*"), region=None)
+    assert list(rules["aws.iam.policy-full-admin"].observe(managed)) == []
+
+
 def test_findings_carry_the_rule_metadata(rules: dict[str, RiskRule],
                                           make_asset: Callable[..., Asset]) -> None:
     """A finding has the rule's id, severity, title, remediation and references as evidence."""

@@ -33,6 +33,16 @@ def test_sample_estate_assessment_reports_findings_in_every_cloud_and_an_exposur
     estate = json.loads(ESTATE.read_text(encoding="utf-8"))
     assets = estate["assets"] if isinstance(estate, dict) else estate
     known = {asset["id"] for asset in assets}
+    # The estate's story (examples/estate/build_estate.py): a public web instance with SSH
+    # open to the world running as admin-role, and public storage in each cloud.
+    instance = "arn:aws:ec2:us-east-1:111122223333:instance/i-0a1b2c3d4e5f60001"
+    assert {f["asset_id"]: f["evidence"]["path"] for f in exposures}[instance] == [
+        instance, "arn:aws:iam::111122223333:role/admin-role",
+        "arn:aws:iam::aws:policy/AdministratorAccess"]
+    assert {f["rule_id"] for f in report["findings"]} >= {
+        "aws.s3.bucket-acl-public", "aws.iam.user-console-without-mfa",
+        "azure.storage.blob-public-access", "azure.network.nsg-admin-ports-open",
+        "gcp.storage.bucket-public", "gcp.sql.instance-open-to-world"}
     for finding in exposures:
         path = finding["evidence"]["path"]
         assert finding["severity"] == "critical" and finding["asset_id"] in path

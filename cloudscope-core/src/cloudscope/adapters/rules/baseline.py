@@ -74,7 +74,10 @@ class GcpFirewallAdminPorts(_AdminPortsOpen):
 
 
 class AwsPolicyFullAdmin(AssetRule):
-    """A customer managed IAM policy allowing every action on every resource."""
+    """A customer managed IAM policy allowing every action on every resource.
+
+    AWS's own ``AdministratorAccess`` is not flagged here: attaching it is what
+    ``aws.iam.admin-policy-attached`` reports."""
 
     rule_id = "aws.iam.policy-full-admin"
     title = "IAM policy allows * on *"
@@ -85,6 +88,8 @@ class AwsPolicyFullAdmin(AssetRule):
 
     def check(self, asset: Asset) -> Iterable[Finding]:
         """A finding when the default version's document has an Allow of * on *."""
+        if ":iam::aws:policy/" in asset.id:  # AWS managed (AdministratorAccess): by design
+            return ()
         document = (asset.properties.get("PolicyVersion") or {}).get("Document")
         if not is_admin_policy_document(document):
             return ()
