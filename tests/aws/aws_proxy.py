@@ -26,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+_ACTION = re.compile(r"(?:^|&)Action=(\w+)")
 _QUERY_SERVICES = {"iam", "sts", "rds", "elasticloadbalancing"}
 _MESSAGE = "Rate exceeded"
 
@@ -50,9 +51,11 @@ def throttling_answer(service: str) -> tuple[bytes, dict[str, str]]:
 
 @dataclass
 class ProxyLog:
-    """What the proxy saw: arrival times of every request, and how many it throttled."""
+    """What the proxy saw: arrival times and actions (query protocol ``Action``, else the
+    path) of every request, and how many it throttled."""
 
     arrivals: list[float] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
     throttled: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -79,8 +82,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _forward(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         server = self.server
+        action = _ACTION.search(body.decode("utf-8", "replace"))
         with server.log.lock:
             server.log.arrivals.append(time.monotonic())
+            server.log.actions.append(action.group(1) if action else self.path)
             server.count += 1
             throttle = server.every > 0 and server.count % server.every == 0
             if throttle:
