@@ -179,7 +179,9 @@ def main() -> int:
         with database(server) as url:
             results[f"postgresql x{WRITERS}"] = measure(url, count, WRITERS)
     baseline = results["sqlite x1"]["assets_per_s"]
-    print(f"{count:,} assets, batches of {BATCH:,}, {os.cpu_count()} CPUs")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"{count:,} assets, batches of {BATCH:,}, {os.cpu_count()} CPUs, "
+          f"load average {load} (other work on the machine skews the figures)")
     print(f"{'store':<16}{'seconds':>9}{'assets/s':>11}{'vs sqlite':>11}{'peak RSS':>12}")
     for name, figures in results.items():
         print(f"{name:<16}{figures['seconds']:>9.1f}{figures['assets_per_s']:>11,.0f}"
