@@ -12,6 +12,9 @@ moto quirks these builders work around (measured with moto 5.2):
   back to ``GetBucketLocation``, which moto answers.
 - AWS-managed IAM policies exist only with ``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` set
   before the server starts; attaching one otherwise fails, so estates attach their own.
+- Security groups, subnets and Lambda ``ListFunctions`` ignore page sizes, and
+  ``ListBuckets`` with ``MaxBuckets`` truncates without a continuation token: the collector
+  never sets page sizes, so neither quirk changes what it lists.
 - AssumeRole succeeds for any role ARN; the returned credentials act in the role's
   account, which is how multi-account tests select accounts.
 """
