@@ -405,6 +405,12 @@ class PostgreSQLRepository(Repository):
                            (list(asset_ids), list(asset_ids)))
         return sorted((relationship_from_row(row) for row in rows), key=lambda r: r.key)
 
+    def names_of(self, asset_ids: Sequence[str]) -> dict[str, str]:
+        """Names of live assets among ``asset_ids``, without reading their properties."""
+        return dict(self._fetch(
+            "SELECT id, name FROM assets WHERE id = ANY(%s::text[]) AND deleted_at IS NULL"
+            " AND name IS NOT NULL AND name != ''", (list(asset_ids),)))
+
     def iter_relationships(self) -> Iterator[Relationship]:
         """Every live relationship."""
         return self._stream("SELECT source_id, type, target_id, properties FROM relationships"
