@@ -22,15 +22,17 @@ from cloudscope_aws.shapes import Item, Kind, Location, edges, kms_key_arn, tag_
 BUCKET: Final = Kind("aws:s3:bucket", "AWS::S3::Bucket")
 
 # (property name, client method, response element, error codes meaning "not configured").
+# Policy comes before PolicyStatus: a bucket without a policy has no policy status either
+# (AWS answers NoSuchBucketPolicy to both), so that call is skipped.
 _DETAILS: Final = (
     ("Acl", "get_bucket_acl", None, ()),
+    ("Policy", "get_bucket_policy", "Policy", ("NoSuchBucketPolicy",)),
     ("PolicyStatus", "get_bucket_policy_status", "PolicyStatus", ("NoSuchBucketPolicy",)),
     ("PublicAccessBlockConfiguration", "get_public_access_block",
      "PublicAccessBlockConfiguration", ("NoSuchPublicAccessBlockConfiguration",)),
     ("ServerSideEncryptionConfiguration", "get_bucket_encryption",
      "ServerSideEncryptionConfiguration", ("ServerSideEncryptionConfigurationNotFoundError",)),
     ("Versioning", "get_bucket_versioning", None, ()),
-    ("Policy", "get_bucket_policy", "Policy", ("NoSuchBucketPolicy",)),
     ("TagSet", "get_bucket_tagging", "TagSet", ("NoSuchTagSet", "NoSuchTagSetError")),
 )
 _LEGACY_LOCATIONS: Final = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}
@@ -55,6 +57,8 @@ def bucket_details(s3: BaseClient, name: str) -> dict[str, Any]:
     not set (no policy, no public access block) is left out."""
     details: dict[str, Any] = {}
     for key, method, element, absent in _DETAILS:
+        if key == "PolicyStatus" and "Policy" not in details:
+            continue
         response = optional(partial(getattr(s3, method), Bucket=name), *absent)
         if response is not None:
             details[key] = response.get(element) if element else response
