@@ -123,13 +123,12 @@ class RepositorySource(ExportSource):
 
 
 def _redacted_asset(asset: Asset) -> Asset:
-    # model_construct: the stored asset was validated on the way in; only strings change.
-    return Asset.model_construct(
-        id=asset.id, provider=asset.provider, asset_type=asset.asset_type,
-        native_type=asset.native_type, name=redact_text(asset.name) if asset.name else asset.name,
-        account=asset.account, region=asset.region, tags=redact(asset.tags),
-        properties=redact(asset.properties), first_seen=asset.first_seen,
-        last_seen=asset.last_seen)
+    # A shallow copy with three fields replaced: the stored asset was validated on the way
+    # in, and this is half the cost of model_construct on a million rows.
+    copy = asset.__copy__()
+    copy.__dict__.update(name=redact_text(asset.name) if asset.name else asset.name,
+                         tags=redact(asset.tags), properties=redact(asset.properties))
+    return copy
 
 
 def _redacted_relationship(relationship: Relationship) -> Relationship:

@@ -27,6 +27,9 @@ _DUPLICATED: Final = frozenset({"Tags", "tags", "TagList", "TagSet", "labels", "
                                 "type", "location"})
 
 
+_NESTED: Final = frozenset({dict, list})
+
+
 @dataclass(frozen=True, slots=True)
 class FlattenLimits:
     """How much of the properties a cell holds."""
@@ -43,42 +46,54 @@ class FlattenLimits:
 
 def flatten(properties: Mapping[str, Any], limits: FlattenLimits) -> tuple[list[str], int]:
     """The ``path=value`` entries to show, most important first, and how many were left out."""
-    leaves: list[tuple[str, Any, int]] = []
+    leaves: list[tuple[bool, int, int, str, Any]] = []
     # Enough candidates to rank: do not walk a 10,000-key document to the end.
-    _collect(properties, "", 1, limits, leaves, limits.width * 8, top=True)
-    ranked = sorted(range(len(leaves)),
-                    key=lambda i: (not _is_important(leaves[i][0]), leaves[i][2], i))
-    shown = [f"{leaves[i][0]}={shorten(text(leaves[i][1]), limits.value_chars)}"
-             for i in ranked[:limits.width]]
+    _collect(properties, "", 1, limits, leaves, cap=limits.width * 8, top=True)
+    leaves.sort()
+    limit = limits.value_chars
+    shown = [f"{path}={shorten(text(value), limit)}"
+             for _, _, _, path, value in leaves[:limits.width]]
     return shown, len(leaves) - len(shown)
 
 
 @functools.lru_cache(maxsize=8192)
-def _is_important(path: str) -> bool:
+def _is_unimportant(path: str) -> bool:
     # Paths repeat across assets of a type: match each once.
-    return _IMPORTANT.search(path) is not None
+    return _IMPORTANT.search(path) is None
 
 
 def _collect(mapping: Mapping[str, Any], prefix: str, level: int, limits: FlattenLimits,
-             leaves: list[tuple[str, Any, int]], cap: int, *, top: bool = False) -> None:
+             leaves: list[tuple[bool, int, int, str, Any]], *, cap: int,
+             top: bool = False) -> None:
+    # (unimportant, level, order, path, value): sorting the tuples ranks the leaves.
     for key, value in mapping.items():
         if len(leaves) >= cap:
             return
-        if value is None or value in ("", {}, []) or (top and key in _DUPLICATED):
+        kind = type(value)
+        if value is None or (top and key in _DUPLICATED):
             continue
         path = f"{prefix}{key}"
-        if level < limits.depth:
-            if isinstance(value, Mapping):
-                _collect(value, path + ".", level + 1, limits, leaves, cap)
+        if kind is dict or (kind is not str and kind is not list and isinstance(value, Mapping)):
+            if not value:
                 continue
-            if isinstance(value, list) and any(isinstance(i, (Mapping, list)) for i in value):
+            if level < limits.depth:
+                _collect(value, path + ".", level + 1, limits, leaves, cap=cap)
+                continue
+        elif kind is list:
+            if not value:
+                continue
+            if level < limits.depth and any(type(i) in _NESTED or isinstance(i, Mapping)
+                                            for i in value):
                 shown = value[:limits.list_items]
                 _collect({f"[{i}]": item for i, item in enumerate(shown)}, path, level + 1,
-                         limits, leaves, cap)
+                         limits, leaves, cap=cap)
                 if len(value) > len(shown):
-                    leaves.append((f"{path}.count", len(value), level))
+                    leaves.append((_is_unimportant(path), level, len(leaves), f"{path}.count",
+                                   len(value)))
                 continue
-        leaves.append((path, value, level))
+        elif kind is str and not value:
+            continue
+        leaves.append((_is_unimportant(path), level, len(leaves), path, value))
 
 
 def text(value: Any) -> str:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final
 
+import orjson
 from cloudscope.api import (
     API_VERSION,
     EXPORT_SCHEMA_VERSION,
@@ -20,7 +21,11 @@ DOCUMENT_FORMAT: Final = "cloudscope-export"
 
 def dumps(value: Any) -> str:
     """Compact JSON, non-ASCII kept (names in any language stay readable)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        # orjson encodes about five times faster; it refuses integers beyond 64 bits.
+        return orjson.dumps(value).decode("utf-8")
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 class _Counts:
