@@ -7,6 +7,7 @@ plugin that installs the core with that plugin alone and runs its tests.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import nox
@@ -72,6 +73,23 @@ def demo(session: nox.Session) -> None:
     session.run("cloudscope", "assets", "list", "--db", db, "--provider", "aws", "--limit", "10")
     session.run("cloudscope", "assets", "show", "--db", db,
                 "arn:aws:ec2:us-east-1:111122223333:instance/i-0a1b2c3d4e5f60001")
+    exports = os.path.relpath(out)
+    # Every export format into out/: the CSV with its data dictionary and split to fit
+    # an 8,000-token budget, and the graphs (rendered to SVG when Graphviz is installed).
+    session.run("cloudscope", "export", "csv", "--db", db, "--output", f"{exports}/estate.csv",
+                "--dictionary", f"{exports}/estate-dictionary.md")
+    session.run("cloudscope", "export", "csv", "--db", db, "--max-tokens", "8000",
+                "--output", f"{exports}/estate-llm.csv")
+    for format_name in ("json", "jsonl", "graphml", "dot"):
+        session.run("cloudscope", "export", format_name, "--db", db,
+                    "--output", f"{exports}/estate.{format_name}")
+    session.run("cloudscope", "export", "dot", "--db", db, "--around",
+                "arn:aws:ec2:us-east-1:111122223333:vpc/vpc-00001aa11bb22cc3", "--depth", "2",
+                "--output", f"{exports}/prod-vpc.dot")
+    if shutil.which("dot"):
+        for name in ("estate", "prod-vpc"):
+            session.run("dot", "-Tsvg", f"{exports}/{name}.dot", "-o", f"{exports}/{name}.svg",
+                        external=True)
 
 
 @nox.session
