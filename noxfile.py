@@ -31,7 +31,17 @@ TEST_REQUIREMENTS = [
 ]
 
 
+def use_bytecode_cache(session: nox.Session) -> None:
+    """Let Python keep compiled modules. Some machines set PYTHONDONTWRITEBYTECODE, which
+    makes every `cloudscope` subprocess of the tests compile pydantic and the SDKs again
+    (seconds each); a private cache under .nox keeps the source tree clean."""
+    session.env["PYTHONDONTWRITEBYTECODE"] = ""
+    session.env["PYTHONPYCACHEPREFIX"] = str(ROOT / ".nox" / "pycache")
+    session.env["UV_COMPILE_BYTECODE"] = "1"
+
+
 def install_all(session: nox.Session) -> None:
+    use_bytecode_cache(session)
     session.install("-e", CORE + "[postgresql]", *(f"-e{path}" for path in PLUGINS.values()))
 
 
@@ -107,6 +117,7 @@ def _plugin_session(name: str, path: str) -> None:
     @nox.session(name=f"plugin-{name}")
     def plugin(session: nox.Session) -> None:
         """The core with this plugin alone: it installs, loads, and its tests pass."""
+        use_bytecode_cache(session)
         session.install("-e", CORE, "-e", path)
         session.install(*TEST_REQUIREMENTS)
         session.run("cloudscope", "plugins")
