@@ -247,6 +247,19 @@ def test_cli_reports_partial_collection_with_exit_3(run_cloudscope: Callable[...
                        "error": "RuntimeError: region r3 is unreachable"}]
 
 
+def scope_completed(url: str, region: str) -> bool:
+    """True once the store records the scope of `region` as complete (read-only peek)."""
+    path = url.removeprefix("sqlite:///")
+    if not os.path.exists(path):
+        return False
+    try:
+        with SQLiteRepository(url + "?mode=ro&timeout=1") as store:
+            return any(s.key.region == region and s.status is ScopeStatus.COMPLETE
+                       for s in store.list_scopes())
+    except CloudScopeError:
+        return False  # not migrated yet
+
+
 def test_ctrl_c_stops_cleanly_and_leaves_the_store_consistent(slow_plugin_env: dict[str, str],
                                                                sqlite_url: str) -> None:
     """SIGINT mid-run: exit 130, finished scopes complete, running ones interrupted, store readable."""
@@ -255,7 +268,10 @@ def test_ctrl_c_stops_cleanly_and_leaves_the_store_consistent(slow_plugin_env: d
          "json", "--concurrency", "4", "--batch-size", "50"],
         env={**os.environ, **slow_plugin_env, "SLOW_DELAY": "0.01"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True)
-    time.sleep(2.0)  # r0 (fast) is done; the others (10 s each) are mid-way
+    # Interrupt once r0 (fast) is complete: the others (10 s each) are then mid-way.
+    deadline = time.monotonic() + 60
+    while not scope_completed(sqlite_url, "r0") and time.monotonic() < deadline:
+        time.sleep(0.1)
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
