@@ -139,3 +139,15 @@ def test_schema_version_from_the_future_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "schema_version: 2\n")
     with pytest.raises(ConfigError, match="schema_version"):
         load_config(path, environ={})
+
+
+def test_the_readme_configuration_example_is_valid(tmp_path: Path) -> None:
+    """The YAML example in the README loads without error (docs stay true)."""
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(.*?)```", readme, re.S)
+    assert example is not None
+    config = load_config(write(tmp_path, example.group(1)), environ={},
+                         plugin_names=["aws", "azure", "gcp"])
+    assert config.settings.plugins["aws"].rate_limit.scopes["iam"].per_second == 2
