@@ -10,23 +10,19 @@ COMMON_OPTIONS = ("db", "format", "shard", "concurrency", "batch_size", "scope_t
 
 def add_parser(commands: Any) -> None:
     """Add the ``collect`` command; provider options are parsed once the provider is known."""
-    parser = commands.add_parser(
-        "collect", help="collect assets from a provider into the store",
+    from cloudscope.cli.components import add_component_command
+
+    add_component_command(
+        commands, "collect", metavar="PROVIDER", run=run,
+        help="collect assets from a provider into the store",
         description="Collect assets from PROVIDER (aws, azure, gcp, file, or a plugin's; see "
                     "`cloudscope plugins`). Run `cloudscope collect PROVIDER --help` for the "
-                    "provider's options.")
-    parser.add_argument("provider", metavar="PROVIDER")
-    parser.add_argument("arguments", nargs=argparse.REMAINDER, metavar="...",
-                        help="provider options, --db URL, --shard I/N, --format text|json")
-    parser.set_defaults(run=run)
+                    "provider's options.",
+        arguments_help="provider options, --db URL, --shard I/N, --format text|json")
 
 
-def provider_parser(provider: str, collector_class: Any) -> argparse.ArgumentParser:
-    """The parser of ``cloudscope collect PROVIDER``: common options and the provider's own."""
-    from cloudscope.cli.main import _Parser
-
-    parser = _Parser(prog=f"cloudscope collect {provider}",
-                     description=(collector_class.__doc__ or "").strip().split("\n\n")[0])
+def add_collection_options(parser: argparse.ArgumentParser) -> None:
+    """The options every ``cloudscope collect PROVIDER`` has."""
     common = parser.add_argument_group("collection")
     common.add_argument("--db", metavar="URL", help="store URL (default: CLOUDSCOPE_DB, the "
                                                     "config, then sqlite:///cloudscope.db)")
@@ -41,10 +37,6 @@ def provider_parser(provider: str, collector_class: Any) -> argparse.ArgumentPar
                         help="items written per transaction (default: collect.batch_size)")
     common.add_argument("--scope-timeout", type=float, metavar="SECONDS",
                         help="fail a scope that takes longer than this")
-    add_arguments = getattr(collector_class, "add_arguments", None)
-    if add_arguments is not None:
-        add_arguments(parser.add_argument_group(f"{provider} options"))
-    return parser
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,16 +45,19 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from cloudscope.application.collect import CollectOptions, CollectRun, Shard
+    from cloudscope.cli.components import build_component, component_parser
     from cloudscope.cli.runtime import Runtime
-    from cloudscope.domain.errors import CloudScopeError, PluginError
     from cloudscope.domain.scope import RunStatus
     from cloudscope.infrastructure.logging import get_logger
     from cloudscope.ports.collector import CollectContext, Collector
 
     runtime = Runtime(args)
-    registration = runtime.host.collectors.get(args.provider)
+    provider = args.component
+    registration = runtime.host.collectors.get(provider)
     factory = registration.resolve()
-    options = vars(provider_parser(args.provider, factory).parse_args(args.arguments))
+    parser = component_parser(f"cloudscope collect {provider}", factory, f"{provider} options",
+                              add_collection_options)
+    options = vars(parser.parse_args(args.arguments))
     common = {name: options.pop(name) for name in COMMON_OPTIONS}
     settings = runtime.config.settings.collect
     chosen: Any = common["concurrency"] or settings.concurrency or \
@@ -78,25 +73,16 @@ def run(args: argparse.Namespace) -> int:
     plugin = registration.plugin
     ctx = CollectContext(plugin, limiter=runtime.host.limiter_for(plugin),
                          config=runtime.config.as_dict(),
-                         log=get_logger(f"cloudscope.collect.{args.provider}"),
+                         log=get_logger(f"cloudscope.collect.{provider}"),
                          settings_loader=runtime.config.plugin_settings)
-    try:
-        collector = factory(ctx, options)
-    except CloudScopeError:
-        raise
-    except Exception as error:
-        raise PluginError(f"collector {args.provider!r} could not start: "
-                          f"{type(error).__name__}: {error}", plugin=plugin) from error
-    if not isinstance(collector, Collector):
-        raise PluginError(f"collector {args.provider!r} is a {type(collector).__name__}, "
-                          "not a Collector", plugin=plugin)
+    collector = build_component(registration, "collector", Collector, ctx, options)
     repository = runtime.repository()
     progress = None
     if sys.stderr.isatty() and common["format"] == "text":
         from cloudscope.cli.progress import RichProgress
 
         progress = RichProgress()
-    collect = CollectRun(args.provider, collector, repository, ctx, run_options,
+    collect = CollectRun(provider, collector, repository, ctx, run_options,
                          progress=progress)
     interrupted = False
     try:

@@ -10,31 +10,32 @@ FILTER_OPTIONS = ("db", "provider", "asset_type", "account", "region", "tag", "i
 
 def add_parser(commands: Any) -> None:
     """Add the ``export`` command; format options are parsed once the format is known."""
-    parser = commands.add_parser(
-        "export", help="export assets to csv, json, jsonl, graphml, dot or a plugin's format",
+    from cloudscope.cli.components import add_component_command
+
+    add_component_command(
+        commands, "export", metavar="FORMAT", run=run,
+        help="export assets to csv, json, jsonl, graphml, dot or a plugin's format",
         description="Export the assets matching the filters of `assets list` in FORMAT (see "
                     "`cloudscope plugins` for the formats installed). Run `cloudscope export "
-                    "FORMAT --help` for the format's options.")
-    parser.add_argument("format_name", metavar="FORMAT")
-    parser.add_argument("arguments", nargs=argparse.REMAINDER, metavar="...",
-                        help="--output PATH|-, the filters of `assets list`, format options")
-    parser.set_defaults(run=run)
+                    "FORMAT --help` for the format's options.",
+        arguments_help="--output PATH|-, the filters of `assets list`, format options")
+
+
+def add_export_options(parser: argparse.ArgumentParser) -> None:
+    """The options every ``cloudscope export FORMAT`` has: output and filters."""
+    from cloudscope.cli.assets_command import add_filter_arguments
+
+    parser.add_argument("--output", "-o", metavar="PATH", default="-",
+                        help="output file, written atomically (default: - for stdout)")
+    add_filter_arguments(parser.add_argument_group("filters"))
 
 
 def format_parser(format_name: str, exporter_class: Any) -> argparse.ArgumentParser:
     """The parser of ``cloudscope export FORMAT``: output, filters and the format's options."""
-    from cloudscope.cli.assets_command import add_filter_arguments
-    from cloudscope.cli.main import _Parser
+    from cloudscope.cli.components import component_parser
 
-    parser = _Parser(prog=f"cloudscope export {format_name}",
-                     description=(exporter_class.__doc__ or "").strip().split("\n\n")[0])
-    parser.add_argument("--output", "-o", metavar="PATH", default="-",
-                        help="output file, written atomically (default: - for stdout)")
-    add_filter_arguments(parser.add_argument_group("filters"))
-    add_arguments = getattr(exporter_class, "add_arguments", None)
-    if add_arguments is not None:
-        add_arguments(parser.add_argument_group(f"{format_name} options"))
-    return parser
+    return component_parser(f"cloudscope export {format_name}", exporter_class,
+                            f"{format_name} options", add_export_options)
 
 
 def format_options(parsed: argparse.Namespace) -> dict[str, Any]:
@@ -49,25 +50,15 @@ def run(args: argparse.Namespace) -> int:
 
     from cloudscope.application.export import RepositorySource, open_target, run_export
     from cloudscope.cli.assets_command import query_from
+    from cloudscope.cli.components import build_component
     from cloudscope.cli.runtime import Runtime
-    from cloudscope.domain.errors import CloudScopeError, PluginError
     from cloudscope.ports.exporter import Exporter
 
     runtime = Runtime(args)
-    registration = runtime.host.exporters.get(args.format_name)
-    factory = registration.resolve()
-    try:
-        exporter = factory()
-    except CloudScopeError:
-        raise
-    except Exception as error:
-        raise PluginError(f"exporter {args.format_name!r} could not start: "
-                          f"{type(error).__name__}: {error}",
-                          plugin=registration.plugin) from error
-    if not isinstance(exporter, Exporter):
-        raise PluginError(f"exporter {args.format_name!r} is a {type(exporter).__name__}, "
-                          "not an Exporter", plugin=registration.plugin)
-    parsed = format_parser(args.format_name, type(exporter)).parse_args(args.arguments)
+    format_name = args.component
+    registration = runtime.host.exporters.get(format_name)
+    exporter = build_component(registration, "exporter", Exporter)
+    parsed = format_parser(format_name, type(exporter)).parse_args(args.arguments)
     query = query_from(parsed)
     options = format_options(parsed)
     # The output path is checked before the store is opened: a typo costs nothing.

@@ -14,22 +14,15 @@ from collections.abc import Sequence
 from typing import Final
 
 from cloudscope import __version__
+from cloudscope.cli.components import CommandParser
 
 COMMANDS: Final = ("plugins", "collect", "assets", "export", "assess", "db")
 EXIT_INTERRUPTED: Final = 130
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, with usage errors as one line and exit code 2."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
-        raise SystemExit(2)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, without importing any command's implementation."""
-    parser = _Parser(
+    parser = CommandParser(
         prog="cloudscope",
         description="Inventory cloud assets, store them with their relationships, assess "
                     "their risk and export them.",
@@ -46,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="show tracebacks and debug logs")
     parser.add_argument("--disable-plugin", action="append", default=[], metavar="NAME",
                         help="do not load the plugin NAME (repeatable)")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     for name in COMMANDS:
         module = importlib.import_module(f"cloudscope.cli.{name}_command")
         module.add_parser(commands)

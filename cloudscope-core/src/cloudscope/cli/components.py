@@ -1,0 +1,61 @@
+"""What commands that run a named plugin component share (`collect NAME`, `export FORMAT`).
+
+The component's options are only known once its plugin is loaded, so such a command takes
+the name and the remaining arguments, resolves the component, then parses those arguments
+with a parser that the component extends through its ``add_arguments(parser)`` classmethod.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
+
+
+class CommandParser(argparse.ArgumentParser):
+    """argparse, with usage errors as one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
+        raise SystemExit(2)
+
+
+def add_component_command(commands: Any, name: str, *, metavar: str, help: str,
+                          description: str, arguments_help: str,
+                          run: Callable[[argparse.Namespace], int]) -> None:
+    """Add ``cloudscope NAME COMPONENT ...``, the rest parsed by :func:`component_parser`."""
+    parser = commands.add_parser(name, help=help, description=description)
+    parser.add_argument("component", metavar=metavar)
+    parser.add_argument("arguments", nargs=argparse.REMAINDER, metavar="...", help=arguments_help)
+    parser.set_defaults(run=run)
+
+
+def component_parser(prog: str, component_class: Any, title: str,
+                     add_common: Callable[[argparse.ArgumentParser], None]) -> CommandParser:
+    """The parser of one component: the command's common options, then the component's own."""
+    description = (component_class.__doc__ or "").strip().split("\n\n")[0]
+    parser = CommandParser(prog=prog, description=description)
+    add_common(parser)
+    add_arguments = getattr(component_class, "add_arguments", None)
+    if add_arguments is not None:
+        add_arguments(parser.add_argument_group(title))
+    return parser
+
+
+def build_component(registration: Any, kind: str, expected: type, *args: Any) -> Any:
+    """Call a registration's factory; a factory that fails or lies is the plugin's error."""
+    from cloudscope.domain.errors import CloudScopeError, PluginError
+
+    try:
+        component = registration.resolve()(*args)
+    except CloudScopeError:
+        raise
+    except Exception as error:
+        raise PluginError(f"{kind} {registration.name!r} could not start: "
+                          f"{type(error).__name__}: {error}", plugin=registration.plugin) from error
+    if not isinstance(component, expected):
+        raise PluginError(f"{kind} {registration.name!r} is a {type(component).__name__}, "
+                          f"not {'an' if expected.__name__[0] in 'AEIOU' else 'a'} "
+                          f"{expected.__name__}", plugin=registration.plugin)
+    return component
