@@ -6,6 +6,7 @@ The names and order are stable (documented in docs/exporters.md and in the data 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -89,8 +90,10 @@ def _max_severity(record: AssetRecord, limits: CellLimits) -> str:
     return min((Severity(f.severity) for f in record.findings), key=lambda s: s.rank).value
 
 
+@functools.lru_cache(maxsize=1024)
 def _stamp(value: datetime | None) -> str:
     # Seconds are enough for a reader and save tokens; the JSON export keeps microseconds.
+    # Cached: the assets of one collected scope share their last_seen.
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
 
 
