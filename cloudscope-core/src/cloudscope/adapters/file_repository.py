@@ -359,7 +359,7 @@ class FileRepository(Repository):
         for record in records:
             yield StoredRelationship(relationship=_relationship(record),
                                      scope_key=record["scope_key"],
-                                     last_seen=_parse(record["last_seen"]))
+                                     last_seen=datetime.fromisoformat(record["last_seen"]))
 
     def restore(self, assets: Sequence[StoredAsset] = (),
                 relationships: Sequence[StoredRelationship] = (), scopes: Sequence[Scope] = (),
@@ -429,7 +429,7 @@ def _run_record(run: CollectionRun) -> dict[str, Any]:
 def _run(record: dict[str, Any]) -> CollectionRun:
     return CollectionRun(run_id=record["run_id"], collector=record["collector"],
                          status=RunStatus(record["status"]),
-                         started_at=_parse(record["started_at"]),
+                         started_at=datetime.fromisoformat(record["started_at"]),
                          finished_at=_parse(record["finished_at"]), assets=record["assets"],
                          relationships=record["relationships"], error=record["error"],
                          counters=record["counters"])

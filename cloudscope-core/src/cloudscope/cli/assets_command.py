@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 
-def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
+def add_filter_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     """The asset filters shared by ``assets list``, ``export`` and ``assess``."""
     parser.add_argument("--db", metavar="URL", help="store URL")
     parser.add_argument("--provider", metavar="P", help="only this provider (aws, azure, gcp...)")
