@@ -42,6 +42,7 @@ from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import CollectionRun, ScopeKey
 from cloudscope.host.plugin_host import BUILTIN_PLUGIN, PluginHost
 from cloudscope.ports.exporter import AssetRecord, Exporter, ExportSource
+from cloudscope.ports.repository import Repository
 
 ACCOUNT_A: Final = "111122223333"
 ACCOUNT_B: Final = "444455556666"
@@ -248,14 +249,14 @@ class ExporterContract:
         return sample_estate()
 
     @pytest.fixture
-    def estate_store(self, tmp_path: Path, estate: Estate) -> Iterator[SQLiteRepository]:
+    def estate_store(self, tmp_path: Path, estate: Estate) -> Iterator[Repository]:
         """A SQLite store holding the sample estate."""
         with SQLiteRepository(f"sqlite:///{tmp_path / 'estate.db'}") as repository:
             write_estate(repository, estate)
             yield repository
 
     @pytest.fixture
-    def empty_store(self, tmp_path: Path) -> Iterator[SQLiteRepository]:
+    def empty_store(self, tmp_path: Path) -> Iterator[Repository]:
         """A fresh, empty SQLite store."""
         with SQLiteRepository(f"sqlite:///{tmp_path / 'empty.db'}") as repository:
             yield repository
@@ -283,7 +284,7 @@ class ExporterContract:
         assert isinstance(exporter, Exporter)
 
     def test_empty_store_gives_a_valid_empty_export(self, exporter: Exporter,
-                                                    empty_store: SQLiteRepository,
+                                                    empty_store: Repository,
                                                     tmp_path: Path) -> None:
         """An empty store exports to one valid file holding no asset."""
         files = self.export(exporter, empty_store, tmp_path / f"empty{exporter.extension}")
@@ -291,7 +292,7 @@ class ExporterContract:
         assert self.read_ids(files) == []
 
     def test_exports_every_asset_once_in_order(self, exporter: Exporter, estate: Estate,
-                                               estate_store: SQLiteRepository,
+                                               estate_store: Repository,
                                                tmp_path: Path) -> None:
         """Every stored asset is exported exactly once, grouped by provider, account, type."""
         files = self.export(exporter, estate_store, tmp_path / f"all{exporter.extension}")
@@ -300,22 +301,22 @@ class ExporterContract:
     @pytest.mark.parametrize("filters", [{"account": ACCOUNT_B}, {"provider": "azure"},
                                          {"asset_type": "aws:ec2:instance"}])
     def test_filters_are_respected(self, exporter: Exporter, estate: Estate,
-                                   estate_store: SQLiteRepository, tmp_path: Path,
+                                   estate_store: Repository, tmp_path: Path,
                                    filters: dict[str, str]) -> None:
         """Exactly the assets matching the filters are exported."""
         files = self.export(exporter, estate_store, tmp_path / f"some{exporter.extension}",
-                            AssetQuery(**filters))
+                            AssetQuery.model_validate(filters))
         assert self.read_ids(files) == estate.ids(**filters)
 
     def test_filter_matching_nothing_gives_a_valid_empty_export(
-            self, exporter: Exporter, estate_store: SQLiteRepository, tmp_path: Path) -> None:
+            self, exporter: Exporter, estate_store: Repository, tmp_path: Path) -> None:
         """A filter that matches nothing is a valid, empty export, not an error."""
         files = self.export(exporter, estate_store, tmp_path / f"none{exporter.extension}",
                             AssetQuery(account="999999999999"))
         assert self.read_ids(files) == []
 
     def test_failed_export_leaves_no_partial_file(self, exporter: Exporter,
-                                                  estate_store: SQLiteRepository,
+                                                  estate_store: Repository,
                                                   tmp_path: Path) -> None:
         """When the export fails midway, the previous file is intact and no temporary is left."""
         directory = tmp_path / "out"
@@ -329,14 +330,14 @@ class ExporterContract:
         assert sorted(p.name for p in directory.iterdir()) == [path.name]
 
     def test_secrets_never_reach_the_export(self, exporter: Exporter,
-                                            estate_store: SQLiteRepository,
+                                            estate_store: Repository,
                                             tmp_path: Path) -> None:
         """Secrets planted in properties, tags and evidence are redacted in the output."""
         files = self.export(exporter, estate_store, tmp_path / f"all{exporter.extension}")
         assert all(SECRET not in file.read_text(encoding="utf-8") for file in files)
 
     def test_stdout_gives_the_same_export_as_a_file(self, exporter: Exporter,
-                                                    estate_store: SQLiteRepository,
+                                                    estate_store: Repository,
                                                     tmp_path: Path) -> None:
         """Writing to a stream (stdout) gives what a file gets."""
         stream = io.StringIO()
