@@ -28,6 +28,7 @@ _DUPLICATED: Final = frozenset({"Tags", "tags", "TagList", "TagSet", "labels", "
 
 
 _NESTED: Final = frozenset({dict, list})
+_SCALARS: Final = frozenset({int, float, bool})
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,19 +67,24 @@ def _collect(mapping: Mapping[str, Any], prefix: str, level: int, limits: Flatte
              leaves: list[tuple[bool, int, int, str, Any]], *, cap: int,
              top: bool = False) -> None:
     # (unimportant, level, order, path, value): sorting the tuples ranks the leaves.
+    # Dispatch on exact types first: this loop runs for every property of every asset.
     for key, value in mapping.items():
-        if len(leaves) >= cap:
-            return
-        kind = type(value)
         if value is None or (top and key in _DUPLICATED):
             continue
+        kind = type(value)
         path = f"{prefix}{key}"
-        if kind is dict or (kind is not str and kind is not list and isinstance(value, Mapping)):
+        if kind in _SCALARS:
+            leaves.append((_is_unimportant(path), level, len(leaves), path, value))
+        elif kind is str:
+            if value:
+                leaves.append((_is_unimportant(path), level, len(leaves), path, value))
+        elif kind is dict or (kind is not list and isinstance(value, Mapping)):
             if not value:
                 continue
             if level < limits.depth:
                 _collect(value, path + ".", level + 1, limits, leaves, cap=cap)
-                continue
+            else:
+                leaves.append((_is_unimportant(path), level, len(leaves), path, value))
         elif kind is list:
             if not value:
                 continue
@@ -90,10 +96,12 @@ def _collect(mapping: Mapping[str, Any], prefix: str, level: int, limits: Flatte
                 if len(value) > len(shown):
                     leaves.append((_is_unimportant(path), level, len(leaves), f"{path}.count",
                                    len(value)))
-                continue
-        elif kind is str and not value:
-            continue
-        leaves.append((_is_unimportant(path), level, len(leaves), path, value))
+            else:
+                leaves.append((_is_unimportant(path), level, len(leaves), path, value))
+        else:
+            leaves.append((_is_unimportant(path), level, len(leaves), path, value))
+        if len(leaves) >= cap:
+            return
 
 
 def text(value: Any) -> str:
