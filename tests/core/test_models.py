@@ -111,7 +111,7 @@ def test_serialization_keeps_sdk_types_and_huge_integers() -> None:
 
     from cloudscope.domain.serialization import dumps, loads
 
-    value = {"when": datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc), "big": 2**70,
+    value = {"when": datetime(2024, 5, 1, 12, 0, tzinfo=UTC), "big": 2**70,
              "price": Decimal("1.5"), "tags": {"é": "✓"}}
     assert loads(dumps(value)) == {"when": "2024-05-01T12:00:00Z", "big": 2**70, "price": 1.5,
                                    "tags": {"é": "✓"}}
