@@ -62,10 +62,11 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy, strict for cloudscope-core."""
+    """mypy: strict for cloudscope-core, the default checks for the plugins."""
     install_all(session)
     session.install("mypy>=1.11", "types-PyYAML")
     session.run("mypy", "--strict", "cloudscope-core/src/cloudscope")
+    session.run("mypy", *(f"{path}/src" for path in PLUGINS.values()))
 
 
 @nox.session
