@@ -129,3 +129,12 @@ def test_csv_opens_as_a_table_in_the_documented_shape(run_cloudscope, estate_url
     rows = list(csv.reader(io.StringIO(result.stdout)))
     assert rows[0] == ["id", "name", "findings"]
     assert {len(row) for row in rows} == {3}
+
+
+def test_output_onto_the_store_itself_is_refused(run_cloudscope, estate_url: str) -> None:
+    """`--output` naming the SQLite store's file is refused; the store stays intact."""
+    store = estate_url.removeprefix("sqlite:///")
+    before = Path(store).stat().st_size
+    result = run_cloudscope("export", "csv", "--db", estate_url, "--output", store)
+    assert_one_line_error(result, "is the store itself")
+    assert Path(store).stat().st_size == before

@@ -44,6 +44,17 @@ def format_options(parsed: argparse.Namespace) -> dict[str, Any]:
             if name not in FILTER_OPTIONS and name != "output"}
 
 
+def _refuse_overwriting_the_store(repository: Any, output: str) -> None:
+    from pathlib import Path
+
+    from cloudscope.domain.errors import UsageError
+
+    store = getattr(repository, "path", None)  # file-based stores (SQLite) name their file
+    if output not in ("", "-") and isinstance(store, str) and \
+            Path(store).resolve() == Path(output).resolve():
+        raise UsageError(f"--output {output} is the store itself", hint="choose another path")
+
+
 def run(args: argparse.Namespace) -> int:
     """Export, then say on stderr what was written to files."""
     import sys
@@ -65,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
     target = open_target(parsed.output)
     args.db = parsed.db
     with runtime.repository() as repository:
+        _refuse_overwriting_the_store(repository, parsed.output)
         summary = run_export(exporter, RepositorySource(repository, query), target, options)
     if summary.files:
         shown = ", ".join(summary.files[:3]) + (" ..." if len(summary.files) > 3 else "")
