@@ -1,0 +1,161 @@
+"""``cloudscope assess`` on a subscription collected from the Resource Manager fake by the
+real CLI: the baseline Azure rules read the collector's ARM bodies.
+
+The fake serves the shared estate (``estate.populate``: a storage account open to
+anonymous reads, an NSG allowing RDP from anywhere, a key vault without purge protection,
+a public SQL server) plus a compliant counterpart of each and an NSG allowing SSH from the
+``Internet`` service tag. One collection and one assessment per module.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from arm_fake import FakeAzure
+from estate import key_vault, network_security_group, populate, rid, sql_server, storage_account
+
+SUBSCRIPTION = "99999999-8888-4777-8666-555555555555"
+GROUP = f"/subscriptions/{SUBSCRIPTION}/resourcegroups/rg-web/providers"
+
+
+def renamed(build: Callable[[str], dict[str, Any]], provider_path: str,
+            **properties: Any) -> dict[str, Any]:
+    """A copy of the estate's resource under another name with ``properties`` changed."""
+    body = copy.deepcopy(build(SUBSCRIPTION))
+    body["id"] = rid(SUBSCRIPTION, provider_path)
+    body["name"] = provider_path.rsplit("/", 1)[-1]
+    body["properties"].update(properties)
+    return body
+
+
+def inbound(name: str, port: str, source: str) -> dict[str, Any]:
+    """An inbound TCP allow rule of an NSG (NetworkSecurityGroupListAll.json shape)."""
+    return {"name": name, "properties": {
+        "protocol": "Tcp", "sourcePortRange": "*", "destinationPortRange": port,
+        "sourceAddressPrefix": source, "destinationAddressPrefix": "*", "access": "Allow",
+        "priority": 100, "direction": "Inbound"}}
+
+
+def add_counterparts(fake: FakeAzure) -> None:
+    """Compliant copies of the risky resources, and an NSG open to SSH from ``Internet``."""
+    base = f"/subscriptions/{SUBSCRIPTION}/providers"
+    fake.add(f"{base}/Microsoft.Storage/storageAccounts", [renamed(
+        storage_account, "Microsoft.Storage/storageAccounts/stosafe",
+        allowBlobPublicAccess=False, supportsHttpsTrafficOnly=True, minimumTlsVersion="TLS1_2",
+        networkAcls={"bypass": "AzureServices", "defaultAction": "Deny", "ipRules": []})])
+    fake.add(f"{base}/Microsoft.KeyVault/vaults", [renamed(
+        key_vault, "Microsoft.KeyVault/vaults/safe-vault", enablePurgeProtection=True)])
+    fake.add(f"{base}/Microsoft.Sql/servers", [renamed(
+        sql_server, "Microsoft.Sql/servers/sql-private", publicNetworkAccess="Disabled")])
+    fake.add(f"{base}/Microsoft.Network/networkSecurityGroups", [
+        renamed(network_security_group, "Microsoft.Network/networkSecurityGroups/nsg-ssh",
+                securityRules=[inbound("ssh", "22", "Internet")], networkInterfaces=[]),
+        renamed(network_security_group, "Microsoft.Network/networkSecurityGroups/nsg-office",
+                securityRules=[inbound("ssh", "22", "203.0.113.0/24"),
+                               inbound("https", "443", "*")], networkInterfaces=[]),
+    ])
+
+
+@dataclass
+class Assessed:
+    """The collection summary and the assessment report."""
+
+    collection: dict[str, Any]
+    report: dict[str, Any]
+
+    def flagged(self, rule_id: str) -> set[str]:
+        """The ids of the assets ``rule_id`` flagged."""
+        return {f["asset_id"] for f in self.report["findings"] if f["rule_id"] == rule_id}
+
+
+def cli_environment(fake: FakeAzure, home: Path) -> dict[str, str]:
+    """This process's environment, signed in at the fake with a client secret (as the
+    ``cli_env`` fixture of conftest.py, which is per test), no user configuration."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("AZURE_", "CLOUDSCOPE_"))}
+    env.update({
+        "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+        "REQUESTS_CA_BUNDLE": str(fake.ca_path), "AZURE_AUTHORITY_HOST": fake.url,
+        "CLOUDSCOPE_AZURE_TENANT_ID": fake.tenant_id, "CLOUDSCOPE_AZURE_CLIENT_ID": fake.client_id,
+        "CLOUDSCOPE_AZURE_CLIENT_SECRET": fake.client_secret,
+        "CLOUDSCOPE_AZURE_RESOURCE_MANAGER_URL": fake.url,
+        "CLOUDSCOPE_AZURE_DISABLE_INSTANCE_DISCOVERY": "true",
+    })
+    return env
+
+
+@pytest.fixture(scope="module")
+def assessed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assessed]:
+    """The estate served, collected with ``collect azure`` and assessed, once."""
+    home = tmp_path_factory.mktemp("assess-azure")
+    database = f"sqlite:///{home / 'cloudscope.db'}"
+    with FakeAzure(home) as fake:
+        populate(fake, SUBSCRIPTION, "Assessed")
+        add_counterparts(fake)
+        env = cli_environment(fake, home)
+
+        def cloudscope_json(*args: str) -> dict[str, Any]:
+            done = subprocess.run([sys.executable, "-m", "cloudscope", *args, "--db", database,
+                                   "--format", "json"], env=env, cwd=home, capture_output=True,
+                                  text=True, timeout=300, check=False)
+            assert done.returncode == 0, done.stderr
+            return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+        collection = cloudscope_json("collect", "azure", "--subscription", SUBSCRIPTION)
+        yield Assessed(collection, cloudscope_json("assess"))
+
+
+def test_every_scope_and_every_rule_completes(assessed: Assessed) -> None:
+    """The collection completes every scope and the assessment runs every rule."""
+    assert assessed.collection["status"] == "ok"
+    assert assessed.report["failed_rules"] == []
+
+
+@pytest.mark.parametrize(("rule_id", "risky", "compliant"), [
+    ("azure.storage.blob-public-access", "microsoft.storage/storageaccounts/sto4445",
+     "microsoft.storage/storageaccounts/stosafe"),
+    ("azure.storage.https-not-required", "microsoft.storage/storageaccounts/sto4445",
+     "microsoft.storage/storageaccounts/stosafe"),
+    ("azure.storage.tls-below-1-2", "microsoft.storage/storageaccounts/sto4445",
+     "microsoft.storage/storageaccounts/stosafe"),
+    ("azure.storage.network-default-allow", "microsoft.storage/storageaccounts/sto4445",
+     "microsoft.storage/storageaccounts/stosafe"),
+    ("azure.network.nsg-admin-ports-open", "microsoft.network/networksecuritygroups/nsg-web",
+     "microsoft.network/networksecuritygroups/nsg-office"),
+    ("azure.network.nsg-admin-ports-open", "microsoft.network/networksecuritygroups/nsg-ssh",
+     "microsoft.network/networksecuritygroups/nsg-office"),
+    ("azure.keyvault.purge-protection-disabled", "microsoft.keyvault/vaults/sample-vault",
+     "microsoft.keyvault/vaults/safe-vault"),
+    ("azure.sql.server-public-network-access", "microsoft.sql/servers/sqlcrudtest-4645",
+     "microsoft.sql/servers/sql-private"),
+])
+def test_rule_flags_the_risky_asset_and_not_its_counterpart(assessed: Assessed, rule_id: str,
+                                                            risky: str, compliant: str) -> None:
+    """Each baseline rule fires on the collected risky resource, not on the compliant one."""
+    flagged = assessed.flagged(rule_id)
+    assert f"{GROUP}/{risky}" in flagged
+    assert f"{GROUP}/{compliant}" not in flagged
+
+
+def test_admin_port_findings_name_the_open_ports(assessed: Assessed) -> None:
+    """RDP from ``*`` and SSH from the ``Internet`` tag are both read as open to the world."""
+    ports = {f["asset_id"].rsplit("/", 1)[-1]: f["evidence"]["open_ports"]
+             for f in assessed.report["findings"]
+             if f["rule_id"] == "azure.network.nsg-admin-ports-open"}
+    assert ports == {"nsg-web": [3389], "nsg-ssh": [22]}
+
+
+def test_disk_rules_read_the_collected_disk(assessed: Assessed) -> None:
+    """The attached, platform-key disk is flagged for its key, not as unattached."""
+    disk = f"{GROUP}/microsoft.compute/disks/vm1_osdisk_1"
+    assert disk in assessed.flagged("azure.compute.disk-platform-key-only")
+    assert disk not in assessed.flagged("azure.compute.disk-unattached")
