@@ -115,3 +115,15 @@ def test_serialization_keeps_sdk_types_and_huge_integers() -> None:
              "price": Decimal("1.5"), "tags": {"é": "✓"}}
     assert loads(dumps(value)) == {"when": "2024-05-01T12:00:00Z", "big": 2**70, "price": 1.5,
                                    "tags": {"é": "✓"}}
+
+
+@settings(max_examples=100)
+@given(assets())
+def test_trusted_construction_equals_validated_models(asset: Asset) -> None:
+    """construct_trusted builds the same model as validation, for every field set."""
+    from cloudscope.domain.trusted import construct_trusted
+
+    rebuilt = construct_trusted(Asset, dict(asset.__dict__))
+    assert rebuilt == asset
+    assert rebuilt.model_dump_json() == asset.model_dump_json()
+    assert rebuilt.model_copy(update={"name": "x"}).name == "x"
