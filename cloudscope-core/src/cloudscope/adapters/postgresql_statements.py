@@ -16,6 +16,7 @@ from cloudscope.domain.asset import Asset
 from cloudscope.domain.finding import Finding, Severity
 from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.serialization import dumps
+from cloudscope.domain.trusted import construct_trusted
 from cloudscope.ports.repository import StoredAsset
 
 ASSET_COLUMNS: Final = ("id, provider, asset_type, native_type, name, account, region, tags, "
@@ -93,10 +94,11 @@ def asset_row(ordinal: int, asset: Asset, stored: StoredAsset | None = None) -> 
 
 def asset_from_row(row: Sequence[Any]) -> Asset:
     # Rows were validated on the way in: construct without validating again.
-    return Asset.model_construct(
-        id=row[0], provider=row[1], asset_type=row[2], native_type=row[3], name=row[4],
-        account=row[5], region=row[6], tags=row[7] if row[8] is None else row[8],
-        properties=row[9], first_seen=row[10], last_seen=row[11])
+    return construct_trusted(Asset, {
+        "id": row[0], "provider": row[1], "asset_type": row[2], "native_type": row[3],
+        "name": row[4], "account": row[5], "region": row[6],
+        "tags": row[7] if row[8] is None else row[8], "properties": row[9],
+        "first_seen": row[10], "last_seen": row[11]})
 
 
 def stored_asset_from_row(row: Sequence[Any]) -> StoredAsset:
@@ -105,8 +107,8 @@ def stored_asset_from_row(row: Sequence[Any]) -> StoredAsset:
 
 
 def relationship_from_row(row: Sequence[Any]) -> Relationship:
-    return Relationship.model_construct(source_id=row[0], type=row[1], target_id=row[2],
-                                        properties=row[3])
+    return construct_trusted(Relationship, {"source_id": row[0], "type": row[1],
+                                            "target_id": row[2], "properties": row[3]})
 
 
 def finding_from_row(row: Sequence[Any]) -> Finding:
