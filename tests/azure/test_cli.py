@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PRODUCTION, STAGING
+
+from tests.azure.conftest import PRODUCTION, STAGING
 
 TYPES = 17  # scopes per subscription
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from cloudscope_azure.catalogue import CATALOGUE, ResourceType
-from conftest import PRODUCTION, STAGING
+
+from tests.azure.conftest import PRODUCTION, STAGING
 
 GROUP = f"/subscriptions/{PRODUCTION}/resourcegroups/rg-web"
 

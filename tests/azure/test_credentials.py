@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from cloudscope.api import CollectContext, CollectionError, ConfigError, RateLimiter, UsageError
 from cloudscope_azure.collector import AzureCollector
-from conftest import PRODUCTION, service_principal
+
+from tests.azure.conftest import PRODUCTION, service_principal
 
 
 def build(settings: dict, options: dict | None = None) -> AzureCollector:

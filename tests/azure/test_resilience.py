@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from cloudscope.api import CollectionError, RateLimit, RateLimiter
-from conftest import PRODUCTION, STAGING
 from estate import network_interface
+
+from tests.azure.conftest import PRODUCTION, STAGING
 
 NICS = f"/subscriptions/{PRODUCTION}/providers/Microsoft.Network/networkInterfaces"
 DISKS = f"/subscriptions/{PRODUCTION}/providers/Microsoft.Compute/disks"
