@@ -50,7 +50,12 @@ if TYPE_CHECKING:
         ExportSource,
         ExportTarget,
     )
-    from cloudscope.ports.repository import AssetDetail, Repository
+    from cloudscope.ports.repository import (
+        AssetDetail,
+        Repository,
+        StoredAsset,
+        StoredRelationship,
+    )
     from cloudscope.ports.rule import (
         AssetRule,
         DetectionRule,
@@ -93,6 +98,8 @@ _LAZY: Final = {
     "ExportSource": "cloudscope.ports.exporter",
     "ExportTarget": "cloudscope.ports.exporter",
     "AssetDetail": "cloudscope.ports.repository",
+    "StoredAsset": "cloudscope.ports.repository",
+    "StoredRelationship": "cloudscope.ports.repository",
     "Repository": "cloudscope.ports.repository",
     "Rule": "cloudscope.ports.rule",
     "RiskRule": "cloudscope.ports.rule",
@@ -140,6 +147,8 @@ __all__ = [  # literal, so that type checkers see the re-exports; test_api keeps
     "ScopeStatus",
     "Severity",
     "StoreError",
+    "StoredAsset",
+    "StoredRelationship",
     "UsageError",
     "hookimpl",
     "redact",
