@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from cloudscope.api import Exporter, ExportSource, ExportTarget, Severity
+from cloudscope.api import ExportSource, ExportTarget, Severity
 
 from cloudscope_exporters import graph
-from cloudscope_exporters.graph import Edges, selected_records
+from cloudscope_exporters.graph import Edges, GraphExporter, selected_records
 
 _COLOURS: Final = {  # fill, border
     None: ("#eef3fb", "#5b7db1"),
@@ -33,17 +33,11 @@ def quoted(text: str) -> str:
     return '"' + escaped.replace("\r", "").replace("\n", "\\n") + '"'
 
 
-class DotExporter(Exporter):
+class DotExporter(GraphExporter):
     """Graphviz DOT of the selected assets and the relationships between them
     (`dot -Tsvg estate.dot -o estate.svg`)."""
 
     extension = ".dot"
-    streams = False
-
-    @classmethod
-    def add_arguments(cls, parser: Any) -> None:
-        """The graph selection options."""
-        graph.add_graph_arguments(parser)
 
     def export(self, source: ExportSource, target: ExportTarget,
                options: Mapping[str, Any]) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from cloudscope.api import AssetRecord, ExportSource, Severity, UsageError
+from cloudscope.api import AssetRecord, Exporter, ExportSource, Severity, UsageError
 
 DEFAULT_MAX_NODES: Final = 2000
 
@@ -34,6 +34,17 @@ def add_graph_arguments(parser: Any) -> None:
     parser.add_argument("--max-nodes", type=_non_negative, default=DEFAULT_MAX_NODES,
                         metavar="N", help=f"refuse to draw more nodes (default: "
                                           f"{DEFAULT_MAX_NODES})")
+
+
+class GraphExporter(Exporter):
+    """A graph format: holds its selection (``streams = False``), takes the graph options."""
+
+    streams = False
+
+    @classmethod
+    def add_arguments(cls, parser: Any) -> None:
+        """The graph selection options."""
+        add_graph_arguments(parser)
 
 
 def selected_records(source: ExportSource, options: Mapping[str, Any]) -> Iterator[AssetRecord]:

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from typing import Any, Final
 from xml.sax.saxutils import escape, quoteattr
 
-from cloudscope.api import Exporter, ExportSource, ExportTarget
+from cloudscope.api import ExportSource, ExportTarget
 
 from cloudscope_exporters import graph
-from cloudscope_exporters.graph import Edges, selected_records
+from cloudscope_exporters.graph import Edges, GraphExporter, selected_records
 
 # XML 1.0 forbids most control characters, even escaped.
 _NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -35,17 +35,11 @@ def _attribute(value: str) -> str:
     return quoteattr(_NOT_XML.sub("", value))
 
 
-class GraphmlExporter(Exporter):
+class GraphmlExporter(GraphExporter):
     """GraphML of the selected assets and the relationships between them: node attributes
     label, asset_type, name, provider, account, region, max_severity; edge type and label."""
 
     extension = ".graphml"
-    streams = False
-
-    @classmethod
-    def add_arguments(cls, parser: Any) -> None:
-        """The graph selection options."""
-        graph.add_graph_arguments(parser)
 
     def export(self, source: ExportSource, target: ExportTarget,
                options: Mapping[str, Any]) -> None:
