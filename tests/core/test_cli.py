@@ -111,3 +111,12 @@ def test_default_store_is_cloudscope_db_in_the_current_directory(
     result = run_cloudscope("assets", "list", cwd=tmp_path, env={"XDG_CONFIG_HOME": str(tmp_path)})
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "cloudscope.db").exists()
+
+
+def test_collecting_with_a_plugin_that_did_not_load_says_why(run_cloudscope: Callable[..., Any],
+                                                               sqlite_url: str) -> None:
+    """`collect aws` with the aws plugin disabled names the plugin's status and reason."""
+    result = run_cloudscope("--disable-plugin", "aws", "collect", "aws", "--db", sqlite_url)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == ("cloudscope: error: plugin 'aws': is disabled: disabled by "
+                                     "--disable-plugin (see `cloudscope plugins`)")

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from cloudscope.application.collect import CollectOptions, CollectRun, Shard
-    from cloudscope.cli.components import build_component, component_parser
+    from cloudscope.cli.components import build_component, component_parser, find_component
     from cloudscope.cli.runtime import Runtime
     from cloudscope.domain.scope import RunStatus
     from cloudscope.infrastructure.logging import get_logger
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
     runtime = Runtime(args)
     provider = args.component
-    registration = runtime.host.collectors.get(provider)
+    registration = find_component(runtime.host, "collectors", provider)
     factory = registration.resolve()
     parser = component_parser(f"cloudscope collect {provider}", factory, f"{provider} options",
                               add_collection_options)

@@ -43,6 +43,22 @@ def component_parser(prog: str, component_class: Any, title: str,
     return parser
 
 
+def find_component(host: Any, kind: str, name: str) -> Any:
+    """The registration of component ``name`` in the host's ``kind`` registry (``collectors``,
+    ``exporters``...). When it is missing because the plugin of that name did not load, the
+    error says why rather than only listing what is available."""
+    from cloudscope.domain.errors import NotFoundError, PluginError
+
+    try:
+        return host.registries[kind].get(name)
+    except NotFoundError:
+        report = host.reports.get(name)
+        if report is not None and report.status.value != "loaded":
+            raise PluginError(f"is {report.status.value}: {report.reason}", plugin=name,
+                              hint="see `cloudscope plugins`") from None
+        raise
+
+
 def build_component(registration: Any, kind: str, expected: type, *args: Any) -> Any:
     """Call a registration's factory; a factory that fails or lies is the plugin's error."""
     from cloudscope.domain.errors import CloudScopeError, PluginError

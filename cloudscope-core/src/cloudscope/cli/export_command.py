@@ -61,13 +61,13 @@ def run(args: argparse.Namespace) -> int:
 
     from cloudscope.application.export import RepositorySource, open_target, run_export
     from cloudscope.cli.assets_command import query_from
-    from cloudscope.cli.components import build_component
+    from cloudscope.cli.components import build_component, find_component
     from cloudscope.cli.runtime import Runtime
     from cloudscope.ports.exporter import Exporter
 
     runtime = Runtime(args)
     format_name = args.component
-    registration = runtime.host.exporters.get(format_name)
+    registration = find_component(runtime.host, "exporters", format_name)
     exporter = build_component(registration, "exporter", Exporter)
     parsed = format_parser(format_name, type(exporter)).parse_args(args.arguments)
     query = query_from(parsed)
