@@ -7,7 +7,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
-from cloudscope.adapters.rules.baseline import NetworkDetection, ReferenceDetection
+from cloudscope.adapters.rules.baseline import (
+    NetworkDetection,
+    PrincipalDetection,
+    ReferenceDetection,
+)
 from cloudscope.adapters.rules.declarative import rules_of
 from cloudscope.adapters.sqlite_repository import SQLiteRepository
 from cloudscope.api import (
@@ -119,6 +123,40 @@ def test_network_facts_link_public_addresses_and_firewalls(
         (AWS + "instance/i-1", "EXPOSED_BY", AWS + "elastic-ip/eipalloc-1"),
         (gcp + "zones/z/instances/tagged", "PROTECTED_BY", gcp + "global/firewalls/ssh"),
     }
+
+
+def test_azure_principals_have_the_role_assignments_naming_their_principal_id(
+        repository: SQLiteRepository, write_estate: Callable[..., None],
+        make_asset: Callable[..., Asset], assess: Callable[..., Any]) -> None:
+    """A VM's system-assigned identity and a user-assigned identity HAS_ROLE each
+    assignment whose principalId is theirs (case-insensitive); other assignments and
+    principals stay unlinked."""
+    identity = SUB + "microsoft.managedidentity/userassignedidentities/id-web"
+    assignments = "/subscriptions/sub-1/providers/microsoft.authorization/roleassignments/"
+
+    def assignment(name: str, principal: str) -> Asset:
+        return make_asset(assignments + name, "azure:authorization:role-assignment",
+                          {"properties": {"principalId": principal}}, region=None)
+
+    write_estate([
+        make_asset(VM, "azure:compute:virtual-machine",
+                   {"identity": {"type": "SystemAssigned", "principalId": "P-VM"}}),
+        make_asset(identity, "azure:managedidentity:user-assigned-identity",
+                   {"properties": {"principalId": "p-uai"}}),
+        make_asset(SUB + "microsoft.web/sites/app", "azure:web:site",
+                   {"identity": {"type": "SystemAssigned", "principalId": "p-unassigned"}}),
+        assignment("ra-vm", "p-vm"), assignment("ra-uai-1", "p-uai"),
+        assignment("ra-uai-2", "p-uai"), assignment("ra-user", "p-someone"),
+    ])
+    assess([PrincipalDetection()])
+    assert edges(repository) == {
+        (VM, "HAS_ROLE", assignments + "ra-vm"),
+        (identity, "HAS_ROLE", assignments + "ra-uai-1"),
+        (identity, "HAS_ROLE", assignments + "ra-uai-2"),
+    }
+    stored = repository.relationships_of([assignments + "ra-vm"])
+    assert stored[0].properties == {"detected_by": "cloudscope.detect.principals",
+                                    "principal_id": "p-vm"}
 
 
 def test_assessing_again_replaces_the_detected_edges(

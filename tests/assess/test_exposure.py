@@ -95,34 +95,84 @@ def test_internet_facing_load_balancer_chain_and_customer_admin_policy(
                                         policy]
 
 
-def test_azure_vm_behind_public_ip_with_nsg_on_its_interface_and_owner_identity(
-        write_estate: Callable[..., None], make_asset: Callable[..., Asset],
-        edge: Callable[..., Relationship], exposures: Callable[[], list[Finding]]) -> None:
-    """Public IP -> NIC -> VM (detected), NSG on the NIC opening RDP, the VM's managed
-    identity assigned Owner: critical, path from the public IP to the role assignment."""
-    base = "/subscriptions/sub-1/resourcegroups/rg/providers/"
-    vm, nic = base + "microsoft.compute/virtualmachines/vm1", base + "microsoft.network/networkinterfaces/nic1"
-    pip, nsg = base + "microsoft.network/publicipaddresses/pip1", base + "microsoft.network/networksecuritygroups/nsg1"
-    assignment = "/subscriptions/sub-1/providers/microsoft.authorization/roleassignments/ra1"
-    write_estate([
-        make_asset(vm, "azure:compute:virtual-machine", {
-            "identity": {"type": "SystemAssigned", "principalId": "p-1"},
-            "properties": {"networkProfile": {"networkInterfaces": [{"id": nic}]}}}),
-        make_asset(nic, "azure:network:network-interface", {"properties": {
-            "networkSecurityGroup": {"id": nsg}}}),
-        make_asset(pip, "azure:network:public-ip-address", {"properties": {
-            "ipAddress": "20.1.2.3", "ipConfiguration": {"id": nic + "/ipconfigurations/ip1"}}}),
-        make_asset(nsg, "azure:network:network-security-group", {"properties": {"securityRules": [
+AZURE = "/subscriptions/sub-1/resourcegroups/rg/providers/"
+VM, NIC = AZURE + "microsoft.compute/virtualmachines/vm1", AZURE + "microsoft.network/networkinterfaces/nic1"
+PIP, NSG = AZURE + "microsoft.network/publicipaddresses/pip1", AZURE + "microsoft.network/networksecuritygroups/nsg1"
+IDENTITY = AZURE + "microsoft.managedidentity/userassignedidentities/id-web"
+ASSIGNMENT = "/subscriptions/sub-1/providers/microsoft.authorization/roleassignments/ra1"
+ROLE_IDS = {"Owner": "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+            "Contributor": "b24988ac-6180-42a0-ab88-20f7382dd24c",
+            "User Access Administrator": "18d09f40-458b-4f0d-9e02-d8e8e2de2c7a",
+            "Reader": "acdd72a7-3385-48ef-bd42-f606fba81ae7"}
+
+
+def azure_estate(make_asset: Callable[..., Asset], edge: Callable[..., Relationship], *,
+                 role: str = "Owner", user_assigned: bool = False,
+                 ) -> tuple[list[Asset], list[Relationship]]:
+    """A VM behind a public IP on its NIC, the NIC guarded by an NSG open on RDP; its
+    system-assigned (or user-assigned) identity holds ``role`` on the subscription."""
+    identity: dict[str, Any] = {"type": "SystemAssigned", "principalId": "p-1"}
+    assets = [
+        make_asset(NIC, "azure:network:network-interface", {"properties": {
+            "networkSecurityGroup": {"id": NSG}}}),
+        make_asset(PIP, "azure:network:public-ip-address", {"properties": {
+            "ipAddress": "20.1.2.3", "ipConfiguration": {"id": NIC + "/ipconfigurations/ip1"}}}),
+        make_asset(NSG, "azure:network:network-security-group", {"properties": {"securityRules": [
             {"properties": {"access": "Allow", "direction": "Inbound", "protocol": "*",
                             "sourceAddressPrefix": "Internet", "destinationPortRange": "3389"}}]}}),
-        make_asset(assignment, "azure:authorization:role-assignment", {"properties": {
-            "principalId": "p-1", "roleDefinitionId": "/subscriptions/sub-1/providers/"
-            "Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635"}}),
-    ], [edge(nic, "ATTACHED_TO", vm), edge(nic, "PROTECTED_BY", nsg)])
+        make_asset(ASSIGNMENT, "azure:authorization:role-assignment", {"properties": {
+            "principalId": "p-1", "scope": "/subscriptions/sub-1",
+            "roleDefinitionId": "/subscriptions/sub-1/providers/Microsoft.Authorization/"
+                                f"roleDefinitions/{ROLE_IDS[role]}"}}, region=None),
+    ]
+    relationships = [edge(NIC, "ATTACHED_TO", VM), edge(NIC, "PROTECTED_BY", NSG),
+                     edge(PIP, "ATTACHED_TO", NIC)]
+    if user_assigned:  # the collector's edge VM HAS_ROLE identity; the identity has p-1
+        identity = {"type": "UserAssigned", "userAssignedIdentities": {
+            IDENTITY: {"principalId": "p-1", "clientId": "c-1"}}}
+        assets.append(make_asset(IDENTITY, "azure:managedidentity:user-assigned-identity",
+                                 {"properties": {"principalId": "p-1"}}))
+        relationships.append(edge(VM, "HAS_ROLE", IDENTITY))
+    assets.append(make_asset(VM, "azure:compute:virtual-machine", {
+        "identity": identity,
+        "properties": {"networkProfile": {"networkInterfaces": [{"id": NIC}]}}}))
+    return assets, relationships
+
+
+@pytest.mark.parametrize("role", ["Owner", "Contributor", "User Access Administrator"])
+def test_azure_vm_behind_public_ip_with_nsg_on_its_interface_and_admin_identity(
+        write_estate: Callable[..., None], make_asset: Callable[..., Asset],
+        edge: Callable[..., Relationship], exposures: Callable[[], list[Finding]],
+        role: str) -> None:
+    """Public IP -> NIC -> VM (detected), NSG on the NIC opening RDP, the VM's system-assigned
+    identity assigned an admin role: critical, path from the public IP to the assignment."""
+    write_estate(*azure_estate(make_asset, edge, role=role))
     (finding,) = exposures()
-    assert finding.asset_id == vm
-    assert finding.evidence["path"] == [pip, vm, assignment]
+    assert (finding.asset_id, finding.severity.value) == (VM, "critical")
+    assert finding.evidence["path"] == [PIP, VM, ASSIGNMENT]
     assert finding.evidence["open_ports"] == [3389]
+    assert finding.evidence["protected_by"] == [NSG]
+    assert f"grants {role} on /subscriptions/sub-1" in finding.evidence["privilege"]
+
+
+def test_azure_vm_with_admin_user_assigned_identity_lists_the_identity_in_its_path(
+        write_estate: Callable[..., None], make_asset: Callable[..., Asset],
+        edge: Callable[..., Relationship], exposures: Callable[[], list[Finding]]) -> None:
+    """A user-assigned identity holding Owner: the path runs public IP -> VM -> identity ->
+    role assignment."""
+    write_estate(*azure_estate(make_asset, edge, user_assigned=True))
+    (finding,) = exposures()
+    assert finding.evidence["path"] == [PIP, VM, IDENTITY, ASSIGNMENT]
+
+
+@pytest.mark.parametrize("user_assigned", [False, True], ids=["system", "user-assigned"])
+def test_azure_vm_whose_identity_is_only_reader_is_not_exposed(
+        write_estate: Callable[..., None], make_asset: Callable[..., Asset],
+        edge: Callable[..., Relationship], exposures: Callable[[], list[Finding]],
+        user_assigned: bool) -> None:
+    """The same reachable VM with a Reader assignment holds no admin right: no finding."""
+    write_estate(*azure_estate(make_asset, edge, role="Reader", user_assigned=user_assigned))
+    assert exposures() == []
 
 
 def test_gcp_instance_with_external_ip_tagged_firewall_and_owner_service_account(

@@ -5,7 +5,8 @@ Each builder names the example it follows (``Azure/azure-rest-api-specs``,
 case (``resourceGroups``, ``Microsoft.Network``) so that the tests see them lower-cased.
 One small linked estate per subscription: a VM with its NIC, disk, public IP, subnet,
 virtual network and NSG; a scale set behind a load balancer; storage, vault, SQL, a web
-app, an AKS cluster and a user-assigned identity.
+app, an AKS cluster and a user-assigned identity (vm1's) assigned Owner on the
+subscription.
 """
 
 from __future__ import annotations
@@ -373,6 +374,35 @@ def user_assigned_identity(subscription: str) -> dict[str, Any]:
     }
 
 
+OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+WEB_PRINCIPAL = "4d508e5b-374b-4382-9a1c-01fb8b6cb37c"
+"""The principal id of the user-assigned identity ``id-web`` (vm1 runs as it)."""
+
+
+def role_assignment(subscription: str, name: str = "b0f43c54-e787-4862-89b1-a653fa9cf747",
+                    principal: str = WEB_PRINCIPAL, role: str = OWNER,
+                    scope: str | None = None) -> dict[str, Any]:
+    """RoleAssignments_ListForSubscription.json element (api-version 2022-04-01): ``role``
+    granted to ``principal`` at ``scope`` (default the subscription)."""
+    scope = scope or f"/subscriptions/{subscription}"
+    return {
+        "properties": {
+            "roleDefinitionId": f"/subscriptions/{subscription}/providers/"
+                                f"Microsoft.Authorization/roleDefinitions/{role}",
+            "principalId": principal, "principalType": "ServicePrincipal", "scope": scope,
+            "condition": None, "conditionVersion": None,
+            "createdOn": "2022-01-26T19:21:08.6791758Z",
+            "updatedOn": "2022-01-26T19:21:08.6791758Z",
+            "createdBy": None, "updatedBy": "a925f2f7-5c63-4b7b-8799-25a5f97bc3b2",
+            "delegatedManagedIdentityResourceId": None, "description": None,
+        },
+        "id": f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}",
+        "type": "Microsoft.Authorization/roleAssignments", "name": name,
+    }
+
+
 LIST_CALLS = {
     "/resourcegroups": [resource_group],
     "/providers/Microsoft.Compute/virtualMachines": [virtual_machine],
@@ -389,6 +419,7 @@ LIST_CALLS = {
     "/providers/Microsoft.Web/sites": [web_site],
     "/providers/Microsoft.ContainerService/managedClusters": [managed_cluster],
     "/providers/Microsoft.ManagedIdentity/userAssignedIdentities": [user_assigned_identity],
+    "/providers/Microsoft.Authorization/roleAssignments": [role_assignment],
 }
 
 

@@ -3,8 +3,11 @@ real CLI: the baseline Azure rules read the collector's ARM bodies.
 
 The fake serves the shared estate (``estate.populate``: a storage account open to
 anonymous reads, an NSG allowing RDP from anywhere, a key vault without purge protection,
-a public SQL server) plus a compliant counterpart of each and an NSG allowing SSH from the
-``Internet`` service tag. One collection and one assessment per module.
+a public SQL server, vm1 behind a public IP whose user-assigned identity is Owner) plus a
+compliant counterpart of each, an NSG allowing SSH from the ``Internet`` service tag, and
+more public VMs behind the open NSG: one whose system-assigned identity is Contributor,
+one whose identity holds only Reader, one with no role assignment at all. One collection
+and one assessment per module.
 """
 
 from __future__ import annotations
@@ -21,7 +24,20 @@ from typing import Any
 
 import pytest
 from arm_fake import FakeAzure
-from estate import key_vault, network_security_group, populate, rid, sql_server, storage_account
+from estate import (
+    CONTRIBUTOR,
+    READER,
+    key_vault,
+    network_interface,
+    network_security_group,
+    populate,
+    public_ip,
+    rid,
+    role_assignment,
+    sql_server,
+    storage_account,
+    virtual_machine,
+)
 
 SUBSCRIPTION = "99999999-8888-4777-8666-555555555555"
 GROUP = f"/subscriptions/{SUBSCRIPTION}/resourcegroups/rg-web/providers"
@@ -65,6 +81,36 @@ def add_counterparts(fake: FakeAzure) -> None:
     ])
 
 
+EXPOSURE = "cloudscope.exposure.internet-to-admin"
+PRINCIPALS = {"vm-contributor": "a1b2c3d4-0000-4000-8000-000000000001",
+              "vm-reader": "a1b2c3d4-0000-4000-8000-000000000002",
+              "vm-unassigned": "a1b2c3d4-0000-4000-8000-000000000003"}
+"""Public VMs with a system-assigned identity, each behind its own NIC and public IP, the
+NIC guarded by nsg-web (RDP open to the world)."""
+
+
+def add_public_machines(fake: FakeAzure) -> None:
+    """The VMs of PRINCIPALS, and a Contributor and a Reader assignment on the group."""
+    base = f"/subscriptions/{SUBSCRIPTION}/providers"
+    for number, (name, principal) in enumerate(PRINCIPALS.items()):
+        machine = virtual_machine(SUBSCRIPTION, name, f"{name}-nic", f"{name}-disk", None)
+        machine["identity"] = {"type": "SystemAssigned", "principalId": principal,
+                               "tenantId": fake.tenant_id}
+        nic = network_interface(SUBSCRIPTION, f"{name}-nic", name)
+        configuration = nic["properties"]["ipConfigurations"][0]
+        configuration["properties"]["publicIPAddress"]["id"] = rid(
+            SUBSCRIPTION, f"Microsoft.Network/publicIPAddresses/{name}-ip")
+        fake.add(f"{base}/Microsoft.Compute/virtualMachines", [machine])
+        fake.add(f"{base}/Microsoft.Network/networkInterfaces", [nic])
+        fake.add(f"{base}/Microsoft.Network/publicIPAddresses",
+                 [public_ip(SUBSCRIPTION, f"{name}-ip", configuration["id"])])
+        if name != "vm-unassigned":
+            fake.add(f"{base}/Microsoft.Authorization/roleAssignments", [role_assignment(
+                SUBSCRIPTION, f"c0ffee00-0000-4000-8000-00000000000{number}", principal,
+                CONTRIBUTOR if name == "vm-contributor" else READER,
+                f"/subscriptions/{SUBSCRIPTION}/resourceGroups/RG-Web")])
+
+
 @dataclass
 class Assessed:
     """The collection summary and the assessment report."""
@@ -101,6 +147,7 @@ def assessed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assessed]:
     with FakeAzure(home) as fake:
         populate(fake, SUBSCRIPTION, "Assessed")
         add_counterparts(fake)
+        add_public_machines(fake)
         env = cli_environment(fake, home)
 
         def cloudscope_json(*args: str) -> dict[str, Any]:
@@ -159,3 +206,41 @@ def test_disk_rules_read_the_collected_disk(assessed: Assessed) -> None:
     disk = f"{GROUP}/microsoft.compute/disks/vm1_osdisk_1"
     assert disk in assessed.flagged("azure.compute.disk-platform-key-only")
     assert disk not in assessed.flagged("azure.compute.disk-unattached")
+
+
+def test_public_vm_with_open_nsg_and_owner_identity_is_critical_with_its_path(
+        assessed: Assessed) -> None:
+    """vm1: public IP -> VM (through its NIC), nsg-web open on 3389, its user-assigned
+    identity assigned Owner: one critical finding whose path ends at the assignment."""
+    vm = f"{GROUP}/microsoft.compute/virtualmachines/vm1"
+    (finding,) = [f for f in assessed.report["findings"]
+                  if f["rule_id"] == EXPOSURE and f["asset_id"] == vm]
+    assert finding["severity"] == "critical"
+    assert finding["evidence"]["path"] == [
+        f"{GROUP}/microsoft.network/publicipaddresses/pip1", vm,
+        f"{GROUP}/microsoft.managedidentity/userassignedidentities/id-web",
+        f"/subscriptions/{SUBSCRIPTION}/providers/microsoft.authorization/roleassignments/"
+        "b0f43c54-e787-4862-89b1-a653fa9cf747"]
+    assert finding["evidence"]["open_ports"] == [3389]
+    assert "Owner" in finding["evidence"]["privilege"]
+
+
+def test_system_assigned_identity_with_contributor_is_critical(assessed: Assessed) -> None:
+    """A VM's own (system-assigned) identity holding Contributor on its resource group is an
+    administrative identity: the path runs public IP -> VM -> role assignment."""
+    vm = f"{GROUP}/microsoft.compute/virtualmachines/vm-contributor"
+    paths = {f["asset_id"]: f["evidence"]["path"] for f in assessed.report["findings"]
+             if f["rule_id"] == EXPOSURE}
+    assert paths[vm] == [
+        f"{GROUP}/microsoft.network/publicipaddresses/vm-contributor-ip", vm,
+        f"/subscriptions/{SUBSCRIPTION}/resourcegroups/rg-web/providers/"
+        "microsoft.authorization/roleassignments/c0ffee00-0000-4000-8000-000000000000"]
+
+
+@pytest.mark.parametrize("name", ["vm-reader", "vm-unassigned"])
+def test_same_vm_without_an_admin_role_assignment_is_not_exposed(assessed: Assessed,
+                                                                 name: str) -> None:
+    """Public IP and open NSG alike, but only Reader or no assignment: no exposure finding."""
+    assert f"{GROUP}/microsoft.compute/virtualmachines/{name}" not in assessed.flagged(EXPOSURE)
+    assert f"{GROUP}/microsoft.compute/virtualmachines/vm-contributor" in \
+        assessed.flagged(EXPOSURE)

@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from cloudscope_azure.catalogue import CATALOGUE
 
 from tests.azure.conftest import PRODUCTION, STAGING
 
-TYPES = 17  # scopes per subscription
+TYPES = len(CATALOGUE)  # scopes per subscription
 
 
 @pytest.fixture

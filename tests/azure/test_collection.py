@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from cloudscope_azure.catalogue import CATALOGUE, ResourceType
+from estate import OWNER, WEB_PRINCIPAL, role_assignment
 
 from tests.azure.conftest import PRODUCTION, STAGING
 
@@ -130,6 +131,42 @@ def test_resource_groups_contain_their_top_level_resources(production):
                  if a.id.startswith(GROUP + "/") and a.id.count("/") == 8}
     assert top_level and top_level <= contained
     assert (f"/subscriptions/{PRODUCTION}", "CONTAINS", GROUP) in production.relationships
+
+
+ASSIGNMENTS = f"/subscriptions/{PRODUCTION}/providers/Microsoft.Authorization/roleAssignments"
+
+
+def test_role_assignment_is_stored_as_its_arm_body(production):
+    """A role assignment keeps principalId, roleDefinitionId, scope and principalType under
+    properties; its id is lower case and its subscription CONTAINS it."""
+    subscription = f"/subscriptions/{PRODUCTION}"
+    assignment_id = (f"{subscription}/providers/microsoft.authorization/roleassignments/"
+                     "b0f43c54-e787-4862-89b1-a653fa9cf747")
+    assignment = production.assets[assignment_id]
+    assert assignment.asset_type == "azure:authorization:role-assignment"
+    body = assignment.properties["properties"]
+    assert body["principalId"] == WEB_PRINCIPAL
+    assert body["roleDefinitionId"].endswith(f"/roleDefinitions/{OWNER}")
+    assert (body["scope"], body["principalType"]) == (subscription, "ServicePrincipal")
+    assert (assignment.account, assignment.region) == (PRODUCTION, None)
+    assert (subscription, "CONTAINS", assignment_id) in production.relationships
+
+
+def test_role_assignments_are_paged_and_contained_by_their_scope(collect, fake):
+    """Every nextLink page of assignments is read; an assignment on a resource group or a VM
+    is CONTAINed by that group or VM (an extension resource belongs to its scope)."""
+    fake.page_size = 2
+    vm = arm("microsoft.compute/virtualmachines/vm1")
+    fake.add(ASSIGNMENTS, [role_assignment(PRODUCTION, f"00000000-0000-4000-8000-00000000000{i}",
+                                           scope=scope)
+                           for i, scope in enumerate((GROUP, vm, GROUP, vm))])
+    result = collect({"subscription": [PRODUCTION],
+                      "types": ["microsoft.authorization/roleassignments"]})
+    assert len(result.assets) == 5
+    assert len(fake.requests_to(ASSIGNMENTS)) == 3
+    contained = {(s, t.rsplit("/", 1)[-1]) for s, k, t in result.relationships if k == "CONTAINS"}
+    assert {(GROUP, "00000000-0000-4000-8000-000000000000"),
+            (vm, "00000000-0000-4000-8000-000000000001")} <= contained
 
 
 def test_every_relationship_id_is_lower_case(production):

@@ -1,6 +1,6 @@
 """Relationship detection: links between assets found after collection, across providers.
 
-Three detectors, each linear in the number of assets (dict indexes, no pairwise scans):
+Four detectors, each linear in the number of assets (dict indexes, no pairwise scans):
 
 - :class:`ReferenceLinks`: ids written inside properties (a Lambda's ``Role``, an Azure
   VM's network interface ids, a GCP instance's ``subnetwork`` URL). The edge is emitted
@@ -10,6 +10,9 @@ Three detectors, each linear in the number of assets (dict indexes, no pairwise 
 - :class:`NetworkLinks`: network facts: a public IP or load balancer in front of an
   instance (``EXPOSED_BY``, ``ROUTES_TO``), GCP firewalls applying to instances by network
   and target tag (``PROTECTED_BY``).
+- :class:`PrincipalLinks`: Azure managed identities and the role assignments naming their
+  principal id (``HAS_ROLE``): neither side holds the other's resource id, so only a join
+  after collection links them.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ from cloudscope.domain.relationship import (
     ROUTES_TO,
 )
 from cloudscope.domain.rule_language import DetectionDefinition
+
+ROLE_ASSIGNMENT: Final = "azure:authorization:role-assignment"
+USER_ASSIGNED_IDENTITY: Final = "azure:managedidentity:user-assigned-identity"
 
 Edge = tuple[str, str, str, dict[str, Any]]
 """(source id, relationship type, target id, properties) found by a detector."""
@@ -255,6 +261,48 @@ class NetworkLinks:
                         bool(target_tags & tags) or bool(target_accounts & accounts)
                     if applies:
                         yield (instance, PROTECTED_BY, firewall, {"network": network})
+
+
+class PrincipalLinks:
+    """Azure principals ``HAS_ROLE`` the role assignments granted to them.
+
+    A role assignment names its principal by object id (``properties.principalId``); a
+    resource's system-assigned identity shows it as ``identity.principalId``, a user-assigned
+    identity as ``properties.principalId``. Both sides are indexed by principal id and joined
+    once every asset has been seen.
+    """
+
+    asset_types: ClassVar[frozenset[str] | None] = None
+    """Every type: any Azure resource may run with a system-assigned identity."""
+
+    def __init__(self) -> None:
+        self.holders: dict[str, list[str]] = {}
+        self.assignments: dict[str, list[str]] = {}
+
+    def observe(self, asset: Asset) -> None:
+        """Index a role assignment, or a resource holding a managed identity, by principal id."""
+        if asset.provider != "azure":
+            return
+        properties = asset.properties
+        body = properties.get("properties")
+        if asset.asset_type == ROLE_ASSIGNMENT:
+            index = self.assignments
+        elif asset.asset_type == USER_ASSIGNED_IDENTITY:
+            index = self.holders
+        else:
+            identity = properties.get("identity")
+            body = identity if isinstance(identity, dict) else None
+            index = self.holders
+        principal = body.get("principalId") if isinstance(body, dict) else None
+        if isinstance(principal, str) and principal:
+            index.setdefault(principal.lower(), []).append(asset.id)
+
+    def detect(self) -> Iterator[Edge]:
+        """``holder HAS_ROLE assignment`` for every principal id both sides name."""
+        for principal, assignments in self.assignments.items():
+            for holder in self.holders.get(principal, ()):
+                for assignment in assignments:
+                    yield (holder, HAS_ROLE, assignment, {"principal_id": principal})
 
 
 def _aws_instance(asset: Asset, instance_id: Any) -> str:

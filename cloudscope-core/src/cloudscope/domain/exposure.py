@@ -4,8 +4,10 @@ An instance is exposed when it is reachable from the internet (its own public ad
 ``EXPOSED_BY`` edge to a public IP, or a ``ROUTES_TO`` chain from an internet-facing load
 balancer), is ``PROTECTED_BY`` a group, NSG or firewall (directly, through its network
 interface, or through its subnet) that opens an administrative port to the world, and acts
-with an identity holding administrative rights. The finding belongs to the instance and
-its ``path`` lists the asset ids from the internet entry point to the privilege.
+with an identity holding administrative rights (``HAS_ROLE``/``HAS_POLICY`` chains: an AWS
+instance profile's role and its policies; an Azure VM's system- or user-assigned identity
+and its role assignments; a GCP service account's bindings). The finding belongs to the
+instance and its ``path`` lists the asset ids from the internet entry point to the privilege.
 
 Memory: the streaming pass keeps only open groups, admin principals and internet-facing
 load balancers (few); the paths are then found by targeted lookups from the candidates.
@@ -21,10 +23,10 @@ from cloudscope.domain.asset import Asset
 from cloudscope.domain.open_ports import GROUP_TYPES, world_open_ports
 from cloudscope.domain.privilege import (
     attached_admin_policy,
+    azure_admin_role,
     gcp_admin_members,
     is_admin_policy_arn,
     is_admin_policy_document,
-    is_azure_admin_role,
 )
 from cloudscope.domain.relationship import (
     ATTACHED_TO,
@@ -88,7 +90,6 @@ class ExposureAnalysis:
         self.open_groups: dict[str, list[int]] = {}
         self.admins: dict[str, tuple[str, list[str]]] = {}
         self.gcp_admin_members: dict[str, tuple[str, str]] = {}
-        self.azure_admin_principals: dict[str, str] = {}
         self.internet_facing: set[str] = set()
         # Cloud Asset names service accounts by unique id, workloads name them by email.
         self.service_accounts: dict[str, str] = {}
@@ -115,9 +116,14 @@ class ExposureAnalysis:
             if arn:  # the path goes on to the policy: that is where the privilege is
                 self.admins[asset.id] = (f"{asset.name or asset.id} has {arn} attached", [arn])
         elif kind == "azure:authorization:role-assignment":
+            # Reached from the VM or its user-assigned identity by the HAS_ROLE edges that
+            # cloudscope.detect.principals draws from the principal id.
             body = properties.get("properties") or {}
-            if is_azure_admin_role(body.get("roleDefinitionId")) and body.get("principalId"):
-                self.azure_admin_principals[str(body["principalId"])] = asset.id
+            role = azure_admin_role(body.get("roleDefinitionId"))
+            if role:
+                scope = body.get("scope") or "its scope"
+                self.admins[asset.id] = (f"role assignment {asset.name or asset.id} grants "
+                                         f"{role} on {scope}", [])
         elif kind == "gcp:iam:service-account" and properties.get("email"):
             self.service_accounts[str(properties["email"])] = asset.id
         if asset.provider == "gcp" and "iamPolicy" in properties:
@@ -252,7 +258,7 @@ class ExposureAnalysis:
         return None
 
     def _direct_privilege(self, asset: Asset) -> tuple[list[str], str] | None:
-        """Identities named in the instance's own properties (GCP, Azure)."""
+        """Service accounts named in a GCP instance's own properties."""
         properties = asset.properties
         if asset.provider == "gcp":
             for account in properties.get("serviceAccounts") or []:
@@ -263,11 +269,6 @@ class ExposureAnalysis:
                         email, f"//iam.googleapis.com/projects/{asset.account}/serviceAccounts/{email}")
                     return ([account_id, grant[0]],
                             f"service account {email} has {grant[1]} on {grant[0]}")
-        if asset.provider == "azure":
-            principal = (properties.get("identity") or {}).get("principalId")
-            assignment = self.azure_admin_principals.get(str(principal)) if principal else None
-            if assignment:
-                return ([assignment], f"managed identity {principal} holds Owner or Contributor")
         return None
 
 

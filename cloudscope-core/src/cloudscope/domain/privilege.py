@@ -2,7 +2,8 @@
 
 AWS: the managed ``AdministratorAccess`` policy, or any policy allowing ``Action: "*"`` on
 ``Resource: "*"``. GCP: the primitive roles ``roles/owner`` and ``roles/editor``. Azure: role
-assignments of the built-in Owner or Contributor roles.
+assignments of the built-in Owner, Contributor or User Access Administrator roles (the last
+can grant itself any role).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from typing import Any, Final
 
 ADMIN_POLICY_NAME: Final = "AdministratorAccess"
 GCP_ADMIN_ROLES: Final = frozenset({"roles/owner", "roles/editor"})
-AZURE_ADMIN_ROLE_IDS: Final = frozenset({
-    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",  # Owner
-    "b24988ac-6180-42a0-ab88-20f7382dd24c",  # Contributor
-})
+AZURE_ADMIN_ROLES: Final = {
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+    "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+    "18d09f40-458b-4f0d-9e02-d8e8e2de2c7a": "User Access Administrator",
+}
+"""Built-in role definition ids (the same in every tenant) -> role names."""
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -62,7 +65,8 @@ def gcp_admin_members(properties: Mapping[str, Any]) -> Iterator[tuple[str, str]
                 yield str(member), str(binding["role"])
 
 
-def is_azure_admin_role(role_definition_id: Any) -> bool:
-    """True when a role definition id names the built-in Owner or Contributor role."""
-    return isinstance(role_definition_id, str) and \
-        role_definition_id.rsplit("/", 1)[-1].lower() in AZURE_ADMIN_ROLE_IDS
+def azure_admin_role(role_definition_id: Any) -> str | None:
+    """The name of the administrative built-in role a role definition id names, or None."""
+    if not isinstance(role_definition_id, str):
+        return None
+    return AZURE_ADMIN_ROLES.get(role_definition_id.rsplit("/", 1)[-1].lower())

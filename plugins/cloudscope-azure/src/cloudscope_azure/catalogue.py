@@ -151,11 +151,20 @@ USER_ASSIGNED_IDENTITIES: Final = ResourceType(
     "/providers/Microsoft.ManagedIdentity/userAssignedIdentities",
     "UserAssignedIdentities_ListBySubscription (IdentityListBySubscription.json)")
 
+# Listed at subscription scope, the answer also holds assignments inherited from management
+# groups and those made on resource groups and resources below. The principal's side
+# (principal HAS_ROLE assignment) is joined after collection by cloudscope.detect.principals:
+# an assignment names its principal by object id, never by resource id.
+ROLE_ASSIGNMENTS: Final = ResourceType(
+    "Microsoft.Authorization/roleAssignments", "azure:authorization:role-assignment",
+    "2022-04-01", "/providers/Microsoft.Authorization/roleAssignments",
+    "RoleAssignments_ListForSubscription (RoleAssignments_ListForSubscription.json)")
+
 CATALOGUE: Final[tuple[ResourceType, ...]] = (
     SUBSCRIPTION, RESOURCE_GROUPS, VIRTUAL_MACHINES, SCALE_SETS, DISKS, VIRTUAL_NETWORKS,
     NETWORK_INTERFACES, NETWORK_SECURITY_GROUPS, PUBLIC_IP_ADDRESSES, LOAD_BALANCERS,
     STORAGE_ACCOUNTS, KEY_VAULTS, SQL_SERVERS, SQL_DATABASES, WEB_SITES, MANAGED_CLUSTERS,
-    USER_ASSIGNED_IDENTITIES,
+    USER_ASSIGNED_IDENTITIES, ROLE_ASSIGNMENTS,
 )
 """The scoped types, in planning order (each is one scope per subscription)."""
 

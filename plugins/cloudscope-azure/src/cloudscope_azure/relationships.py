@@ -66,8 +66,18 @@ def top_level_id(resource_id: str) -> str | None:
 
 
 def container_of(resource_id: str) -> str | None:
-    """What holds a resource: its parent resource, its resource group or its subscription."""
+    """What holds a resource: its parent resource, its resource group or its subscription.
+
+    An extension resource (a role assignment, ``<scope>/providers/Microsoft.Authorization/
+    roleAssignments/<name>``) is held by the scope it is written at: a subscription, a
+    resource group or another resource.
+    """
     resource_id = normalise_id(resource_id)
+    if not resource_id.startswith("/subscriptions/"):
+        return None  # a management group's or the tenant's: not collected
+    scope, marker, _ = resource_id.rpartition("/providers/")
+    if marker and (scope.count("/") == 2 or "/providers/" in scope):
+        return scope
     parent = parent_id(resource_id)
     if parent is not None:
         return parent

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
 from cloudscope.domain.asset import Asset
-from cloudscope.domain.detection import NetworkLinks, ReferenceLinks
+from cloudscope.domain.detection import NetworkLinks, PrincipalLinks, ReferenceLinks
 from cloudscope.domain.exposure import ExposureAnalysis
 from cloudscope.domain.finding import Finding, Severity
 from cloudscope.domain.open_ports import (
@@ -167,8 +167,29 @@ class NetworkDetection(DetectionRule):
             yield self.link(source, kind, target, **properties)
 
 
+class PrincipalDetection(DetectionRule):
+    """Azure managed identities linked to the role assignments of their principal id."""
+
+    rule_id = "cloudscope.detect.principals"
+    title = "Links from Azure principals to their role assignments"
+    asset_types = PrincipalLinks.asset_types
+
+    def __init__(self) -> None:
+        self.links = PrincipalLinks()
+
+    def observe(self, asset: Asset) -> Iterator[Relationship]:
+        """Index the asset; the edges come in :meth:`detect`."""
+        self.links.observe(asset)
+        return iter(())
+
+    def detect(self, graph: RuleGraph) -> Iterator[Relationship]:
+        """``principal HAS_ROLE role assignment`` edges."""
+        for source, kind, target, properties in self.links.detect():
+            yield self.link(source, kind, target, **properties)
+
+
 PYTHON_RULES: tuple[type[RiskRule | DetectionRule], ...] = (
     AwsSecurityGroupAdminPorts, AzureNsgAdminPorts, GcpFirewallAdminPorts, AwsPolicyFullAdmin,
-    InternetToAdminExposure, ReferenceDetection, NetworkDetection,
+    InternetToAdminExposure, ReferenceDetection, NetworkDetection, PrincipalDetection,
 )
 """The Python baseline rules, registered by ``rule_id`` with ``module:Class`` factories."""

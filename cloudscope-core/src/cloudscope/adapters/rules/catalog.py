@@ -23,6 +23,7 @@ PYTHON_RULES: Final = {
     "cloudscope.exposure.internet-to-admin": "InternetToAdminExposure",
     "cloudscope.detect.references": "ReferenceDetection",
     "cloudscope.detect.network": "NetworkDetection",
+    "cloudscope.detect.principals": "PrincipalDetection",
 }
 """Rule id -> class name in :mod:`cloudscope.adapters.rules.baseline`."""
 PACKS: Final = ("aws.yaml", "azure.yaml", "gcp.yaml", "detection.yaml")
