@@ -9,9 +9,12 @@ find: the public S3 bucket, the unencrypted volume, the IAM user without MFA and
 old access key, the administrator role, SSH open to the world, and the exposure path
 internet -> i-0a1b2c3d4e5f60001 (public IP, PROTECTED_BY sg-0a1b2c3d4e5f60001 open on 22)
 -> HAS_ROLE admin-role (AdministratorAccess); in Azure a public storage account, an NSG
-open on 3389 from the Internet and a key vault without purge protection; in GCP a bucket
-readable by allUsers, a firewall open on 22, a user-managed service account key and a
-Cloud SQL instance authorised for 0.0.0.0/0.
+open on 3389 from the Internet, a key vault without purge protection, and the exposure path
+internet -> vm-jump-01-ip -> vm-jump-01 (its NIC and subnet PROTECTED_BY nsg-jump) whose
+system-assigned identity HAS_ROLE an Owner assignment on the subscription; in GCP a bucket
+readable by allUsers, a firewall open on 22, a user-managed service account key, a Cloud
+SQL instance authorised for 0.0.0.0/0, and the exposure path bastion-ew1 (external IP,
+allow-ssh-anywhere) -> etl-runner, bound to roles/editor in the project's IAM policy.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from typing import Any
 
 PROD, DEV = "111122223333", "444455556666"
 SUBSCRIPTION = "0b1f6471-1bf0-4dda-aec3-cb9272f09590"
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+OWNER_ROLE = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 PROJECT = "acme-analytics-prod"
 ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"
 
@@ -486,6 +491,7 @@ def build_azure() -> None:
         edge(subnet, "IN_NETWORK", vnet)
         edge(subnet, "PROTECTED_BY", nsg)
         subnets[name] = subnet
+    principals = {}
     for vm_name, subnet_name, nsg, public in (("vm-jump-01", "snet-jump", rdp_open, True),
                                               ("vm-app-01", "snet-app", app_nsg, False),
                                               ("vm-app-02", "snet-app", app_nsg, False)):
@@ -520,7 +526,10 @@ def build_azure() -> None:
              "osProfile": {"computerName": vm_name, "adminUsername": "azureops"},
              "networkProfile": {"networkInterfaces": [{"id": nic_id}]},
              "provisioningState": "Succeeded"}, {"env": "prod", "app": vm_name.split("-")[1]},
-            identity={"type": "SystemAssigned"})
+            identity={"type": "SystemAssigned", "tenantId": TENANT,
+                      "principalId": f"9d1c{len(vm_name):04d}-5e7a-4b2c-8f3d-{vm_name[-2:]}"
+                                     "0a7e6b5c4d"})
+        principals[vm_name] = vm_id
         edge(vm_id, "IN_SUBNET", subnets[subnet_name])
         edge(group, "CONTAINS", vm_id)
         arm(disk_id, "azure:compute:disk", "Microsoft.Compute/disks", f"{vm_name}-osdisk",
@@ -528,6 +537,9 @@ def build_azure() -> None:
                        "encryption": {"type": "EncryptionAtRestWithPlatformKey"}},
             managedBy=vm_id, sku={"name": "Premium_LRS"})
         edge(disk_id, "ATTACHED_TO", vm_id)
+    jump = next(a for a in assets if a["id"] == principals["vm-jump-01"])
+    role_assignment(jump["id"], jump["properties"]["identity"]["principalId"], OWNER_ROLE,
+                    "3f8c2a1e-7b6d-4e5f-9a0b-1c2d3e4f5a6b")
     for name, public in (("stacmepublicdata", True), ("stacmeprodlogs", False)):
         arm(arm_id(group_name, "microsoft.storage", f"storageaccounts/{name}"),
             "azure:storage:storage-account", "Microsoft.Storage/storageAccounts", name, location,
@@ -557,6 +569,23 @@ def build_azure() -> None:
     edge(group, "CONTAINS", server)
 
 
+def role_assignment(principal_resource: str, principal_id: str, role: str, name: str) -> str:
+    """A role assignment on the subscription (RoleAssignments_ListForSubscription element);
+    the principal's resource HAS_ROLE it, as ``cloudscope.detect.principals`` would link."""
+    scope = f"/subscriptions/{SUBSCRIPTION}"
+    assignment_id = f"{scope}/providers/microsoft.authorization/roleassignments/{name}"
+    asset(assignment_id, "azure:authorization:role-assignment",
+          "Microsoft.Authorization/roleAssignments", name, SUBSCRIPTION, None,
+          {"id": assignment_id, "name": name, "type": "Microsoft.Authorization/roleAssignments",
+           "properties": {"roleDefinitionId": f"{scope}/providers/Microsoft.Authorization/"
+                                              f"roleDefinitions/{role}",
+                          "principalId": principal_id, "principalType": "ServicePrincipal",
+                          "scope": scope, "createdOn": "2024-03-11T09:12:44.1234567Z",
+                          "updatedOn": "2024-03-11T09:12:44.1234567Z"}})
+    edge(principal_resource, "HAS_ROLE", assignment_id, principal_id=principal_id)
+    return assignment_id
+
+
 # GCP ----------------------------------------------------------------------------------
 def gcp(service: str, path: str, asset_type: str, native: str, name: str, region: str | None,
         data: dict[str, Any], labels: dict[str, str] | None = None) -> str:
@@ -568,12 +597,19 @@ def gcp(service: str, path: str, asset_type: str, native: str, name: str, region
 
 def build_gcp() -> None:
     base = f"https://www.googleapis.com/compute/v1/projects/{PROJECT}"
+    account_email = f"etl-runner@{PROJECT}.iam.gserviceaccount.com"
+    # The project's IAM policy (Cloud Asset's iamPolicy): the ETL runner, which the public
+    # bastion also runs as, holds the primitive editor role.
+    policy = {"version": 1, "etag": "BwYtBx3vZ1s=", "bindings": [
+        {"role": "roles/owner", "members": [f"group:platform-admins@{PROJECT}.example"]},
+        {"role": "roles/editor", "members": [f"serviceAccount:{account_email}"]}]}
     project = asset(f"//cloudresourcemanager.googleapis.com/projects/{PROJECT}",
                     "gcp:cloudresourcemanager:project",
                     "cloudresourcemanager.googleapis.com/Project", PROJECT, PROJECT, None,
                     {"projectNumber": "417294011823", "projectId": PROJECT,
                      "lifecycleState": "ACTIVE", "name": "acme analytics prod",
-                     "parent": {"type": "organization", "id": "123456789012"}})
+                     "parent": {"type": "organization", "id": "123456789012"},
+                     "iamPolicy": policy})
     network = gcp("compute", "global/networks/analytics-vpc", "gcp:compute:network",
                   "compute.googleapis.com/Network", "analytics-vpc", None,
                   {"name": "analytics-vpc", "autoCreateSubnetworks": False,
@@ -597,7 +633,6 @@ def build_gcp() -> None:
                                "sourceRanges": ranges, "targetTags": tags,
                                "allowed": [{"IPProtocol": "tcp", "ports": [port]}]})
         edge(firewalls[name], "IN_NETWORK", network)
-    account_email = f"etl-runner@{PROJECT}.iam.gserviceaccount.com"
     service_account = asset(f"//iam.googleapis.com/projects/{PROJECT}/serviceAccounts/"
                             f"{account_email}", "gcp:iam:service-account",
                             "iam.googleapis.com/ServiceAccount", "etl-runner", PROJECT, None,
