@@ -115,7 +115,8 @@ def build_store(path: Path, size: int) -> None:
             "INSERT INTO assets (id, provider, asset_type, native_type, name, account, region,"
             " tags, properties, first_seen, last_seen, scope_key, deleted_at)"
             " VALUES (?, 'aws', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)", assets)
-        connection.executemany("INSERT INTO asset_tags VALUES (?, ?, ?)", tags)
+        connection.executemany(  # schema 2: tags refer to the asset's number
+            "INSERT INTO asset_tags SELECT ?2, ?3, number FROM assets WHERE id = ?1", tags)
         connection.executemany(
             "INSERT INTO relationships VALUES (?, ?, ?, '{}', ?, ?)", edges)
         connection.executemany(

@@ -31,8 +31,22 @@ from cloudscope.ports.repository import Repository, StoredAsset, StoredRelations
 FETCH_SIZE: Final = 1000
 # SQLite allows 32766 host parameters since 3.32; stay well below for IN (...) lists.
 MAX_PARAMETERS: Final = 900
+# Ids looked up per statement when a batch is written (passed as one JSON array).
+MAX_BATCH_LOOKUP: Final = 10_000
 ASSET_COLUMNS: Final = ("id, provider, asset_type, native_type, name, account, region, tags, "
                         "properties, first_seen, last_seen")
+_INSERT_ASSET: Final = (
+    f"INSERT INTO assets (number, {ASSET_COLUMNS}, scope_key, deleted_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+    " provider = excluded.provider, asset_type = excluded.asset_type,"
+    " native_type = excluded.native_type, name = excluded.name, account = excluded.account,"
+    " region = excluded.region, tags = excluded.tags, properties = excluded.properties,"
+    " last_seen = excluded.last_seen, scope_key = excluded.scope_key,"
+    " deleted_at = excluded.deleted_at, ")
+UPSERT_SEEN: Final = _INSERT_ASSET + "first_seen = min(assets.first_seen, excluded.first_seen)"
+"""Upsert of a collected asset: it is live again, and keeps the first time it was seen."""
+UPSERT_VERBATIM: Final = _INSERT_ASSET + "first_seen = excluded.first_seen"
+"""Upsert of a restored asset: every column as given."""
 
 
 def parse_stamp(text: str | None) -> datetime | None:
@@ -220,28 +234,13 @@ class SQLiteRepository(Repository):
         rows = [
             (a.id, a.provider, a.asset_type, a.native_type, a.name, a.account, a.region,
              dumps(a.tags), dumps(a.properties), stamp(a.first_seen) if a.first_seen else seen,
-             seen, key)
+             seen, key, None)
             for a in assets
         ]
-        tag_rows = [(a.id, k, v) for a in assets for k, v in a.tags.items()]
         edge_rows = [(r.source_id, r.type, r.target_id, dumps(r.properties), key, seen)
                      for r in relationships]
         with self._transaction() as connection:
-            connection.executemany(
-                "INSERT INTO assets (id, provider, asset_type, native_type, name, account, region,"
-                " tags, properties, first_seen, last_seen, scope_key, deleted_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)"
-                " ON CONFLICT (id) DO UPDATE SET provider = excluded.provider,"
-                " asset_type = excluded.asset_type, native_type = excluded.native_type,"
-                " name = excluded.name, account = excluded.account, region = excluded.region,"
-                " tags = excluded.tags, properties = excluded.properties,"
-                " first_seen = min(assets.first_seen, excluded.first_seen),"
-                " last_seen = excluded.last_seen, scope_key = excluded.scope_key,"
-                " deleted_at = NULL", rows)
-            connection.executemany("DELETE FROM asset_tags WHERE asset_id = ?",
-                                   [(a.id,) for a in assets])
-            connection.executemany("INSERT INTO asset_tags (asset_id, key, value) VALUES (?, ?, ?)",
-                                   tag_rows)
+            _write_assets(connection, UPSERT_SEEN, rows, [a.tags for a in assets])
             connection.executemany(
                 "INSERT INTO relationships (source_id, type, target_id, properties, scope_key,"
                 " last_seen) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source_id, type, target_id)"
@@ -308,7 +307,7 @@ class SQLiteRepository(Repository):
                 clauses.append(f"{column} = ?")
                 parameters.append(value)
         for key, value in query.tags.items():
-            clauses.append("id IN (SELECT asset_id FROM asset_tags WHERE key = ? AND value = ?)")
+            clauses.append("number IN (SELECT asset FROM asset_tags WHERE key = ? AND value = ?)")
             parameters.extend((key, value))
         if query.ids is not None:
             clauses.append("id IN (SELECT value FROM json_each(?))")
@@ -472,14 +471,8 @@ class SQLiteRepository(Repository):
             for s in assets
         ]
         with self._transaction() as connection:
-            connection.executemany(
-                f"INSERT OR REPLACE INTO assets ({ASSET_COLUMNS}, scope_key, deleted_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", asset_rows)
-            connection.executemany("DELETE FROM asset_tags WHERE asset_id = ?",
-                                   [(s.asset.id,) for s in assets])
-            connection.executemany(
-                "INSERT INTO asset_tags (asset_id, key, value) VALUES (?, ?, ?)",
-                [(s.asset.id, k, v) for s in assets for k, v in s.asset.tags.items()])
+            _write_assets(connection, UPSERT_VERBATIM, asset_rows,
+                          [s.asset.tags for s in assets])
             connection.executemany(
                 "INSERT OR REPLACE INTO relationships (source_id, type, target_id, properties,"
                 " scope_key, last_seen) VALUES (?, ?, ?, ?, ?, ?)",
@@ -500,6 +493,56 @@ class SQLiteRepository(Repository):
                 [(r.run_id, r.collector, r.status.value, stamp(r.started_at),
                   stamp(r.finished_at) if r.finished_at else None, r.assets, r.relationships,
                   r.error, dumps(r.counters)) for r in runs])
+
+
+def _write_assets(connection: sqlite3.Connection, statement: str,
+                  rows: Sequence[tuple[Any, ...]], tags: Sequence[dict[str, str]]) -> None:
+    """Upsert asset rows (in ASSET_COLUMNS order, then scope_key and deleted_at) and keep
+    ``asset_tags`` equal to their tags, inside the caller's transaction.
+
+    One lookup per batch finds the assets already stored, their number and tags text. New
+    assets take the next numbers (the write lock is held, so nobody else takes them); tag
+    rows are written only for the difference between the stored tags and the batch's last
+    tags of each asset: re-collecting an estate whose tags did not change writes none.
+    """
+    stored: dict[str, tuple[int, str]] = {}
+    for chunk in _chunks([row[0] for row in rows], MAX_BATCH_LOOKUP):
+        stored.update((asset_id, (number, text)) for asset_id, number, text in connection.execute(
+            "SELECT id, number, tags FROM assets WHERE id IN (SELECT value FROM json_each(?))",
+            (dumps(chunk),)))
+    next_number = connection.execute("SELECT coalesce(max(number), 0) + 1 FROM assets"
+                                     ).fetchone()[0]
+    numbered: list[tuple[Any, ...]] = []
+    before: dict[int, str | None] = {}  # tags text stored before this batch, by number
+    after: dict[int, tuple[str, dict[str, str]]] = {}  # the batch's last tags, by number
+    for row, asset_tags in zip(rows, tags, strict=True):
+        known = stored.get(row[0])
+        if known is None:
+            number = next_number
+            next_number += 1
+            before[number] = None
+            numbered.append((number, *row))
+        else:
+            # A NULL number never conflicts: the row conflicts on its id and is updated.
+            number = known[0]
+            before.setdefault(number, known[1])
+            numbered.append((None, *row))
+        stored[row[0]] = (number, row[7])
+        after[number] = (row[7], asset_tags)
+    removed: list[tuple[str, str, int]] = []
+    added: list[tuple[str, str, int]] = []
+    for number, (text, new) in after.items():
+        old_text = before[number]
+        if old_text is None:
+            added.extend((name, value, number) for name, value in new.items())
+        elif old_text != text:
+            old = loads(old_text)
+            removed.extend((name, value, number) for name, value in old.items() - new.items())
+            added.extend((name, value, number) for name, value in new.items() - old.items())
+    connection.executemany(statement, numbered)
+    connection.executemany("DELETE FROM asset_tags WHERE key = ? AND value = ? AND asset = ?",
+                           removed)
+    connection.executemany("INSERT INTO asset_tags (key, value, asset) VALUES (?, ?, ?)", added)
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:

@@ -1,4 +1,11 @@
-"""The SQLite schema and its migrations, one list of statements per version."""
+"""The SQLite schema and its migrations, one list of statements per version.
+
+Version 2 (write throughput): assets get an explicit integer ``number`` (an alias of the
+rowid, so VACUUM keeps it) and ``asset_tags`` becomes one B-tree keyed ``(key, value,
+asset number)``. New assets take increasing numbers, so a batch's tags append at the end of
+each (key, value) run instead of landing all over an index ordered by asset id; and the
+repository touches tags only for assets whose tags changed.
+"""
 
 from __future__ import annotations
 
@@ -53,6 +60,42 @@ MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
                run_id TEXT PRIMARY KEY, collector TEXT NOT NULL, status TEXT NOT NULL,
                started_at TEXT NOT NULL, finished_at TEXT, assets INTEGER NOT NULL,
                relationships INTEGER NOT NULL, error TEXT, counters TEXT NOT NULL)""",
+    ),
+    2: (
+        """CREATE TABLE assets_2 (
+               number INTEGER PRIMARY KEY,
+               id TEXT NOT NULL,
+               provider TEXT NOT NULL,
+               asset_type TEXT NOT NULL,
+               native_type TEXT,
+               name TEXT,
+               account TEXT,
+               region TEXT,
+               tags TEXT NOT NULL,
+               properties TEXT NOT NULL,
+               first_seen TEXT NOT NULL,
+               last_seen TEXT NOT NULL,
+               scope_key TEXT NOT NULL,
+               deleted_at TEXT)""",
+        "INSERT INTO assets_2 (number, id, provider, asset_type, native_type, name, account,"
+        " region, tags, properties, first_seen, last_seen, scope_key, deleted_at)"
+        " SELECT rowid, id, provider, asset_type, native_type, name, account, region, tags,"
+        " properties, first_seen, last_seen, scope_key, deleted_at FROM assets",
+        """CREATE TABLE asset_tags_2 (
+               key TEXT NOT NULL, value TEXT NOT NULL, asset INTEGER NOT NULL,
+               PRIMARY KEY (key, value, asset)) WITHOUT ROWID""",
+        "INSERT INTO asset_tags_2 (key, value, asset) SELECT t.key, t.value, a.number"
+        " FROM asset_tags AS t JOIN assets_2 AS a ON a.id = t.asset_id",
+        "DROP TABLE asset_tags",
+        "DROP TABLE assets",
+        "ALTER TABLE assets_2 RENAME TO assets",
+        "ALTER TABLE asset_tags_2 RENAME TO asset_tags",
+        "CREATE UNIQUE INDEX assets_id ON assets (id)",
+        "CREATE INDEX assets_listing ON assets (provider, account, asset_type, id)",
+        "CREATE INDEX assets_type ON assets (asset_type)",
+        "CREATE INDEX assets_account ON assets (account)",
+        "CREATE INDEX assets_region ON assets (region)",
+        "CREATE INDEX assets_scope ON assets (scope_key, last_seen)",
     ),
 }
 
