@@ -17,9 +17,10 @@ LISTING_ORDER = " ORDER BY provider, account, asset_type, id"
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SQLiteRepository]:
     """One store with a few assets, shared by every case (plans do not depend on the rows)."""
     path = tmp_path_factory.mktemp("indexes") / "store.db"
-    with SQLiteRepository(f"sqlite:///{path}") as repository:
-        Collection(repository).scope(SCOPE_A, [make_asset(i) for i in range(50)])
-        yield repository
+    repository = SQLiteRepository(f"sqlite:///{path}")
+    Collection(repository).scope(SCOPE_A, [make_asset(i) for i in range(50)])
+    yield repository
+    repository.close()
 
 
 def plan_of(store: SQLiteRepository, sql: str, parameters: list[Any]) -> str:
@@ -35,7 +36,7 @@ def plan_of(store: SQLiteRepository, sql: str, parameters: list[Any]) -> str:
     (AssetQuery(account="222222222222"), "SEARCH assets USING INDEX assets_account (account=?)"),
     (AssetQuery(region="us-east-1"), "SEARCH assets USING INDEX assets_region (region=?)"),
     (AssetQuery(tags={"env": "prod"}), "SEARCH asset_tags USING PRIMARY KEY (key=? AND value=?)"),
-    (AssetQuery(ids=["arn:aws:ec2:eu-west-1:111111111111:instance/i-00000001"]),
+    (AssetQuery(ids=("arn:aws:ec2:eu-west-1:111111111111:instance/i-00000001",)),
      "SEARCH assets USING INDEX assets_id (id=?)"),
 ])
 def test_each_filter_searches_an_index(store: SQLiteRepository, query: AssetQuery,

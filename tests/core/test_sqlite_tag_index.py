@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cloudscope.adapters import sqlite_schema
@@ -16,13 +18,14 @@ from cloudscope.testing.repository_contract import SCOPE_A, Collection, make_ass
 
 
 @pytest.fixture
-def store(sqlite_url: str) -> SQLiteRepository:
+def store(sqlite_url: str) -> Iterator[SQLiteRepository]:
     """A fresh store."""
-    with SQLiteRepository(sqlite_url) as repository:
-        yield repository
+    repository = SQLiteRepository(sqlite_url)
+    yield repository
+    repository.close()
 
 
-def tag_rows(store: SQLiteRepository) -> tuple[set[tuple[str, str, int]], set[tuple[str, str, int]]]:
+def tag_rows(store: SQLiteRepository) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
     """(rows of asset_tags, rows the assets' tags call for)."""
     connection = store._connection
     indexed = set(connection.execute("SELECT key, value, asset FROM asset_tags"))
@@ -94,7 +97,8 @@ def test_store_of_schema_1_is_migrated_with_its_tags(tmp_path: Path) -> None:
                                                              f'{{"env":"{env}"}}'))
             connection.execute("INSERT INTO asset_tags VALUES (?, 'env', ?)", (asset_id, env))
     connection.close()
-    with SQLiteRepository(f"sqlite:///{path}") as store:
+    store = SQLiteRepository(f"sqlite:///{path}")
+    try:
         assert store.schema_version() == sqlite_schema.CURRENT_VERSION == 2
         assert dict(store._connection.execute("SELECT id, number FROM assets")) == \
             {"a": 10, "b": 20}
@@ -103,3 +107,5 @@ def test_store_of_schema_1_is_migrated_with_its_tags(tmp_path: Path) -> None:
         indexed, expected = tag_rows(store)
         assert indexed == expected
         assert store.execute_integrity_check() == "ok"
+    finally:
+        store.close()
