@@ -10,11 +10,13 @@ is the bug cartography's users report most).
 
 from __future__ import annotations
 
+import gc
 import queue
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -117,6 +119,22 @@ class RunSummary:
         }
 
 
+@contextmanager
+def _fewer_garbage_collections() -> Iterator[None]:
+    """Raise the young-generation threshold while collecting.
+
+    A collection allocates millions of short-lived dicts and models, none in reference
+    cycles; at the default threshold (700) the cyclic collector ran every few assets and
+    took about a tenth of the collector thread's time. Memory stays bounded by the queue.
+    """
+    previous = gc.get_threshold()
+    gc.set_threshold(50_000, previous[1], previous[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
 class _Interrupted(Exception):
     """Raised inside collector threads when the run is cancelled."""
 
@@ -166,6 +184,10 @@ class CollectRun:
     def execute(self) -> RunSummary:
         """Run the collection to the end; Ctrl-C interrupts it cleanly (KeyboardInterrupt
         is re-raised after the store is left consistent)."""
+        with _fewer_garbage_collections():
+            return self._execute()
+
+    def _execute(self) -> RunSummary:
         try:
             scopes = self._plan()
         except CloudScopeError as error:
