@@ -33,8 +33,11 @@ def test_asset_type_is_service_and_kind_in_kebab_case(native, expected):
 
 def test_every_catalogued_type_is_a_valid_asset_type():
     """Every mapped type passes the core's asset_type pattern."""
-    for asset_type, native, _service in catalogue():
-        Asset(id=f"//{native}", provider="gcp", asset_type=asset_type)
+    entries = list(catalogue())
+    assert len(entries) >= 15
+    for asset_type, native, _service in entries:
+        assert Asset(id=f"//{native}", provider="gcp", asset_type=asset_type).service
+        assert asset_type.startswith("gcp:")
 
 
 def test_compute_types_share_one_scope():
