@@ -83,3 +83,36 @@ def test_role_arns_collect_each_account(aws: Any, run_cloudscope: Any, cloudscop
         instances = assets_of(cloudscope_here, sqlite_url, "--type", "aws:ec2:instance",
                               "--account", account)
         assert [a["id"].rsplit("/", 1)[1] for a in instances] == [made[account]["instance"]]
+
+
+def test_missing_credentials_are_a_configuration_error(run_cloudscope, tmp_path, monkeypatch):
+    """Without any AWS credentials, collect fails with one line and exit 2, storing nothing."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                 "AWS_DEFAULT_PROFILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                 "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    database = tmp_path / "none.db"
+    result = run_cloudscope(
+        "collect", "aws", "--region", "eu-west-1", "--db", f"sqlite:///{database}",
+        env={"AWS_CONFIG_FILE": str(tmp_path / "none"),
+             "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+             "AWS_EC2_METADATA_DISABLED": "true"})
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "cloudscope: error: no AWS credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID and "
+        "AWS_SECRET_ACCESS_KEY, or pass --profile)"]
+    from cloudscope.adapters.sqlite_repository import SQLiteRepository
+    from cloudscope.api import AssetQuery
+
+    with SQLiteRepository(f"sqlite:///{database}") as store:
+        assert store.count_assets(AssetQuery()) == 0 and store.list_runs() == []
+
+
+def test_unknown_profile_is_a_configuration_error(run_cloudscope, tmp_path):
+    """--profile naming no profile is one line and exit 2."""
+    result = run_cloudscope("collect", "aws", "--profile", "no-such-profile", "--region",
+                            "eu-west-1", "--db", f"sqlite:///{tmp_path / 'p.db'}",
+                            env={"AWS_CONFIG_FILE": str(tmp_path / "none"),
+                                 "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")})
+    assert result.exit_code == 2
+    assert "no-such-profile" in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -19,9 +19,9 @@ from botocore.credentials import (
     Credentials,
     DeferredRefreshableCredentials,
 )
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 from botocore.loaders import Loader
-from cloudscope.api import CollectionError
+from cloudscope.api import CollectionError, ConfigError
 
 from cloudscope_aws.calls import each
 from cloudscope_aws.clients import AccountClients, ClientSettings, RequestHooks, new_session
@@ -83,12 +83,17 @@ class AccountResolver:
                 f"{failure.message} (assuming {role_arn})", hint=failure.hint))
 
     def _source_credentials(self) -> Credentials:
+        # Missing credentials or an unknown profile are the operator's configuration to fix:
+        # a one-line ConfigError (exit 2) before anything is collected or stored.
         if self._base_credentials is None:
-            credentials = self._session.get_credentials()
+            try:
+                credentials = self._session.get_credentials()
+            except ProfileNotFound as error:
+                raise ConfigError(str(error), hint="check --profile or AWS_PROFILE") from None
             if credentials is None:
-                raise CollectionError("sts: no AWS credentials found",
-                                      hint="set AWS_PROFILE or AWS_ACCESS_KEY_ID and "
-                                           "AWS_SECRET_ACCESS_KEY, or pass --profile")
+                raise ConfigError("no AWS credentials found",
+                                  hint="set AWS_PROFILE or AWS_ACCESS_KEY_ID and "
+                                       "AWS_SECRET_ACCESS_KEY, or pass --profile")
             self._base_credentials = credentials
         return self._base_credentials
 
