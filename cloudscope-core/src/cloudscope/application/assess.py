@@ -197,25 +197,11 @@ class Assessment:
                         edges: Spool[Relationship], findings: Spool[Finding],
                         summary: AssessmentSummary) -> int:
         detection, risk = TypeDispatch(detectors), TypeDispatch(risks)
-        failed = summary.failed_ids
         total = 0
         for asset in self.repository.iter_assets(AssetQuery()):
             total += 1
-            kind = asset.asset_type
-            for detector in detection.rules_for(kind):
-                if detector.rule_id not in failed:
-                    try:
-                        for edge in detector.observe(asset):
-                            edges.add(edge)
-                    except Exception as error:
-                        summary.fail(detector.rule_id, f"observe {asset.id}", describe_error(error))
-            for rule in risk.rules_for(kind):
-                if rule.rule_id not in failed:
-                    try:
-                        for finding in rule.observe(asset):
-                            findings.add(finding)
-                    except Exception as error:
-                        summary.fail(rule.rule_id, f"observe {asset.id}", describe_error(error))
+            _observe(detection.rules_for(asset.asset_type), asset, edges, summary)
+            _observe(risk.rules_for(asset.asset_type), asset, findings, summary)
         return total
 
     def _observe_relationships(self, rules: Sequence[Rule], summary: AssessmentSummary) -> None:
@@ -322,3 +308,16 @@ def build_rules(registry: ComponentRegistry, user_rules: Sequence[Rule], disable
         if rule.rule_id not in disabled:
             rules.append(rule)
     return rules
+
+
+def _observe(rules: Iterable[Any], asset: Asset, sink: Spool[Any],
+             summary: AssessmentSummary) -> None:
+    """Let each rule observe ``asset``; a rule that raises is reported and skipped after."""
+    for rule in rules:
+        if rule.rule_id in summary.failed_ids:
+            continue
+        try:
+            for item in rule.observe(asset):
+                sink.add(item)
+        except Exception as error:
+            summary.fail(rule.rule_id, f"observe {asset.id}", describe_error(error))

@@ -3,7 +3,7 @@ found" answer means "not configured" (a bucket without a policy, a function with
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final, TypeVar
 
@@ -27,6 +27,15 @@ def each(client: BaseClient, operation: str, key: str, **kwargs: Any) -> Iterato
             yield from page.get(key) or ()
     else:
         yield from getattr(client, operation)(**kwargs).get(key) or ()
+
+
+def each_transformed(client: BaseClient, listings: Sequence[tuple[str, str, Callable[..., Any]]],
+                     *leading: Any) -> Iterator[Any]:
+    """For each ``(operation, key, transform)``, every element of the listing passed
+    through ``transform(*leading, element)``, whose items are yielded in turn."""
+    for operation, key, transform in listings:
+        for element in each(client, operation, key):
+            yield from transform(*leading, element)
 
 
 def optional(call: Callable[[], dict[str, Any]], *absent: str) -> dict[str, Any] | None:

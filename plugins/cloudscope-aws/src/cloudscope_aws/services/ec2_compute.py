@@ -14,7 +14,7 @@ from typing import Any, Final
 from botocore.exceptions import BotoCoreError, ClientError
 from cloudscope.api import Relationship
 
-from cloudscope_aws.calls import each, error_code
+from cloudscope_aws.calls import each, each_transformed, error_code
 from cloudscope_aws.clients import AccountClients
 from cloudscope_aws.shapes import Item, Kind, Location, edges, kms_key_arn
 
@@ -37,12 +37,11 @@ def collect(clients: AccountClients, location: Location) -> Iterator[Item]:
             if profile_roles is None and instance.get("IamInstanceProfile"):
                 profile_roles = instance_profile_roles(clients)
             yield from transform_instance(location, instance, profile_roles or {})
-    for element in each(ec2, "describe_volumes", "Volumes"):
-        yield from transform_volume(location, element)
-    for element in each(ec2, "describe_network_interfaces", "NetworkInterfaces"):
-        yield from transform_network_interface(location, element)
-    for element in each(ec2, "describe_addresses", "Addresses"):
-        yield from transform_elastic_ip(location, element)
+    yield from each_transformed(ec2, (
+        ("describe_volumes", "Volumes", transform_volume),
+        ("describe_network_interfaces", "NetworkInterfaces", transform_network_interface),
+        ("describe_addresses", "Addresses", transform_elastic_ip),
+    ), location)
 
 
 def instance_profile_roles(clients: AccountClients) -> ProfileRoles:

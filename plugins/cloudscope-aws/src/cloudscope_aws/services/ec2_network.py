@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from cloudscope.api import Relationship
 
-from cloudscope_aws.calls import each
+from cloudscope_aws.calls import each_transformed
 from cloudscope_aws.clients import AccountClients
 from cloudscope_aws.shapes import Item, Kind, Location, edges
 
@@ -39,22 +39,15 @@ _GATEWAY_PREFIXES: Final = {"igw-": "internet-gateway", "vgw-": "vpn-gateway",
 
 def collect(clients: AccountClients, location: Location) -> Iterator[Item]:
     """Every networking resource of the region, with its relationships."""
-    ec2 = clients.client("ec2", location.region)
-    for element in each(ec2, "describe_vpcs", "Vpcs"):
-        yield from transform_vpc(location, element)
-    for element in each(ec2, "describe_subnets", "Subnets"):
-        yield from transform_subnet(location, element)
-    for element in each(ec2, "describe_security_groups", "SecurityGroups"):
-        yield from transform_security_group(location, element)
-    for element in each(ec2, "describe_internet_gateways", "InternetGateways"):
-        yield from transform_internet_gateway(location, element)
-    for element in each(ec2, "describe_nat_gateways", "NatGateways"):
-        yield from transform_nat_gateway(location, element)
-    for element in each(ec2, "describe_route_tables", "RouteTables"):
-        yield from transform_route_table(location, element)
-    for element in each(ec2, "describe_network_acls", "NetworkAcls"):
-        yield from transform_network_acl(location, element)
-
+    yield from each_transformed(clients.client("ec2", location.region), (
+        ("describe_vpcs", "Vpcs", transform_vpc),
+        ("describe_subnets", "Subnets", transform_subnet),
+        ("describe_security_groups", "SecurityGroups", transform_security_group),
+        ("describe_internet_gateways", "InternetGateways", transform_internet_gateway),
+        ("describe_nat_gateways", "NatGateways", transform_nat_gateway),
+        ("describe_route_tables", "RouteTables", transform_route_table),
+        ("describe_network_acls", "NetworkAcls", transform_network_acl),
+    ), location)
 
 def transform_vpc(location: Location, vpc: Element) -> list[Item]:
     """A VPC (``vpc/ID``); its children emit the relationships."""
