@@ -358,3 +358,32 @@ def test_progress_is_shown_on_a_terminal_and_not_otherwise(many_plugin_env: dict
         [sys.executable, "-m", "cloudscope", "collect", "many", "--prefix", "t", "--db", sqlite_url],
         env=many_plugin_env, capture_output=True, text=True, check=False)
     assert piped.returncode == 0 and piped.stderr == ""
+
+
+def test_bad_input_found_while_planning_never_opens_the_store(sqlite_url: str) -> None:
+    """A usage error from plan() propagates before the store is opened (no new empty store)."""
+    from cloudscope.domain.errors import InputError
+
+    opened: list[str] = []
+    ctx = CollectContext("demo", limiter=RateLimiter("demo"), config={}, log=None)
+    collector = ScriptedCollector(ctx, {"plan": InputError("bad record", location="f.json:3")})
+
+    def open_store() -> SQLiteRepository:
+        opened.append(sqlite_url)
+        return SQLiteRepository(sqlite_url)
+
+    run = CollectRun("demo", collector, open_store, ctx, CollectOptions())
+    with pytest.raises(InputError, match=r"f\.json:3"):
+        run.execute()
+    assert opened == [] and run.opened_repository is None
+
+
+def test_a_store_opener_is_used_once_planning_succeeded(sqlite_url: str) -> None:
+    """Given a way to open the store, the run opens it once and writes through it."""
+    ctx = CollectContext("demo", limiter=RateLimiter("demo"), config={}, log=None)
+    run = CollectRun("demo", ScriptedCollector(ctx, {"a": 2}), lambda: SQLiteRepository(sqlite_url),
+                     ctx, CollectOptions())
+    assert run.execute().run.assets == 2
+    assert run.opened_repository is not None
+    assert run.opened_repository.count_assets(AssetQuery()) == 2
+    run.opened_repository.close()

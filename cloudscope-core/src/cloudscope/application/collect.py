@@ -15,7 +15,7 @@ import queue
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -162,12 +162,20 @@ def describe_error(error: BaseException) -> str:
 class CollectRun:
     """One collection: plan, shard, collect concurrently, write, apply staleness."""
 
-    def __init__(self, name: str, collector: Collector, repository: Repository,
+    def __init__(self, name: str, collector: Collector,
+                 repository: Repository | Callable[[], Repository],
                  ctx: CollectContext, options: CollectOptions, *,
                  progress: Progress | None = None) -> None:
         self.name = name
         self.collector = collector
-        self.repository = repository
+        # A callable opens the store only when the run first needs it, after planning: bad
+        # input found while planning then leaves no trace, not even a new empty store.
+        self._repository: Repository | None = None
+        self._open_repository: Callable[[], Repository] | None = None
+        if isinstance(repository, Repository):
+            self._repository = repository
+        else:
+            self._open_repository = repository
         self.ctx = ctx
         self.options = options
         self.progress = progress or NoProgress()
@@ -175,6 +183,20 @@ class CollectRun:
                                                 started_at=utc_now()))
         self._queue: queue.Queue[_Message] = queue.Queue(
             maxsize=max(1, options.queue_batches + options.concurrency))
+
+    @property
+    def repository(self) -> Repository:
+        """The store, opened on first use when the run was given a way to open it."""
+        if self._repository is None:
+            if self._open_repository is None:  # unreachable: one of the two is always set
+                raise RuntimeError("CollectRun has no repository")
+            self._repository = self._open_repository()
+        return self._repository
+
+    @property
+    def opened_repository(self) -> Repository | None:
+        """The store if it was opened (for the caller to close), else None."""
+        return self._repository
 
     @property
     def run(self) -> CollectionRun:

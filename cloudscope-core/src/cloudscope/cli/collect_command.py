@@ -76,13 +76,12 @@ def run(args: argparse.Namespace) -> int:
                          log=get_logger(f"cloudscope.collect.{provider}"),
                          settings_loader=runtime.config.plugin_settings)
     collector = build_component(registration, "collector", Collector, ctx, options)
-    repository = runtime.repository()
     progress = None
     if sys.stderr.isatty() and common["format"] == "text":
         from cloudscope.cli.progress import RichProgress
 
         progress = RichProgress()
-    collect = CollectRun(provider, collector, repository, ctx, run_options,
+    collect = CollectRun(provider, collector, runtime.repository, ctx, run_options,
                          progress=progress)
     interrupted = False
     try:
@@ -92,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
         interrupted = True
         summary = collect.summary
     finally:
-        repository.close()
+        if collect.opened_repository is not None:
+            collect.opened_repository.close()
     if common["format"] == "json":
         json.dump(summary.as_json(), sys.stdout, indent=2)
         sys.stdout.write("\n")
