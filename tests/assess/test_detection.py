@@ -12,7 +12,6 @@ from cloudscope.adapters.rules.baseline import (
     PrincipalDetection,
     ReferenceDetection,
 )
-from cloudscope.adapters.rules.declarative import rules_of
 from cloudscope.adapters.sqlite_repository import SQLiteRepository
 from cloudscope.api import (
     Asset,
@@ -24,6 +23,7 @@ from cloudscope.api import (
 )
 from cloudscope.application.assess import DETECTION_SCOPE
 from cloudscope.domain.rule_language import parse_pack
+from cloudscope.ports.declarative_rules import rules_of
 
 AWS = "arn:aws:ec2:eu-west-1:123456789012:"
 ROLE = "arn:aws:iam::123456789012:role/app"

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cloudscope.adapters.rules.declarative import load_directories, load_file
 from cloudscope.api import FieldPath, InputError
+from cloudscope.application.rule_files import load_directories, load_file
 from cloudscope.domain.rule_language import compile_condition, parse_pack
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cloudscope.adapters.rules.declarative import rules_of
 from cloudscope.api import Asset, AssetRule, RiskRule, Rule
 from cloudscope.domain.rule_language import parse_pack
+from cloudscope.ports.declarative_rules import rules_of
 
 GUIDE = Path(__file__).parents[2] / "docs" / "rules.md"
 

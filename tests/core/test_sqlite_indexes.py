@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from cloudscope.adapters.sqlite_reads import where_clause
 from cloudscope.adapters.sqlite_repository import ASSET_COLUMNS, SQLiteRepository
 from cloudscope.domain.query import AssetQuery
 from cloudscope.testing.repository_contract import SCOPE_A, Collection, make_asset
@@ -42,7 +43,7 @@ def plan_of(store: SQLiteRepository, sql: str, parameters: list[Any]) -> str:
 def test_each_filter_searches_an_index(store: SQLiteRepository, query: AssetQuery,
                                        search: str) -> None:
     """Each filter of a listing is a SEARCH through its index, never a scan of the table."""
-    where, parameters = store._where(query)
+    where, parameters = where_clause(query)
     plan = plan_of(store, f"SELECT {ASSET_COLUMNS} FROM assets{where}{LISTING_ORDER}",
                    parameters)
     assert search in plan, plan
@@ -51,7 +52,7 @@ def test_each_filter_searches_an_index(store: SQLiteRepository, query: AssetQuer
 
 def test_listing_order_comes_from_an_index(store: SQLiteRepository) -> None:
     """The unfiltered listing reads the listing index in order: no sort of the whole table."""
-    where, parameters = store._where(AssetQuery())
+    where, parameters = where_clause(AssetQuery())
     plan = plan_of(store, f"SELECT {ASSET_COLUMNS} FROM assets{where}{LISTING_ORDER}",
                    parameters)
     assert "assets_listing" in plan, plan

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from cloudscope.adapters.postgresql_reads import where_clause
 from cloudscope.adapters.postgresql_repository import PostgreSQLRepository
 from cloudscope.adapters.postgresql_statements import ASSET_COLUMNS, LISTING_ORDER
 from cloudscope.domain.query import AssetQuery
@@ -35,7 +36,7 @@ def test_each_filter_and_the_listing_order_can_use_an_index(
         filled_store: tuple[str, str], query: AssetQuery, index: str) -> None:
     """With sequential scans and sorts priced out, the planner reads through the index."""
     url, schema = filled_store
-    where, parameters = PostgreSQLRepository._where(query)
+    where, parameters = where_clause(query)
     with psycopg.connect(url, options=f"-c search_path={schema}") as connection:
         connection.execute("SET enable_seqscan = off")
         connection.execute("SET enable_sort = off" if index == "assets_listing" else "SELECT 1")

@@ -11,8 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any, Final
 
-from cloudscope.host.plugin_host import API_VERSION
-from cloudscope.ports.hookspecs import hookimpl
+from cloudscope.ports.hookspecs import API_VERSION, hookimpl
 
 if TYPE_CHECKING:
     # Type checkers read these; at run time _LAZY imports each name on first use.
@@ -41,7 +40,6 @@ if TYPE_CHECKING:
     )
     from cloudscope.domain.timestamps import utc_now
     from cloudscope.host.ratelimit import RateLimit, RateLimiter
-    from cloudscope.host.registry import Register
     from cloudscope.ports.collector import CollectContext, Collector
     from cloudscope.ports.exporter import (
         EXPORT_SCHEMA_VERSION,
@@ -50,6 +48,7 @@ if TYPE_CHECKING:
         ExportSource,
         ExportTarget,
     )
+    from cloudscope.ports.registration import Register
     from cloudscope.ports.repository import (
         AssetDetail,
         Repository,
@@ -89,7 +88,7 @@ _LAZY: Final = {
     "UsageError": "cloudscope.domain.errors",
     "RateLimit": "cloudscope.host.ratelimit",
     "RateLimiter": "cloudscope.host.ratelimit",
-    "Register": "cloudscope.host.registry",
+    "Register": "cloudscope.ports.registration",
     "CollectContext": "cloudscope.ports.collector",
     "Collector": "cloudscope.ports.collector",
     "AssetRecord": "cloudscope.ports.exporter",

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from cloudscope.api import Register, hookimpl
+from cloudscope.ports.hookspecs import hookimpl
+from cloudscope.ports.registration import Register
 
 CLOUDSCOPE_API: Final = ">=1.0,<2"
 

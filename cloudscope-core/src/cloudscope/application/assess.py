@@ -32,7 +32,7 @@ from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import CollectionRun, RunStatus, ScopeKey
 from cloudscope.domain.serialization import dumps
 from cloudscope.domain.timestamps import utc_now
-from cloudscope.host.registry import ComponentRegistry
+from cloudscope.ports.components import Components
 from cloudscope.ports.repository import Repository
 from cloudscope.ports.rule import DETECTED_BY, DetectionRule, RiskRule, Rule, RuleGraph
 
@@ -279,10 +279,11 @@ def _everything(finding: Finding) -> bool:
     return True
 
 
-def build_rules(registry: ComponentRegistry, user_rules: Sequence[Rule], disabled: set[str],
+def build_rules(registry: Components, user_rules: Sequence[Rule], disabled: set[str],
                 summary: AssessmentSummary) -> list[Rule]:
     """The registered rules built (a factory that fails is recorded, not fatal) plus the
-    user's, without the ``disabled`` ids. A user rule reusing a registered id is an error."""
+    user's (see :func:`cloudscope.application.rule_files.load_directories`), without the
+    ``disabled`` ids. A user rule reusing a registered id is an error."""
     rules: list[Rule] = []
     for registration in registry:
         if registration.name in disabled:

@@ -6,7 +6,7 @@ import os
 from typing import Final
 
 from cloudscope.domain.errors import CloudScopeError, StoreError
-from cloudscope.host.plugin_host import PluginHost
+from cloudscope.ports.components import ComponentLookup
 from cloudscope.ports.repository import Repository
 
 DEFAULT_DB_URL: Final = "sqlite:///cloudscope.db"
@@ -17,7 +17,7 @@ def choose_url(flag: str | None, configured: str | None) -> str:
     return flag or os.environ.get("CLOUDSCOPE_DB") or configured or DEFAULT_DB_URL
 
 
-def open_repository(host: PluginHost, url: str) -> Repository:
+def open_repository(components: ComponentLookup, url: str) -> Repository:
     """The repository registered for the URL's scheme, opened and migrated."""
     scheme, separator, _ = url.partition(":")
     if not separator or not scheme:
@@ -26,11 +26,11 @@ def open_repository(host: PluginHost, url: str) -> Repository:
     scheme = scheme.split("+", 1)[0].lower()
     if scheme == "postgres":
         scheme = "postgresql"
-    if scheme not in host.repositories:
-        known = ", ".join(host.repositories.names()) or "none"
+    if scheme not in components.repositories:
+        known = ", ".join(components.repositories.names()) or "none"
         raise StoreError(f"no repository for the {scheme!r} scheme of --db",
                          hint=f"available schemes: {known}")
-    registration = host.repositories.get(scheme)
+    registration = components.repositories.get(scheme)
     factory = registration.resolve()
     try:
         repository = factory(url)

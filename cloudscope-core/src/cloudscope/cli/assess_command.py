@@ -30,8 +30,8 @@ def run(args: argparse.Namespace) -> int:
     """Assess, print the report, return 0 (complete) or 3 (a rule failed)."""
     import sys
 
-    from cloudscope.adapters.rules.declarative import load_directories
     from cloudscope.application.assess import Assessment, build_rules
+    from cloudscope.application.rule_files import load_directories
     from cloudscope.cli.assets_command import query_from
     from cloudscope.cli.runtime import Runtime
     from cloudscope.domain.assessment import AssessmentSummary

@@ -20,8 +20,6 @@ import os
 import sys
 import traceback
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Final
 
 import pluggy
@@ -29,14 +27,15 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from cloudscope.host import discovery
+from cloudscope.host.dependency_order import order_by_requirements, unloaded_requirement
+from cloudscope.host.plugin_report import PluginReport, PluginStatus, first_line
 from cloudscope.host.ratelimit import RateLimit, RateLimiter
 from cloudscope.host.registry import ComponentRegistry
 from cloudscope.ports import hookspecs
-
-API_VERSION: Final = "1.0"
-"""The plugin API this core provides. Plugins declare the range they accept."""
+from cloudscope.ports.hookspecs import API_VERSION
 
 BUILTIN_PLUGIN: Final = "builtin"
+CORE_DISTRIBUTION: Final = "cloudscope-core"
 REGISTER_HOOKS: Final = {
     "collectors": "cloudscope_register_collectors",
     "repositories": "cloudscope_register_repositories",
@@ -47,40 +46,7 @@ REGISTER_HOOKS: Final = {
 _NOUNS: Final = {"collectors": "collector", "repositories": "repository",
                  "exporters": "exporter", "rules": "rule"}
 
-
-class PluginStatus(StrEnum):
-    """Where a plugin ended up. Added in API 1.0."""
-
-    LOADED = "loaded"
-    DISABLED = "disabled"
-    INCOMPATIBLE = "incompatible"
-    MISSING_DEPENDENCY = "missing-dependency"
-    FAILED = "failed"
-
-
-@dataclass(slots=True)
-class PluginReport:
-    """What the host knows about one plugin: identity, declared API, status and reason."""
-
-    name: str
-    module: str
-    distribution: str | None = None
-    version: str | None = None
-    api: str | None = None
-    requires: tuple[str, ...] = ()
-    status: PluginStatus = PluginStatus.LOADED
-    reason: str | None = None
-    object: Any = field(default=None, repr=False)
-
-    def reject(self, status: PluginStatus, reason: str) -> None:
-        """Mark the plugin unusable, keeping only the first line of ``reason``."""
-        self.status = status
-        self.reason = " ".join(reason.split()) if reason else status.value
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+__all__ = ["API_VERSION", "BUILTIN_PLUGIN", "PluginHost", "PluginReport", "PluginStatus"]
 
 
 class PluginHost:
@@ -103,11 +69,9 @@ class PluginHost:
         self.trace = trace
         self._config: dict[str, Any] | None = None
         self._limiters: dict[str, RateLimiter] = {}
+        self._discovered: dict[str, list[discovery.Candidate]] = {}
         if builtins:
-            from cloudscope.adapters import builtin
-
-            self.add_plugin(BUILTIN_PLUGIN, builtin, distribution="cloudscope-core",
-                            version=_core_version(), filtered=False)
+            self._add_builtins()
 
     @classmethod
     def from_environment(cls, disabled: Iterable[str] = (), *, load: bool = True) -> PluginHost:
@@ -119,6 +83,40 @@ class PluginHost:
         if load:
             host.load_installed()
         return host
+
+    def _candidates(self, group: str) -> list[discovery.Candidate]:
+        if group not in self._discovered:
+            self._discovered[group] = discovery.discover(group)
+        return self._discovered[group]
+
+    def _add_builtins(self) -> None:
+        """Load the core's own plugins, found through its entry points like any plugin.
+
+        The host imports no adapter: the composition is declared in cloudscope-core's
+        metadata. Built-ins load first and ignore ``CLOUDSCOPE_LOAD_PLUGINS``, so that an
+        installed plugin cannot replace one and ``CLOUDSCOPE_LOAD_PLUGINS=`` keeps the store.
+        """
+        found = False
+        for candidate in self._candidates(discovery.ENTRY_POINT_GROUP):
+            if candidate.distribution_name != CORE_DISTRIBUTION:
+                continue
+            found = True
+            try:
+                plugin = candidate.entry_point.load()
+            except Exception as error:
+                report = PluginReport(candidate.name, candidate.module, CORE_DISTRIBUTION,
+                                      candidate.version)
+                report.reject(PluginStatus.FAILED, f"import of {candidate.entry_point.value!r} "
+                                                   f"failed: {first_line(error)}")
+                self.reports[candidate.name] = report
+                continue
+            self.add_plugin(candidate.name, plugin, distribution=CORE_DISTRIBUTION,
+                            version=candidate.version, filtered=False)
+        if not found:
+            report = PluginReport(BUILTIN_PLUGIN, "cloudscope.adapters.builtin", CORE_DISTRIBUTION)
+            report.reject(PluginStatus.FAILED, "cloudscope-core's entry point 'builtin' is not "
+                                               "installed; reinstall cloudscope-core with pip")
+            self.reports[BUILTIN_PLUGIN] = report
 
     # Registries, by kind -------------------------------------------------------------
     @property
@@ -145,7 +143,9 @@ class PluginHost:
     def load_installed(self, group: str = discovery.ENTRY_POINT_GROUP) -> None:
         """Discover, check and load every plugin installed in the entry point ``group``."""
         candidates: list[discovery.Candidate] = []
-        for candidate in discovery.discover(group):
+        for candidate in self._candidates(group):
+            if candidate.distribution_name == CORE_DISTRIBUTION and candidate.name in self.reports:
+                continue  # a built-in, loaded when the host was made
             report = PluginReport(candidate.name, candidate.module,
                                   candidate.distribution_name, candidate.version)
             if candidate.name in self.reports:
@@ -162,7 +162,7 @@ class PluginHost:
         modules = self._import(group, candidates)
         accepted = [self.reports[name] for name in modules
                     if self._check_api(self.reports[name], modules[name])]
-        for report in self._order_by_requirements(accepted):
+        for report in order_by_requirements(accepted, self.reports):
             self._register(report, report.object)
         self._trace_summary()
 
@@ -199,7 +199,7 @@ class PluginHost:
         except discovery.InvalidRequirement as error:
             report.reject(PluginStatus.FAILED,
                           f"distribution {report.distribution} has an unparsable Requires-Dist: "
-                          f"{_first_line(error)}")
+                          f"{first_line(error)}")
             return False
         if unmet:
             report.reject(PluginStatus.MISSING_DEPENDENCY,
@@ -217,7 +217,7 @@ class PluginHost:
             report = self.reports.get(entry_point.name)
             if report is not None:
                 report.reject(PluginStatus.FAILED, f"import of {entry_point.value!r} failed: "
-                                                   f"{_first_line(error)}")
+                                                   f"{first_line(error)}")
                 self._trace(report, error)
 
         class CandidateExtensionManager(NamedExtensionManager):  # type: ignore[type-arg]
@@ -266,51 +266,11 @@ class PluginHost:
         report.object = plugin
         return True
 
-    def _order_by_requirements(self, accepted: list[PluginReport]) -> list[PluginReport]:
-        """Plugins whose required plugins are usable, dependencies first; reject the rest."""
-        by_name = {report.name: report for report in accepted}
-        ordered: list[PluginReport] = []
-        state: dict[str, str] = {}  # "visiting" or "done"
-
-        def visit(report: PluginReport, path: list[str]) -> bool:
-            if state.get(report.name) == "done":
-                return report.status is PluginStatus.LOADED
-            if state.get(report.name) == "visiting":
-                cycle = " -> ".join([*path[path.index(report.name):], report.name])
-                for member in path[path.index(report.name):]:
-                    by_name[member].reject(PluginStatus.MISSING_DEPENDENCY,
-                                           f"CLOUDSCOPE_REQUIRES has a cycle: {cycle}")
-                return False
-            state[report.name] = "visiting"
-            for needed in report.requires:
-                dependency = by_name.get(needed)
-                if dependency is None:
-                    other = self.reports.get(needed)
-                    why = f"is {other.status.value}" if other else "is not installed"
-                    report.reject(PluginStatus.MISSING_DEPENDENCY,
-                                  f"requires plugin {needed!r}, which {why}")
-                elif not visit(dependency, [*path, report.name]) and \
-                        report.status is PluginStatus.LOADED:
-                    report.reject(PluginStatus.MISSING_DEPENDENCY,
-                                  f"requires plugin {needed!r}, which is {dependency.status.value}")
-            state[report.name] = "done"
-            if report.status is PluginStatus.LOADED:
-                ordered.append(report)
-                return True
-            return False
-
-        for report in accepted:
-            visit(report, [])
-        return ordered
-
     def _check_required_loaded(self, report: PluginReport) -> bool:
-        for needed in report.requires:
-            other = self.reports.get(needed)
-            if other is None or other.status is not PluginStatus.LOADED:
-                why = f"is {other.status.value}" if other else "is not installed"
-                report.reject(PluginStatus.MISSING_DEPENDENCY,
-                              f"requires plugin {needed!r}, which {why}")
-                return False
+        reason = unloaded_requirement(report, self.reports)
+        if reason is not None:
+            report.reject(PluginStatus.MISSING_DEPENDENCY, reason)
+            return False
         return True
 
     def _register(self, report: PluginReport, plugin: Any) -> None:
@@ -349,7 +309,7 @@ class PluginHost:
             try:
                 implementation.function(register=register)
             except Exception as error:  # a plugin must never crash the host
-                self._fail_loaded(report, f"{hook_name} raised {_first_line(error)}", error)
+                self._fail_loaded(report, f"{hook_name} raised {first_line(error)}", error)
                 return False
         return True
 
@@ -376,7 +336,7 @@ class PluginHost:
                 try:
                     implementation.function(config=config)
                 except Exception as error:
-                    self._fail_loaded(report, f"cloudscope_configure raised {_first_line(error)}",
+                    self._fail_loaded(report, f"cloudscope_configure raised {first_line(error)}",
                                       error)
 
     def limiter_for(self, plugin: str) -> RateLimiter:
@@ -434,10 +394,4 @@ def _unknown_hook_reason(plugin: Any, error: pluggy.PluginValidationError) -> st
             close = difflib.get_close_matches(name, known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             return f"unknown hook {name!r}{hint}"
-    return f"hook validation: {_first_line(error)}"
-
-
-def _core_version() -> str:
-    from cloudscope import __version__
-
-    return __version__
+    return f"hook validation: {first_line(error)}"

@@ -6,18 +6,10 @@ import difflib
 import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from cloudscope.domain.errors import NotFoundError, PluginError
-
-Factory = Callable[..., Any] | str
-"""A callable, or a ``"module:Attribute"`` string imported when the component is first used."""
-
-
-class Register(Protocol):
-    """The ``register`` callable handed to every ``cloudscope_register_*`` hook. Added in API 1.0."""
-
-    def __call__(self, name: str, factory: Factory) -> None: ...
+from cloudscope.ports.registration import Factory, Register
 
 
 @dataclass(slots=True)

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import ScopeKey
-from cloudscope.host.ratelimit import RateLimiter
+from cloudscope.ports.rate_limit import Limiter
 
 SettingsModel = TypeVar("SettingsModel", bound=BaseModel)
 
@@ -31,7 +31,7 @@ class CollectContext:
     - ``log``: a structured logger (key/value pairs; secrets redacted).
     """
 
-    def __init__(self, plugin: str, *, limiter: RateLimiter, config: Mapping[str, Any],
+    def __init__(self, plugin: str, *, limiter: Limiter, config: Mapping[str, Any],
                  log: Any, settings_loader: Any = None) -> None:
         self.plugin = plugin
         self.limiter = limiter

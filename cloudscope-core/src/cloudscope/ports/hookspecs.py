@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any, Final
 import pluggy
 
 if TYPE_CHECKING:
-    from cloudscope.host.registry import Register
+    from cloudscope.ports.registration import Register
 
+API_VERSION: Final = "1.0"
+"""The plugin API these specs define. Plugins declare the range they accept."""
 PROJECT_NAME: Final = "cloudscope"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)

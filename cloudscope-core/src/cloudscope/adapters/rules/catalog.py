@@ -13,7 +13,7 @@ from functools import cache, partial
 from importlib import resources
 from typing import Any, Final
 
-from cloudscope.host.registry import Register
+from cloudscope.ports.registration import Register
 
 PYTHON_RULES: Final = {
     "aws.ec2.security-group-admin-ports-open": "AwsSecurityGroupAdminPorts",
@@ -40,7 +40,7 @@ def pack_ids(pack: str) -> tuple[str, ...]:
 
 def build_yaml_rule(pack: str, rule_id: str) -> Any:
     """Build one rule of a built-in pack (the registered factory)."""
-    from cloudscope.adapters.rules.declarative import builtin_rule
+    from cloudscope.adapters.rules.packs import builtin_rule
 
     return builtin_rule(pack, rule_id)
 

@@ -1,30 +1,22 @@
-"""YAML rules as Rule objects: the built-in packs and the user's rule directories."""
+"""The rule port implemented for the rule language: Rule objects from parsed YAML definitions.
+
+Shared by the built-in packs (an adapter) and the user's rule files (the assess use case),
+so that both build their rules one way.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from functools import cache
-from importlib import resources
-from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.detection import GroupLinks
-from cloudscope.domain.errors import InputError
 from cloudscope.domain.finding import Finding
 from cloudscope.domain.relationship import Relationship
-from cloudscope.domain.rule_language import (
-    DetectionDefinition,
-    RiskDefinition,
-    RulePack,
-    parse_pack,
-)
+from cloudscope.domain.rule_language import DetectionDefinition, RiskDefinition, RulePack
 from cloudscope.domain.timestamps import utc_now
 from cloudscope.ports.rule import AssetRule, DetectionRule, Rule, RuleGraph
-
-BUILTIN_PACKS: Final = ("aws.yaml", "azure.yaml", "gcp.yaml", "detection.yaml")
-RULE_FILE_SUFFIXES: Final = (".yaml", ".yml")
 
 
 class _AssetFields(dict[str, Any]):
@@ -92,45 +84,3 @@ def rules_of(pack: RulePack) -> list[Rule]:
     now = utc_now()
     return [*(DeclarativeRule(d, now) for d in pack.risks),
             *(GroupDetectionRule(d) for d in pack.detections)]
-
-
-@cache
-def builtin_pack(name: str) -> RulePack:
-    """A pack shipped in this package (parsed once per process)."""
-    text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
-    return parse_pack(text, f"cloudscope/adapters/rules/{name}")
-
-
-def builtin_rule_ids() -> list[tuple[str, str]]:
-    """(pack, rule id) of every rule in the built-in YAML packs."""
-    return [(name, d.rule_id) for name in BUILTIN_PACKS for d in builtin_pack(name)]
-
-
-def builtin_rule(pack: str, rule_id: str) -> Rule:
-    """One rule of a built-in pack: the factory registered for it."""
-    for rule in rules_of(builtin_pack(pack)):
-        if rule.rule_id == rule_id:
-            return rule
-    raise KeyError(rule_id)
-
-
-def load_file(path: Path) -> list[Rule]:
-    """The rules of one YAML file; :class:`InputError` naming the file and field when bad."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read rule file: {error}", location=str(path)) from None
-    return rules_of(parse_pack(text, str(path)))
-
-
-def load_directories(directories: Iterable[Path]) -> list[Rule]:
-    """Every ``*.yaml``/``*.yml`` file of the directories, in name order."""
-    rules: list[Rule] = []
-    for directory in directories:
-        if not directory.is_dir():
-            raise InputError("is not a directory", location=str(directory),
-                             hint="fix rules.directories in the configuration")
-        for path in sorted(directory.iterdir()):
-            if path.suffix in RULE_FILE_SUFFIXES and path.is_file():
-                rules.extend(load_file(path))
-    return rules

@@ -1,0 +1,143 @@
+"""The PostgreSQL store's write path: COPY-staged batches, staleness per scope, findings, restore."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from cloudscope.adapters.postgresql_reads import where_clause
+from cloudscope.adapters.postgresql_statements import (
+    RESTORE_ASSETS,
+    STAGE_ASSET_COLUMNS,
+    UPSERT_ASSETS,
+    UPSERT_RELATIONSHIPS,
+    asset_row,
+)
+from cloudscope.adapters.postgresql_store import PostgreSQLStore
+from cloudscope.domain.asset import Asset
+from cloudscope.domain.errors import StoreError
+from cloudscope.domain.finding import Finding
+from cloudscope.domain.query import AssetQuery
+from cloudscope.domain.relationship import Relationship
+from cloudscope.domain.scope import CollectionRun, Scope, ScopeKey
+from cloudscope.domain.serialization import dumps
+from cloudscope.ports.repository import StoredAsset, StoredRelationship
+
+if TYPE_CHECKING:
+    import psycopg
+
+
+class PostgreSQLWritePath(PostgreSQLStore):
+    """Everything that changes the inventory, each call one transaction."""
+
+    def write_batch(self, scope: ScopeKey, run_id: str, assets: Sequence[Asset],
+                    relationships: Sequence[Relationship], seen_at: datetime) -> None:
+        """Upsert a batch in one transaction; ``last_seen`` is the server's transaction time."""
+        asset_rows = [asset_row(ordinal, asset) for ordinal, asset in enumerate(assets)]
+        edge_rows = [(ordinal, r.source_id, r.type, r.target_id, dumps(r.properties), None, None)
+                     for ordinal, r in enumerate(relationships)]
+
+        def work(connection: psycopg.Connection[Any]) -> None:
+            _copy_and_upsert(connection, asset_rows, edge_rows, UPSERT_ASSETS, scope.key)
+
+        self._transaction(work, scope_key=scope.key)
+
+    def complete_scope(self, scope: ScopeKey, run_id: str, assets: int,
+                       finished_at: datetime) -> int:
+        """Mark the scope complete; remove what the run did not see since it started."""
+        def work(connection: psycopg.Connection[Any]) -> int:
+            row = connection.execute("SELECT server_started_at FROM runs WHERE run_id = %s",
+                                     (run_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"unknown run {run_id!r}")
+            started = row[0]
+            removed = connection.execute(
+                "UPDATE assets SET deleted_at = now() WHERE scope_key = %s AND last_seen < %s"
+                " AND deleted_at IS NULL", (scope.key, started)).rowcount
+            connection.execute("DELETE FROM relationships WHERE scope_key = %s"
+                               " AND last_seen < %s", (scope.key, started))
+            connection.execute(
+                "UPDATE scopes SET status = 'complete', assets = %s, error = NULL,"
+                " finished_at = %s WHERE scope_key = %s AND run_id = %s",
+                (assets, finished_at, scope.key, run_id))
+            return int(removed)
+
+        return self._transaction(work, scope_key=scope.key)
+
+    def replace_findings(self, query: AssetQuery, findings: Iterable[Finding]) -> int:
+        """Replace the findings of the assets matching ``query``, in one transaction."""
+        where, parameters = where_clause(query.model_copy(update={"include_deleted": True}))
+
+        def work(connection: psycopg.Connection[Any]) -> int:
+            connection.execute(
+                f"DELETE FROM findings WHERE asset_id IN (SELECT id FROM assets{where})"
+                if where else "DELETE FROM findings", parameters)
+            count = 0
+            with connection.cursor() as cursor, cursor.copy(
+                    "COPY findings (rule_id, asset_id, severity, severity_rank, title, detail,"
+                    " remediation, evidence) FROM STDIN") as copy:
+                for finding in findings:
+                    copy.write_row((finding.rule_id, finding.asset_id, finding.severity.value,
+                                    finding.severity.rank, finding.title, finding.detail,
+                                    finding.remediation, dumps(finding.evidence)))
+                    count += 1
+            return count
+
+        # Not retried: ``findings`` may be a stream that cannot be read twice.
+        return self._transaction(work, retry=False)
+
+    def restore(self, assets: Sequence[StoredAsset] = (),
+                relationships: Sequence[StoredRelationship] = (), scopes: Sequence[Scope] = (),
+                runs: Sequence[CollectionRun] = ()) -> None:
+        """Upsert records verbatim, timestamps included, in one transaction."""
+        asset_rows = [asset_row(ordinal, stored.asset, stored)
+                      for ordinal, stored in enumerate(assets)]
+        edge_rows = [(ordinal, s.relationship.source_id, s.relationship.type,
+                      s.relationship.target_id, dumps(s.relationship.properties), s.scope_key,
+                      s.last_seen) for ordinal, s in enumerate(relationships)]
+
+        def work(connection: psycopg.Connection[Any]) -> None:
+            _copy_and_upsert(connection, asset_rows, edge_rows, RESTORE_ASSETS, None)
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO scopes (scope_key, provider, account, region, service, status,"
+                    " run_id, assets, error, started_at, finished_at)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                    " ON CONFLICT (scope_key) DO UPDATE SET status = excluded.status,"
+                    " run_id = excluded.run_id, assets = excluded.assets,"
+                    " error = excluded.error, started_at = excluded.started_at,"
+                    " finished_at = excluded.finished_at",
+                    [(s.key.key, s.key.provider, s.key.account, s.key.region, s.key.service,
+                      s.status.value, s.run_id, s.assets, s.error, s.started_at, s.finished_at)
+                     for s in scopes])
+                cursor.executemany(
+                    "INSERT INTO runs (run_id, collector, status, started_at, finished_at,"
+                    " assets, relationships, error, counters, server_started_at)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                    " ON CONFLICT (run_id) DO UPDATE SET status = excluded.status,"
+                    " finished_at = excluded.finished_at, assets = excluded.assets,"
+                    " relationships = excluded.relationships, error = excluded.error,"
+                    " counters = excluded.counters",
+                    [(r.run_id, r.collector, r.status.value, r.started_at, r.finished_at,
+                      r.assets, r.relationships, r.error, dumps(r.counters), r.started_at)
+                     for r in runs])
+
+        self._transaction(work)
+
+
+def _copy_and_upsert(connection: psycopg.Connection[Any], asset_rows: list[tuple[Any, ...]],
+                     edge_rows: list[tuple[Any, ...]], upsert_assets: str,
+                     scope_key: str | None) -> None:
+    with connection.cursor() as cursor:
+        if asset_rows:
+            with cursor.copy(f"COPY asset_stage ({STAGE_ASSET_COLUMNS}) FROM STDIN") as copy:
+                for row in asset_rows:
+                    copy.write_row(row)
+            cursor.execute(upsert_assets, {"scope": scope_key})
+        if edge_rows:
+            with cursor.copy("COPY relationship_stage (ordinal, source_id, type, target_id,"
+                             " properties, scope_key, last_seen) FROM STDIN") as copy:
+                for row in edge_rows:
+                    copy.write_row(row)
+            cursor.execute(UPSERT_RELATIONSHIPS, {"scope": scope_key})

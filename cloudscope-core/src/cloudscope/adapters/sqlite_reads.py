@@ -1,0 +1,183 @@
+"""The SQLite store's read path: filtered queries, lookups and full scans, streamed."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from typing import Any, Final
+
+from cloudscope.adapters.sqlite_connection import (
+    FETCH_SIZE,
+    MAX_PARAMETERS,
+    SQLiteConnection,
+    chunks,
+    parse_stamp,
+)
+from cloudscope.domain.asset import Asset
+from cloudscope.domain.finding import Finding, Severity
+from cloudscope.domain.query import AssetQuery
+from cloudscope.domain.relationship import Relationship
+from cloudscope.domain.serialization import dumps, loads
+from cloudscope.domain.trusted import construct_trusted
+from cloudscope.ports.repository import StoredAsset, StoredRelationship
+
+ASSET_COLUMNS: Final = ("id, provider, asset_type, native_type, name, account, region, tags, "
+                        "properties, first_seen, last_seen")
+
+
+def where_clause(query: AssetQuery) -> tuple[str, list[Any]]:
+    """The ``WHERE`` clause and parameters of ``query``'s filters (limit and offset aside)."""
+    clauses: list[str] = []
+    parameters: list[Any] = []
+    for column in ("provider", "asset_type", "account", "region"):
+        value = getattr(query, column)
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            parameters.append(value)
+    for key, value in query.tags.items():
+        clauses.append("number IN (SELECT asset FROM asset_tags WHERE key = ? AND value = ?)")
+        parameters.extend((key, value))
+    if query.ids is not None:
+        clauses.append("id IN (SELECT value FROM json_each(?))")
+        parameters.append(dumps(list(query.ids)))
+    if not query.include_deleted:
+        clauses.append("deleted_at IS NULL")
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", parameters
+
+
+class SQLiteReadPath(SQLiteConnection):
+    """Queries over assets, relationships and findings; every scan streams in pages."""
+
+    def iter_assets(self, query: AssetQuery) -> Iterator[Asset]:
+        """Stream matching assets in (provider, account, asset_type, id) order."""
+        where, parameters = where_clause(query)
+        sql = (f"SELECT {ASSET_COLUMNS} FROM assets{where}"
+               " ORDER BY provider, account, asset_type, id LIMIT ? OFFSET ?")
+        parameters += [-1 if query.limit is None else query.limit, query.offset]
+        # A cursor of its own: iteration may interleave with other calls on the connection.
+        cursor = self._connection.cursor()
+        try:
+            cursor.execute(sql, parameters)
+            while rows := cursor.fetchmany(FETCH_SIZE):
+                for row in rows:
+                    yield asset_from_row(row)
+        except sqlite3.Error as error:
+            raise self._store_error(error) from None
+        finally:
+            cursor.close()
+
+    def count_assets(self, query: AssetQuery) -> int:
+        """How many assets match (limit and offset ignored)."""
+        where, parameters = where_clause(query)
+        return int(self._connection.execute(f"SELECT count(*) FROM assets{where}",
+                                            parameters).fetchone()[0])
+
+    def get_asset(self, asset_id: str) -> Asset | None:
+        """The live asset with this id, or None."""
+        row = self._connection.execute(
+            f"SELECT {ASSET_COLUMNS} FROM assets WHERE id = ? AND deleted_at IS NULL",
+            (asset_id,)).fetchone()
+        return asset_from_row(row) if row else None
+
+    def relationships_of(self, asset_ids: Sequence[str]) -> list[Relationship]:
+        """Relationships with a source or target among ``asset_ids``."""
+        found: dict[tuple[str, str, str], Relationship] = {}
+        for chunk in chunks(asset_ids, MAX_PARAMETERS):
+            marks = ", ".join("?" * len(chunk))
+            for row in self._connection.execute(
+                    "SELECT source_id, type, target_id, properties FROM relationships"
+                    f" WHERE source_id IN ({marks}) UNION"
+                    " SELECT source_id, type, target_id, properties FROM relationships"
+                    f" WHERE target_id IN ({marks})", [*chunk, *chunk]):
+                relationship = relationship_from_row(row)
+                found[relationship.key] = relationship
+        return sorted(found.values(), key=lambda r: r.key)
+
+    def iter_relationships(self) -> Iterator[Relationship]:
+        """Every live relationship."""
+        cursor = self._connection.cursor()
+        try:
+            cursor.execute("SELECT source_id, type, target_id, properties FROM relationships"
+                           " ORDER BY source_id, type, target_id")
+            while rows := cursor.fetchmany(FETCH_SIZE):
+                yield from (relationship_from_row(row) for row in rows)
+        finally:
+            cursor.close()
+
+    def names_of(self, asset_ids: Sequence[str]) -> dict[str, str]:
+        """Names of live assets among ``asset_ids``, without reading their properties."""
+        names: dict[str, str] = {}
+        for chunk in chunks(asset_ids, MAX_PARAMETERS):
+            marks = ", ".join("?" * len(chunk))
+            names.update(self._connection.execute(
+                f"SELECT id, name FROM assets WHERE id IN ({marks}) AND deleted_at IS NULL"
+                " AND name IS NOT NULL AND name != ''", chunk))
+        return names
+
+    def findings_of(self, asset_ids: Sequence[str]) -> list[Finding]:
+        """Findings of these assets, most severe first."""
+        findings: list[Finding] = []
+        for chunk in chunks(asset_ids, MAX_PARAMETERS):
+            marks = ", ".join("?" * len(chunk))
+            findings.extend(finding_from_row(row) for row in self._connection.execute(
+                "SELECT rule_id, asset_id, severity, title, detail, remediation, evidence"
+                f" FROM findings WHERE asset_id IN ({marks})", chunk))
+        return sorted(findings, key=lambda f: (f.severity.rank, f.asset_id, f.rule_id))
+
+    def iter_findings(self) -> Iterator[Finding]:
+        """Every finding."""
+        cursor = self._connection.cursor()
+        try:
+            cursor.execute("SELECT rule_id, asset_id, severity, title, detail, remediation,"
+                           " evidence FROM findings ORDER BY severity_rank, asset_id, rule_id")
+            while rows := cursor.fetchmany(FETCH_SIZE):
+                yield from (finding_from_row(row) for row in rows)
+        finally:
+            cursor.close()
+
+    def iter_stored_assets(self) -> Iterator[StoredAsset]:
+        """Every asset, removed ones included, with its scope key and removal time."""
+        cursor = self._connection.cursor()
+        try:
+            cursor.execute(f"SELECT {ASSET_COLUMNS}, scope_key, deleted_at FROM assets ORDER BY id")
+            while rows := cursor.fetchmany(FETCH_SIZE):
+                for row in rows:
+                    yield StoredAsset.model_construct(asset=asset_from_row(row),
+                                                      scope_key=row[11],
+                                                      deleted_at=parse_stamp(row[12]))
+        finally:
+            cursor.close()
+
+    def iter_stored_relationships(self) -> Iterator[StoredRelationship]:
+        """Every relationship with its scope key and last_seen."""
+        cursor = self._connection.cursor()
+        try:
+            cursor.execute("SELECT source_id, type, target_id, properties, scope_key, last_seen"
+                           " FROM relationships ORDER BY source_id, type, target_id")
+            while rows := cursor.fetchmany(FETCH_SIZE):
+                for row in rows:
+                    yield StoredRelationship.model_construct(
+                        relationship=relationship_from_row(row), scope_key=row[4],
+                        last_seen=parse_stamp(row[5]))
+        finally:
+            cursor.close()
+
+
+def asset_from_row(row: Sequence[Any]) -> Asset:
+    # Rows were validated on the way in: construct without validating again.
+    return construct_trusted(Asset, {
+        "id": row[0], "provider": row[1], "asset_type": row[2], "native_type": row[3],
+        "name": row[4], "account": row[5], "region": row[6], "tags": loads(row[7]),
+        "properties": loads(row[8]), "first_seen": parse_stamp(row[9]),
+        "last_seen": parse_stamp(row[10])})
+
+
+def relationship_from_row(row: Sequence[Any]) -> Relationship:
+    return construct_trusted(Relationship, {"source_id": row[0], "type": row[1],
+                                            "target_id": row[2], "properties": loads(row[3])})
+
+
+def finding_from_row(row: Sequence[Any]) -> Finding:
+    return construct_trusted(Finding, {
+        "rule_id": row[0], "asset_id": row[1], "severity": Severity(row[2]), "title": row[3],
+        "detail": row[4], "remediation": row[5], "evidence": loads(row[6])})
