@@ -1,4 +1,4 @@
-"""Bad input is refused with exit code 2, one line naming the problem, and the store unchanged.
+"""Hostile and broken input files: refused with exit code 2 with exit code 2, one line naming the problem, and the store unchanged.
 
 Each case runs the real ``cloudscope collect file`` against a store that already holds
 assets; the corpus is ``tests/core/bad_inputs/`` plus a few files generated here (huge,
@@ -72,57 +72,6 @@ def generated_files(directory: Path) -> dict[str, tuple[Path, tuple[str, ...]]]:
             "deeper": (deeper, (":1", "deeper than 64")),
             "directory": (folder, ("is a directory",)),
             "missing": (directory / "no-such-file.json", ("no such file",))}
-
-
-@pytest.fixture(scope="module")
-def template_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite store holding assets, made once; each test gets a copy."""
-    directory = tmp_path_factory.mktemp("template")
-    good = directory / "good.jsonl"
-    good.write_text(GOOD)
-    from cloudscope.cli.main import main
-
-    assert main(["collect", "file", str(good), "--db", f"sqlite:///{directory / 'store.db'}",
-                 "--format", "json"]) == 0
-    with SQLiteRepository(f"sqlite:///{directory / 'store.db'}") as repository:
-        repository._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return directory / "store.db"
-
-
-@pytest.fixture
-def store(template_store: Path, tmp_path: Path) -> str:
-    """The URL of a fresh copy of the populated store."""
-    target = tmp_path / "store.db"
-    shutil.copy(template_store, target)
-    return f"sqlite:///{target}"
-
-
-def contents(url: str) -> list[Any]:
-    """Everything a user can see in the store: assets (removed ones too), edges, scopes."""
-    with SQLiteRepository(url + ("&" if "?" in url else "?") + "mode=ro") as repository:
-        return [[a.model_dump_json() for a in repository.iter_assets(AssetQuery(
-                    include_deleted=True))],
-                [r.model_dump_json() for r in repository.iter_relationships()],
-                [(s.key.key, s.status.value, s.assets) for s in repository.list_scopes()]]
-
-
-@pytest.fixture
-def refuse(run_cloudscope: Callable[..., Any], store: str) -> Callable[..., str]:
-    """Run ``cloudscope collect file PATH`` on the populated store; assert exit code 2, one
-    line on stderr without a traceback, nothing collected; return the line."""
-
-    def run(*paths: Path, db: str | None = None) -> str:
-        before = contents(store)
-        result = run_cloudscope("collect", "file", *map(str, paths), "--db", db or store)
-        lines = result.stderr.splitlines()
-        assert result.exit_code == 2, result
-        assert len(lines) == 1, result.stderr
-        assert lines[0].startswith("cloudscope: error: "), lines[0]
-        assert "Traceback" not in result.stderr and result.stdout == ""
-        assert contents(store) == before
-        return lines[0]
-
-    return run
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
