@@ -9,7 +9,6 @@ in any output. The counts (cases, held) are printed at the end of the test sessi
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Final

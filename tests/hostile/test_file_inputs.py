@@ -10,7 +10,6 @@ missing path, an unknown --db scheme, a locked, read-only or foreign database.
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -19,8 +18,6 @@ from typing import Any
 import pytest
 from cloudscope.adapters.file_formats import MAX_LINE_BYTES
 from cloudscope.adapters.file_records import MAX_DEPTH
-from cloudscope.adapters.sqlite_repository import SQLiteRepository
-from cloudscope.domain.query import AssetQuery
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 GOOD = ('{"id": "arn:aws:s3:::kept", "provider": "aws", "asset_type": "aws:s3:bucket", '
