@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from cloudscope.domain.asset import Asset
-from cloudscope.domain.errors import EXIT_USAGE, CloudScopeError, StoreError
-from cloudscope.domain.redaction import redact_text
+from cloudscope.domain.errors import EXIT_USAGE, CloudScopeError, StoreError, describe_error
 from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import (
     CollectionRun,
@@ -149,16 +148,6 @@ class _Message:
     error: str | None = None
 
 
-def describe_error(error: BaseException) -> str:
-    """One line for a scope's error: the type and first line of the message, secrets redacted."""
-    if isinstance(error, CloudScopeError):
-        text = str(error)
-    else:
-        lines = str(error).strip().splitlines()
-        text = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
-    return redact_text(text)[:500]
-
-
 class CollectRun:
     """One collection: plan, shard, collect concurrently, write, apply staleness."""
 
@@ -218,7 +207,9 @@ class CollectRun:
             if error.exit_code == EXIT_USAGE:
                 raise
             return self._fail_run(error)
-        except Exception as error:  # a planning failure fails the run, not the host
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # plugin code, even sys.exit(): fails the run, not the host
             return self._fail_run(error)
         self.repository.start_run(self.run)
         interrupted = False
@@ -227,7 +218,7 @@ class CollectRun:
         except KeyboardInterrupt:
             interrupted = True
         finally:
-            self.collector.close()
+            self._close_collector()
         failed = [s for s in self.summary.scopes if s.status is not ScopeStatus.COMPLETE]
         if interrupted:
             self.run.error = "interrupted by the user"
@@ -237,6 +228,15 @@ class CollectRun:
         if interrupted:
             raise KeyboardInterrupt
         return self.summary
+
+    def _close_collector(self) -> None:
+        try:
+            self.collector.close()
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # plugin code: its failure to close is counted, no more
+            self.run.counters["close_errors"] = self.run.counters.get("close_errors", 0) + 1
+            self._log("warning", "collector close failed", error=describe_error(error))
 
     def _fail_run(self, error: BaseException) -> RunSummary:
         self.repository.start_run(self.run)
@@ -293,9 +293,18 @@ class CollectRun:
             except _Interrupted:
                 self._put(_Message("failed", scope, error="interrupted by the user"))
             except BaseException as error:  # even SystemExit: the writer must hear back
+                # The summary shows one line; the debug log (--debug) shows where it came
+                # from. Logged first: once the writer hears back, the run may end.
+                self._log("debug", "scope failed", scope=scope.key, exc_info=error)
                 self._put(_Message("failed", scope, error=describe_error(error)))
             else:
                 self._put(_Message("done", scope, count=count))
+
+    def _log(self, level: str, event: str, **values: Any) -> None:
+        try:
+            getattr(self.ctx.log, level)(event, **values)
+        except Exception:  # an embedding caller's logger (or none) must not stop the run
+            pass
 
     def _collect_scope(self, scope: ScopeKey) -> int:
         self.ctx.limiter.acquire()
