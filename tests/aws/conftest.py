@@ -50,11 +50,21 @@ def reset_moto(endpoint: str) -> None:
         response.read()
 
 
+S3_CONTROL_HOST = "http://s3-control.moto.invalid"
+"""S3 Control's endpoint in the tests. botocore puts the account id in front of its host
+name (``123456789012.s3-control...``), which no IP address takes; the host is reached
+through ``HTTP_PROXY`` instead (moto's server answers forward-proxy requests), while
+``NO_PROXY`` keeps every other request direct."""
+
+
 def aws_environment(endpoint: str, home: Path) -> dict[str, str]:
     """Environment variables that send botocore to moto with fake credentials, and keep
     the developer's own AWS configuration (and the instance metadata service) out."""
     return {
         "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ENDPOINT_URL_S3_CONTROL": S3_CONTROL_HOST,
+        "HTTP_PROXY": endpoint,
+        "NO_PROXY": "127.0.0.1,localhost",
         "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
         "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
         "AWS_DEFAULT_REGION": REGION,
@@ -66,6 +76,7 @@ def aws_environment(endpoint: str, home: Path) -> dict[str, str]:
 
 _CLEARED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_REGION",
             "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "CLOUDSCOPE_CONFIG", "CLOUDSCOPE_DB")
+_PROXIES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
 
 def apply_environment(monkeypatch: pytest.MonkeyPatch, values: Mapping[str, str]) -> None:
@@ -73,7 +84,8 @@ def apply_environment(monkeypatch: pytest.MonkeyPatch, values: Mapping[str, str]
     import os
 
     for name in list(os.environ):
-        if name in _CLEARED or name.startswith(("AWS_ENDPOINT_URL_", "CLOUDSCOPE_PLUGINS_")):
+        if name in _CLEARED or name.lower() in _PROXIES or \
+                name.startswith(("AWS_ENDPOINT_URL_", "CLOUDSCOPE_PLUGINS_")):
             monkeypatch.delenv(name)
     for name, value in values.items():
         monkeypatch.setenv(name, value)

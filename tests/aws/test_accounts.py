@@ -47,7 +47,7 @@ def test_each_role_is_assumed_once_for_the_whole_run(aws: Any, run_cloudscope: A
         result = run_cloudscope("collect", "aws", *roles, "--region", "us-east-1",
                                 "--region", "eu-west-1", "--service", "lambda", "--service",
                                 "kms", "--service", "iam", "--db", sqlite_url,
-                                "--format", "json", env={"AWS_ENDPOINT_URL": proxy.url})
+                                "--format", "json", env=proxy.environment)
     assert result.exit_code == 0, result.stderr
     assert len(json.loads(result.stdout)["scopes"]) == 2 * (2 * 2 + 1)
     assert proxy.log.actions.count("AssumeRole") == 2
