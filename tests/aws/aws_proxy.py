@@ -105,12 +105,13 @@ class Fault:
 
 @dataclass
 class ProxyLog:
-    """What the proxy saw: arrival times and actions (query protocol ``Action``, JSON
-    ``X-Amz-Target`` operation, else the path) of every request, how many it throttled
-    and how many it answered with a fault."""
+    """What the proxy saw: arrival times, actions (query protocol ``Action``, JSON
+    ``X-Amz-Target`` operation, else the path) and the requests themselves, how many it
+    throttled and how many it answered with a fault."""
 
     arrivals: list[float] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
     throttled: int = 0
     faulted: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -145,6 +146,7 @@ class _Handler(BaseHTTPRequestHandler):
         with server.log.lock:
             server.log.arrivals.append(time.monotonic())
             server.log.actions.append(request.action or self.path)
+            server.log.requests.append(request)
             server.count += 1
             throttle = server.every > 0 and server.count % server.every == 0
             fault = next((f for f in server.faults if f.matches(request)), None)

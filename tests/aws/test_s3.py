@@ -95,9 +95,9 @@ def test_a_denied_account_block_is_unavailable_on_each_bucket(
         through(monkeypatch, proxy)
         inventory = collect_aws(service=["s3"], region=["us-east-1"])
     assert inventory.errors == {}
+    denied = {"AccountPublicAccessBlockConfiguration": "s3control GetPublicAccessBlock: AccessDenied"}
     assert {a.name: a.properties["_unavailable"] for a in inventory.of_type("aws:s3:bucket")} \
-        == dict.fromkeys(buckets, {"AccountPublicAccessBlockConfiguration":
-                                   "s3control GetPublicAccessBlock: AccessDenied"})
+        == {name: denied for name in buckets}
     assert inventory.counters["details_unavailable"] == len(buckets)
 
 

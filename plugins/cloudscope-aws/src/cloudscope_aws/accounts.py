@@ -130,6 +130,9 @@ class AccountResolver:
             source.close()
         own, partition = str(caller["Account"]), partition_of_arn(str(caller["Arn"]))
         active = sorted(str(m["Id"]) for m in members if _state(m) == "ACTIVE")
+        if not active:  # AWS lists at least the management account
+            raise CollectionError("organizations ListAccounts: no active account listed",
+                                  hint=_ORG_HINT)
         for member in members:
             if _state(member) != "ACTIVE":
                 self._hooks.warn("aws.org_account_skipped", account=member.get("Id"),
