@@ -40,6 +40,19 @@ _S3 = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 THROTTLING = "ThrottlingException"
 
 
+S3_CONTROL_HOST = "http://s3-control.moto.invalid"
+"""S3 Control's endpoint in the tests and benchmarks. botocore puts the account id in
+front of its host name (``123456789012.s3-control...``), which no IP address takes; the
+made-up host is reached through ``HTTP_PROXY`` instead (moto's server, like this proxy,
+answers forward-proxy requests), while ``NO_PROXY`` keeps every other request direct."""
+
+
+def s3_control_environment(endpoint: str) -> dict[str, str]:
+    """Variables that send S3 Control's requests to ``endpoint`` (moto or a proxy)."""
+    return {"AWS_ENDPOINT_URL_S3_CONTROL": S3_CONTROL_HOST, "HTTP_PROXY": endpoint,
+            "NO_PROXY": "127.0.0.1,localhost"}
+
+
 def error_answer(service: str, code: str, message: str) -> tuple[bytes, dict[str, str]]:
     """The body and headers of an error answer in ``service``'s protocol."""
     text = escape(message)

@@ -26,6 +26,7 @@ from moto.server import ThreadedMotoServer
 sys.path.insert(0, str(Path(__file__).parent))
 
 from aws_estate import Estate, full_estate
+from aws_proxy import s3_control_environment
 from cloudscope.api import Asset, CollectContext, RateLimiter, Relationship, ScopeKey
 from cloudscope_aws.collector import AwsCollector
 
@@ -50,21 +51,12 @@ def reset_moto(endpoint: str) -> None:
         response.read()
 
 
-S3_CONTROL_HOST = "http://s3-control.moto.invalid"
-"""S3 Control's endpoint in the tests. botocore puts the account id in front of its host
-name (``123456789012.s3-control...``), which no IP address takes; the host is reached
-through ``HTTP_PROXY`` instead (moto's server answers forward-proxy requests), while
-``NO_PROXY`` keeps every other request direct."""
-
-
 def aws_environment(endpoint: str, home: Path) -> dict[str, str]:
     """Environment variables that send botocore to moto with fake credentials, and keep
     the developer's own AWS configuration (and the instance metadata service) out."""
     return {
         "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ENDPOINT_URL_S3_CONTROL": S3_CONTROL_HOST,
-        "HTTP_PROXY": endpoint,
-        "NO_PROXY": "127.0.0.1,localhost",
+        **s3_control_environment(endpoint),
         "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
         "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
         "AWS_DEFAULT_REGION": REGION,
