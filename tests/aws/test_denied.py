@@ -183,4 +183,5 @@ def test_a_region_denied_by_an_scp_fails_each_scope_with_one_line(
     assert {s["status"] for s in summary["scopes"] if s["region"] == REGION} == {"complete"}
     logged = [line for line in result.stderr.splitlines() if "aws.region_denied" in line]
     assert len(logged) == 1 and DENIED_REGION in logged[0]
+    assert "aws.listing_denied" not in result.stderr  # not mistaken for missing permissions
     assert "Traceback" not in result.stderr

@@ -93,7 +93,7 @@ class AwsCollector(Collector):
         self._loader = shared_loader()
         self._accounts: dict[str, Account] = {}
         self._lock = threading.Lock()
-        self._denied_regions: set[str] = set()
+        self._denials_logged: set[str] = set()
 
     def plan(self) -> list[ScopeKey]:
         """Regional services per (account, region), then global services per account."""
@@ -144,23 +144,28 @@ class AwsCollector(Collector):
                 module = importlib.import_module(module_name)
                 yield from module.collect(account.clients, location)
         except (ClientError, BotoCoreError) as error:
-            if scope.region and is_denied(error):
-                self._region_denied(scope, error)
+            if is_denied(error):
+                self._listing_denied(scope, error)
             raise collection_error(scope.service, error, region=scope.region) from error
         finally:
             account.clients.release()
 
-    def _region_denied(self, scope: ScopeKey, error: Exception) -> None:
-        """Log a denied listing once per (account, region): a region that a service
-        control policy denies fails each of its scopes with one line, and the log says
-        it once."""
-        key = f"{scope.account}/{scope.region}"
+    def _listing_denied(self, scope: ScopeKey, error: Exception) -> None:
+        """Log a denied listing once for what it is about: a service control policy's
+        denial once per (account, region), since such a policy usually denies whole
+        regions; any other denial once per (account, service), since an IAM policy
+        usually lacks a service's permission in every region. Each scope still fails with
+        its own line."""
+        scp = bool(scope.region) and is_scp_denial(error)
+        key = f"{scope.account}/region/{scope.region}" if scp else \
+            f"{scope.account}/service/{scope.service}"
         with self._lock:
-            first = key not in self._denied_regions
-            self._denied_regions.add(key)
+            first = key not in self._denials_logged
+            self._denials_logged.add(key)
         if first:
-            self.ctx.log.warning("aws.region_denied", account=scope.account,
-                                 region=scope.region, scp=is_scp_denial(error),
+            self.ctx.log.warning("aws.region_denied" if scp else "aws.listing_denied",
+                                 account=scope.account, region=scope.region,
+                                 service=scope.service,
                                  error=collection_error(scope.service, error).message)
 
     def close(self) -> None:
