@@ -8,13 +8,21 @@ moto quirks these builders work around (measured with moto 5.2):
 - ``RunInstances`` costs about 19 ms an instance: batch with ``MaxCount``.
 - ``GetAccountAuthorizationDetails`` omits ``PolicyName`` and ``PolicyId`` from
   customer-managed policies (AWS returns them); the collector names a policy from its ARN.
-- ``ListBuckets`` returns no ``BucketRegion`` (AWS does since 2024): the collector falls
-  back to ``GetBucketLocation``, which moto answers.
+- ``ListBuckets`` returns no ``BucketRegion`` (AWS does to a paged call): the collector
+  falls back to ``GetBucketLocation``, which moto answers. The proxy in ``aws_proxy.py``
+  can page it as AWS does.
 - AWS-managed IAM policies exist only with ``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` set
   before the server starts; attaching one otherwise fails, so estates attach their own.
-- Security groups, subnets and Lambda ``ListFunctions`` ignore page sizes, and
-  ``ListBuckets`` with ``MaxBuckets`` truncates without a continuation token: the collector
-  never sets page sizes, so neither quirk changes what it lists.
+- Security groups, subnets and Lambda ``ListFunctions`` ignore page sizes (the collector
+  sets none for them), and ``ListBuckets`` with ``MaxBuckets`` truncates without a
+  continuation token: the collector completes a full last page with one unpaged call.
+- ``ListFunctionUrlConfigs`` is not implemented (the collector reads
+  ``GetFunctionUrlConfig``); ``AddPermission`` with ``FunctionUrlAuthType`` puts the key at
+  the statement's top level where AWS writes a ``Condition``.
+- ``ListAccounts`` outside an organization answers an empty list (AWS:
+  ``AWSOrganizationsNotInUseException``); KMS does not evaluate key policies (denials come
+  from the proxy); IAM policies are enforced for S3 once ``/moto-api/reset-auth`` sets
+  the free request count to 0.
 - AssumeRole succeeds for any role ARN; the returned credentials act in the role's
   account, which is how multi-account tests select accounts.
 """

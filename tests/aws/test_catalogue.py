@@ -84,6 +84,7 @@ PROPERTY_PATHS: list[tuple[str, str, Any]] = [
     ("aws:elasticloadbalancing:load-balancer", "SecurityGroups", lambda e: [e.ids["sg"]]),
     ("aws:kms:key", "KeyRotationEnabled", True),
     ("aws:kms:key", "KeyManager", "CUSTOMER"),
+    ("aws:kms:key", "Policy.Statement.Principal.AWS", "arn:aws:iam::123456789012:root"),
     ("aws:eks:cluster", "resourcesVpcConfig.endpointPublicAccess", True),
     ("aws:cloudtrail:trail", "IsMultiRegionTrail", True),
     ("aws:cloudtrail:trail", "LogFileValidationEnabled", True),
