@@ -183,9 +183,3 @@ class AwsPrincipals:
         """The ARNs of the principals seen as assets (not only named by an edge)."""
         return sorted(arn for arn, principal in self.principals.items() if principal.observed)
 
-
-def is_principal_arn(arn: str) -> bool:
-    """True for IAM role, user and group ARNs."""
-    return arn.startswith("arn:") and ":iam::" in arn and \
-        _arn_kind(arn)[0] in {"role", "user", "group"}
-
