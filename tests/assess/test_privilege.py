@@ -376,3 +376,10 @@ def test_principal_admin_rule_reads_policies_and_edges_from_the_store(
     assert finding.asset_id == f"{ACCOUNT}user/ann"
     assert finding.evidence["granted_by"] == [f"{ACCOUNT}policy/everything"]
     assert finding.severity.value == "info"
+
+
+def test_identity_rules_are_registered_under_their_own_ids() -> None:
+    """The light catalog names each identity rule class under the id the class declares."""
+    from cloudscope.adapters.rules import catalog, identity
+
+    assert {cls.rule_id: cls.__name__ for cls in identity.IDENTITY_RULES} == catalog.IDENTITY_RULES
