@@ -83,6 +83,16 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
      {"AttachedPolicies": [{"PolicyName": "ReadOnlyAccess",
                             "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}]}),
     ("aws.iam.policy-full-admin", "aws:iam:policy", policy("*", "*"), policy("s3:*", "*")),
+    ("aws.iam.inline-policy-admin", "aws:iam:role",
+     {"RolePolicyList": [{"PolicyName": "all", "PolicyDocument": policy("*", "*")["PolicyVersion"]["Document"]}]},
+     {"RolePolicyList": [{"PolicyName": "one-bucket",
+                          "PolicyDocument": policy("*", "arn:aws:s3:::logs/*")["PolicyVersion"]["Document"]}]}),
+    ("aws.iam.role-trust-any-principal", "aws:iam:role",
+     {"AssumeRolePolicyDocument": {"Statement": [
+         {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}},
+     {"AssumeRolePolicyDocument": {"Statement": [
+         {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+          "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}]}}),
     ("aws.kms.key-rotation-disabled", "aws:kms:key",
      {"KeyManager": "CUSTOMER", "KeyRotationEnabled": False},
      {"KeyManager": "AWS", "KeyRotationEnabled": False}),
@@ -157,7 +167,13 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     ("azure.aks.api-server-public", "azure:containerservice:managed-cluster",
      {"properties": {"apiServerAccessProfile": {"enablePrivateCluster": False}}},
      {"properties": {"apiServerAccessProfile": {"enablePrivateCluster": True}}}),
+    ("azure.authorization.custom-admin-role", "azure:authorization:role-definition",
+     {"properties": {"type": "CustomRole", "permissions": [{"actions": ["*"], "notActions": []}]}},
+     {"properties": {"type": "CustomRole", "permissions": [{"actions": ["*/read"], "notActions": []}]}}),
     # GCP
+    ("gcp.iam.custom-role-privileged", "gcp:iam:role",
+     {"name": "projects/p/roles/deployer", "includedPermissions": ["iam.serviceAccounts.actAs"]},
+     {"name": "projects/p/roles/viewer", "includedPermissions": ["compute.instances.get"]}),
     ("gcp.storage.bucket-public", "gcp:storage:bucket",
      {"iamPolicy": {"bindings": [{"role": "roles/storage.objectViewer", "members": ["allUsers"]}]}},
      {"iamPolicy": {"bindings": [{"role": "roles/storage.objectViewer",
@@ -195,8 +211,9 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
                            "scopes": ["https://www.googleapis.com/auth/devstorage.read_only"]}]}),
 ]
 
-GRAPH_RULES = {"cloudscope.exposure.internet-to-admin"}
-"""Rules whose findings need a graph; tested end to end in test_exposure.py."""
+GRAPH_RULES = {"cloudscope.exposure.internet-to-admin", "aws.iam.principal-admin"}
+"""Rules whose findings need a graph; tested end to end in test_exposure.py and
+test_privilege.py."""
 
 
 @pytest.fixture(scope="module")

@@ -144,3 +144,17 @@ def test_malformed_scope_is_a_usage_error(collect_gcp, estate):
     assert result.exit_code == 2
     assert result.stderr.strip().count("\n") == 0
     assert "expected projects/PROJECT_ID" in result.stderr
+
+
+def test_custom_roles_are_collected_with_their_permissions(collect_gcp, estate, stored):
+    """A project's custom role (``iam.googleapis.com/Role``) is stored with its
+    ``includedPermissions``, contained by its project: bindings to it are judged by them."""
+    collect_gcp("--scope", ALPHA)
+    detail = stored(estate.names["custom_role"])
+    role = detail["asset"]
+    assert (role["asset_type"], role["name"], role["account"]) == \
+        ("gcp:iam:role", "deployer", "alpha-prod")
+    assert role["properties"]["includedPermissions"] == ["compute.instances.create",
+                                                         "iam.serviceAccounts.actAs"]
+    assert any(r["type"] == "CONTAINS" and r["target_id"] == role["id"]
+               for r in detail["relationships"])

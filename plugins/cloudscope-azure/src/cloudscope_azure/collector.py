@@ -26,6 +26,8 @@ from cloudscope_azure.assets import normalise_id, to_asset
 from cloudscope_azure.catalogue import (
     BY_SERVICE,
     CATALOGUE,
+    ROLE_ASSIGNMENTS,
+    ROLE_DEFINITIONS,
     SUBSCRIPTION,
     SUBSCRIPTIONS_API_VERSION,
     ResourceType,
@@ -120,6 +122,8 @@ class AzureCollector(Collector):
         base = f"/subscriptions/{subscription}"
         if resource_type is SUBSCRIPTION:
             yield self.arm.get(base, resource_type.api_version)
+        elif resource_type is ROLE_DEFINITIONS:
+            yield from self._role_definitions(base)
         elif resource_type.parent is not None:
             parent = resource_type.parent
             for parent_body in self.arm.list(base + parent.list_path, parent.api_version):
@@ -127,6 +131,16 @@ class AzureCollector(Collector):
                 yield from self.arm.list(path, resource_type.api_version)
         else:
             yield from self.arm.list(base + resource_type.list_path, resource_type.api_version)
+
+    def _role_definitions(self, base: str) -> Iterator[dict[str, Any]]:
+        """Custom roles, and the built-in roles an assignment of the subscription uses."""
+        used = {_last_segment((body.get("properties") or {}).get("roleDefinitionId"))
+                for body in self.arm.list(base + ROLE_ASSIGNMENTS.list_path,
+                                          ROLE_ASSIGNMENTS.api_version)}
+        for body in self.arm.list(base + ROLE_DEFINITIONS.list_path, ROLE_DEFINITIONS.api_version):
+            kind = str((body.get("properties") or {}).get("type") or "").lower()
+            if kind == "customrole" or _last_segment(body.get("id")) in used:
+                yield body
 
     def _items(self, resource_type: ResourceType, body: dict[str, Any], subscription: str,
                location: str | None = None) -> Iterator[Asset | Relationship]:
@@ -144,6 +158,11 @@ class AzureCollector(Collector):
         close = getattr(self.credential, "close", None)
         if close is not None:
             close()
+
+
+def _last_segment(resource_id: Any) -> str:
+    """The last segment of an id in lower case (a role definition's GUID)."""
+    return str(resource_id or "").rstrip("/").rsplit("/", 1)[-1].lower()
 
 
 def _subscriptions(values: Any) -> list[str]:
