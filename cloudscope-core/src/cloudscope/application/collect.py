@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from cloudscope.application.circuit_breaker import DEFAULT_THRESHOLD, CircuitBreaker
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.errors import EXIT_USAGE, CloudScopeError, StoreError
 from cloudscope.domain.redaction import redact_text
@@ -90,6 +91,8 @@ class CollectOptions:
     queue_batches: int = 4
     shard: Shard | None = None
     scope_timeout_s: float | None = None
+    #: Failures of one kind in one place that open its circuit (0: never; circuit_breaker.py).
+    circuit_breaker_threshold: int = DEFAULT_THRESHOLD
 
 
 @dataclass(slots=True)
@@ -183,6 +186,7 @@ class CollectRun:
                                                 started_at=utc_now()))
         self._queue: queue.Queue[_Message] = queue.Queue(
             maxsize=max(1, options.queue_batches + options.concurrency))
+        self._breaker = CircuitBreaker(options.circuit_breaker_threshold)
 
     @property
     def repository(self) -> Repository:
@@ -288,13 +292,21 @@ class CollectRun:
             except queue.Empty:
                 return
             self._put(_Message("started", scope))
+            refusal = self._breaker.refusal(scope)
+            if refusal is not None:
+                self.ctx.count("circuit_open")
+                self._put(_Message("failed", scope, error=refusal))
+                continue
             try:
                 count = self._collect_scope(scope)
             except _Interrupted:
                 self._put(_Message("failed", scope, error="interrupted by the user"))
             except BaseException as error:  # even SystemExit: the writer must hear back
-                self._put(_Message("failed", scope, error=describe_error(error)))
+                description = describe_error(error)
+                self._breaker.record_failure(scope, error, description)
+                self._put(_Message("failed", scope, error=description))
             else:
+                self._breaker.record_success(scope)
                 self._put(_Message("done", scope, count=count))
 
     def _collect_scope(self, scope: ScopeKey) -> int:
