@@ -91,8 +91,7 @@ class CollectOptions:
     queue_batches: int = 4
     shard: Shard | None = None
     scope_timeout_s: float | None = None
-    #: Failures of one kind in one place that open its circuit (0: never; circuit_breaker.py).
-    circuit_breaker_threshold: int = DEFAULT_THRESHOLD
+    circuit_breaker_threshold: int = DEFAULT_THRESHOLD  # 0: never (circuit_breaker.py)
 
 
 @dataclass(slots=True)
