@@ -297,3 +297,24 @@ def test_nsg_rules_read_ranges_sources_and_access(rules: dict[str, RiskRule],
                            properties)
     found = list(rule.observe(nsg_asset))
     assert bool(found) is flagged
+
+
+@pytest.mark.parametrize(("properties", "flagged"), [
+    ({"allowBlobPublicAccess": True, "creationTime": "2024-03-01T10:00:00.1234567Z"}, True),
+    ({"allowBlobPublicAccess": False, "creationTime": "2017-05-24T13:24:47.3155493Z"}, False),
+    ({"creationTime": "2017-05-24T13:24:47.3155493Z"}, True),
+    ({"allowBlobPublicAccess": None, "creationTime": "2023-11-29T23:59:59Z"}, True),
+    ({"creationTime": "2023-11-30T00:00:00Z"}, False),
+    ({"creationTime": "2024-03-01T10:00:00.1234567Z"}, False),
+    ({}, False),
+])
+def test_blob_public_access_absent_means_allowed_only_before_the_secure_default(
+        rules: dict[str, RiskRule], make_asset: Callable[..., Asset],
+        properties: dict[str, Any], flagged: bool) -> None:
+    """allowBlobPublicAccess absent (or null) allows anonymous access on an account created
+    before 2023-11-30 and disallows it on one created since; true always allows it, false
+    never; with no creation time the account is not judged."""
+    rule = rules["azure.storage.blob-public-access"]
+    account = make_asset("/subscriptions/s/sa", "azure:storage:storage-account",
+                         {"properties": properties})
+    assert bool(list(rule.observe(account))) is flagged

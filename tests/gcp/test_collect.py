@@ -130,12 +130,14 @@ def test_a_refusing_project_fails_alone_and_keeps_its_assets(collect_gcp, estate
 
 
 def test_a_persistent_server_error_fails_the_scope_after_retries(collect_gcp, estate, fake):
-    """A 503 that never ends fails the scopes it hits once the retries are spent (exit 3)."""
+    """A 503 that never ends fails the scopes it hits once gcp.server_retries are spent (exit 3)."""
     fake.faults.append(Fault(503, 10_000, parent=ALPHA))
-    result = collect_gcp("--scope", ALPHA, env={"CLOUDSCOPE_GCP_MAX_RETRIES": "2"})
+    result = collect_gcp("--scope", ALPHA, env={"CLOUDSCOPE_GCP_SERVER_RETRIES": "2"})
     assert result.exit_code == 3
-    assert all("503" in scope["error"] for scope in result.scopes("failed").values())
-    assert result.summary["counters"]["retries"] == 2 * len(result.scopes("failed"))
+    failed = result.scopes("failed").values()
+    assert len(failed) == len(result.scopes()) == 9
+    assert all("503" in scope["error"] for scope in failed)
+    assert result.summary["counters"]["retries"] == 2 * len(failed)
 
 
 def test_malformed_scope_is_a_usage_error(collect_gcp, estate):

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from cloudscope.application.circuit_breaker import DEFAULT_THRESHOLD, CircuitBreaker
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.errors import EXIT_USAGE, CloudScopeError, StoreError, describe_error
 from cloudscope.domain.relationship import Relationship
@@ -89,6 +90,7 @@ class CollectOptions:
     queue_batches: int = 4
     shard: Shard | None = None
     scope_timeout_s: float | None = None
+    circuit_breaker_threshold: int = DEFAULT_THRESHOLD  # 0: never (circuit_breaker.py)
 
 
 @dataclass(slots=True)
@@ -172,6 +174,7 @@ class CollectRun:
                                                 started_at=utc_now()))
         self._queue: queue.Queue[_Message] = queue.Queue(
             maxsize=max(1, options.queue_batches + options.concurrency))
+        self._breaker = CircuitBreaker(options.circuit_breaker_threshold)
 
     @property
     def repository(self) -> Repository:
@@ -288,6 +291,11 @@ class CollectRun:
             except queue.Empty:
                 return
             self._put(_Message("started", scope))
+            refusal = self._breaker.refusal(scope)
+            if refusal is not None:
+                self.ctx.count("circuit_open")
+                self._put(_Message("failed", scope, error=refusal))
+                continue
             try:
                 count = self._collect_scope(scope)
             except _Interrupted:
@@ -296,8 +304,11 @@ class CollectRun:
                 # The summary shows one line; the debug log (--debug) shows where it came
                 # from. Logged first: once the writer hears back, the run may end.
                 self._log("debug", "scope failed", scope=scope.key, exc_info=error)
-                self._put(_Message("failed", scope, error=describe_error(error)))
+                description = describe_error(error)
+                self._breaker.record_failure(scope, error, description)
+                self._put(_Message("failed", scope, error=description))
             else:
+                self._breaker.record_success(scope)
                 self._put(_Message("done", scope, count=count))
 
     def _log(self, level: str, event: str, **values: Any) -> None:

@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         queue_batches=settings.queue_batches,
         shard=Shard.parse(common["shard"]) if common["shard"] else None,
         scope_timeout_s=common["scope_timeout"],
+        circuit_breaker_threshold=settings.circuit_breaker_threshold,
     )
     args.db = common["db"]
     plugin = registration.plugin

@@ -38,6 +38,8 @@ from cloudscope_azure.settings import CLOUDS, AzureSettings, Cloud
 if TYPE_CHECKING:
     from cloudscope_azure.arm import ArmClient
 
+SKIPPED_STATES: Final = frozenset({"disabled", "deleted"})
+"""Subscription states (``GET /subscriptions`` ``state``) not collected unless named."""
 _SUBSCRIPTION_ID: Final = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
@@ -82,7 +84,8 @@ class AzureCollector(Collector):
         self.credential = build_credential(self.settings, explicit)
         self.arm: ArmClient = ArmClient(
             ctx, self.credential, self.resource_manager_url, cloud.audience,
-            retries=self.settings.retries, retry_backoff_s=self.settings.retry_backoff_s)
+            retries=self.settings.retries, retry_backoff_s=self.settings.retry_backoff_s,
+            server_retries=self.settings.server_retries)
 
     def plan(self) -> list[ScopeKey]:
         """A scope per subscription and resource type, subscriptions listed when not given."""
@@ -94,13 +97,24 @@ class AzureCollector(Collector):
                 for subscription in subscriptions for resource_type in self.types]
 
     def _visible_subscriptions(self) -> list[str]:
-        found = sorted({str(body["subscriptionId"]).lower()
-                        for body in self.arm.list("/subscriptions", SUBSCRIPTIONS_API_VERSION)
-                        if body.get("subscriptionId")})
+        found: set[str] = set()
+        for body in self.arm.list("/subscriptions", SUBSCRIPTIONS_API_VERSION):
+            if not body.get("subscriptionId"):
+                continue
+            subscription = str(body["subscriptionId"]).lower()
+            state = str(body.get("state") or "")
+            # A disabled or deleted subscription answers reads with errors or nothing: it
+            # is skipped with a note rather than failing its scopes on every run.
+            if state.lower() in SKIPPED_STATES:
+                self.ctx.count("subscriptions_skipped")
+                self.ctx.log.warning("azure.subscription_skipped", subscription=subscription,
+                                     state=state)
+                continue
+            found.add(subscription)
         if not found:
-            raise CollectionError("the identity can see no subscription",
+            raise CollectionError("the identity can see no enabled subscription",
                                   hint="grant it Reader on a subscription, or pass --subscription")
-        return found
+        return sorted(found)
 
     def collect(self, scope: ScopeKey) -> Iterator[Asset | Relationship]:
         """List the scope's resource type in its subscription; yield assets and edges."""
