@@ -88,19 +88,19 @@ def test_a_denied_detail_call_marks_the_asset_and_counts_a_warning(arm, ctx, fak
     unavailable with ARM's code, the run counts details_unavailable, nothing is raised."""
     body = storage_account(PRODUCTION)
     fake.deny(blob_service_path(body))
-    assert arm.detail(body, "BlobServices_GetServiceProperties", blob_service_path(body),
+    assert arm.detail(body, "blobServiceProperties", "BlobServices_GetServiceProperties", blob_service_path(body),
                       "2023-05-01") is None
-    assert body["cloudscope:unavailable"] == {"BlobServices_GetServiceProperties":
-                                              "AuthorizationFailed"}
+    assert body["_unavailable"] == {
+        "blobServiceProperties": "BlobServices_GetServiceProperties: AuthorizationFailed"}
     assert ctx.counters["details_unavailable"] == 1
 
 
 def test_an_allowed_detail_call_returns_its_body_and_marks_nothing(arm, ctx, fake):
     """The twin: the same call answered 200 is returned and the body stays as listed."""
     body = storage_account(PRODUCTION)
-    assert arm.detail(body, "BlobServices_GetServiceProperties", blob_service_path(body),
+    assert arm.detail(body, "blobServiceProperties", "BlobServices_GetServiceProperties", blob_service_path(body),
                       "2023-05-01") is not None
-    assert "cloudscope:unavailable" not in body
+    assert "_unavailable" not in body
     assert "details_unavailable" not in ctx.counters
 
 
@@ -109,10 +109,10 @@ def test_a_detail_call_failing_otherwise_still_fails_the_scope(arm, fake):
     body = storage_account(PRODUCTION)
     fake.fail(blob_service_path(body), 500, times=100)
     with pytest.raises(ArmError, match="HTTP 500") as raised:
-        arm.detail(body, "BlobServices_GetServiceProperties", blob_service_path(body),
+        arm.detail(body, "blobServiceProperties", "BlobServices_GetServiceProperties", blob_service_path(body),
                    "2023-05-01")
     assert raised.value.status_code == 500
-    assert "cloudscope:unavailable" not in body
+    assert "_unavailable" not in body
 
 
 def test_a_denied_listing_still_fails_its_scope(collect, fake):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 ALPHA = "projects/alpha-prod"
-DENIED = {"ListAssets(IAM_POLICY)": "PERMISSION_DENIED"}
+DENIED = {"iamPolicy": "ListAssets(IAM_POLICY): PERMISSION_DENIED"}
 POLICY_GROUPS = 6  # project, storage, iam, run, cloudfunctions, cloudkms
 
 
@@ -18,10 +18,10 @@ def test_denied_policies_mark_the_resources_and_the_scopes_complete(collect_gcp,
     assert {scope["status"] for scope in result.summary["scopes"]} == {"complete"}
     assert result.summary["counters"]["details_unavailable"] == POLICY_GROUPS
     bucket = stored(estate.names["public_bucket"])["asset"]["properties"]
-    assert bucket["cloudscope:unavailable"] == DENIED
+    assert bucket["_unavailable"] == DENIED
     assert "iamPolicy" not in bucket
     instance = stored(estate.names["web"])["asset"]["properties"]
-    assert "cloudscope:unavailable" not in instance  # compute types carry no policy
+    assert "_unavailable" not in instance  # compute types carry no policy
 
 
 def test_allowed_policies_mark_nothing(collect_gcp, estate, stored):
@@ -29,7 +29,7 @@ def test_allowed_policies_mark_nothing(collect_gcp, estate, stored):
     result = collect_gcp("--scope", ALPHA)
     assert "details_unavailable" not in result.summary["counters"]
     bucket = stored(estate.names["public_bucket"])["asset"]["properties"]
-    assert "cloudscope:unavailable" not in bucket
+    assert "_unavailable" not in bucket
     assert bucket["iamPolicy"]["bindings"]
 
 

@@ -39,7 +39,7 @@ from cloudscope_azure import __version__
 RETRY_BACKOFF_MAX_S: Final = 60
 CONNECTION_TIMEOUT_S: Final = 10
 READ_TIMEOUT_S: Final = 120
-UNAVAILABLE: Final = "cloudscope:unavailable"
+UNAVAILABLE: Final = "_unavailable"
 """The key under which a body records the detail calls that were denied (docs/properties.md)."""
 _DEFAULT_PORTS: Final = {"https": 443, "http": 80}
 
@@ -178,20 +178,22 @@ class ArmClient:
         return self._get(HttpRequest("GET", self.base_url + path,
                                      params={"api-version": api_version}), path)
 
-    def detail(self, body: dict[str, Any], call: str, path: str,
+    def detail(self, body: dict[str, Any], property_name: str, call: str, path: str,
                api_version: str) -> dict[str, Any] | None:
         """A per-resource detail call for the resource ``body`` (a listed body).
 
-        A denial (403) does not fail the scope: ``body["cloudscope:unavailable"][call]``
-        records ARM's error code, the run counts ``details_unavailable``, and None is
-        returned. Any other failure raises :class:`ArmError` as :meth:`get` does.
+        A denial (403) does not fail the scope: ``body["_unavailable"][property_name]``
+        records the call and ARM's error code (docs/properties.md), the run counts
+        ``details_unavailable``, and None is returned. Any other failure raises
+        :class:`ArmError` as :meth:`get` does.
         """
         try:
             return self.get(path, api_version)
         except ArmError as error:
             if error.status_code != 403:
                 raise
-            body.setdefault(UNAVAILABLE, {})[call] = error.code or "AuthorizationFailed"
+            body.setdefault(UNAVAILABLE, {})[property_name] = \
+                f"{call}: {error.code or 'AuthorizationFailed'}"
             self._ctx.count("details_unavailable")
             return None
 

@@ -33,7 +33,7 @@ from cloudscope_gcp.transport import AssetApi, AssetApiError
 
 PROVIDER = "gcp"
 IAM_POLICY_CALL = "ListAssets(IAM_POLICY)"
-"""How a denied policy listing is named under ``cloudscope:unavailable`` (docs/properties.md)."""
+"""How a denied policy listing is named under ``_unavailable`` (docs/properties.md)."""
 
 
 class GcpCollector(Collector):
@@ -137,7 +137,7 @@ class GcpCollector(Collector):
                 raise
             self.ctx.count("details_unavailable")
             self.ctx.log.warning("gcp.iam_policies_denied", parent=parent, service=group.service)
-            return {}, {IAM_POLICY_CALL: error.status or "PERMISSION_DENIED"}
+            return {}, {"iamPolicy": f"{IAM_POLICY_CALL}: {error.status or 'PERMISSION_DENIED'}"}
 
     def _project_id(self, identifier: str) -> str:
         """A project id, resolving a project number through its Project asset."""

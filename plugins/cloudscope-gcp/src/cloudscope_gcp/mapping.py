@@ -28,7 +28,7 @@ _LABEL_PATHS: Final = {
     "run.googleapis.com/Service": ("metadata", "labels"),
 }
 
-UNAVAILABLE: Final = "cloudscope:unavailable"
+UNAVAILABLE: Final = "_unavailable"
 cached_asset_type = cache(asset_type_of)
 
 
@@ -37,8 +37,8 @@ def to_asset(raw: dict[str, Any], *, account: str | None,
              unavailable: dict[str, str] | None = None) -> Asset:
     """The CloudScope asset of one Cloud Asset ``Asset`` (content type RESOURCE).
 
-    ``unavailable`` names the calls whose detail was denied (``{call: error code}``), kept
-    under ``cloudscope:unavailable`` as docs/properties.md describes.
+    ``unavailable`` names the properties whose read was denied (``{property: "call: error
+    code"}``), kept under ``_unavailable`` as docs/properties.md describes.
     """
     native = raw["assetType"]
     name = raw["name"]
