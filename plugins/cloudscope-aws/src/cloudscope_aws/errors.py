@@ -18,6 +18,7 @@ from botocore.exceptions import (
     NoCredentialsError,
     ProfileNotFound,
 )
+from botocore.retries.standard import ThrottledRetryableChecker
 from cloudscope.api import CollectionError
 
 _NO_CREDENTIALS_HINT = ("set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, log in "
@@ -28,6 +29,17 @@ DENIED_CODES: Final = frozenset({
 })
 """Error codes meaning "these credentials may not do this" across AWS's services (S3 and
 IAM, the JSON services, EC2, SNS-style query services, a disabled S3 account)."""
+AUTHENTICATION_CODES: Final = frozenset({
+    "ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "UnrecognizedClientException",
+    "AuthFailure", "SignatureDoesNotMatch", "InvalidAccessKeyId", "RequestExpired",
+    "InvalidToken", "TokenRefreshRequired",
+})
+"""Error codes meaning the credentials themselves are refused: every call of the account
+will fail the same way (the core's circuit breaker then fails the account's other scopes)."""
+# botocore's own list of throttling codes, so that the breaker and the SDK's retries agree.
+THROTTLING_CODES: Final = frozenset(getattr(ThrottledRetryableChecker, "_THROTTLED_ERROR_CODES",
+                                            ("Throttling", "ThrottlingException",
+                                             "RequestLimitExceeded", "SlowDown")))
 _ENCODED: Final = re.compile(r"\s*Encoded authorization failure message:.*$", re.S | re.I)
 _SCP: Final = re.compile(r"service control polic", re.I)
 
@@ -61,10 +73,35 @@ def denial(service: str, error: ClientError) -> str:
     return f"{service} {error.operation_name}: {error_code(error)}"
 
 
+def failure_kind(error: BaseException) -> str | None:
+    """What the core's circuit breaker counts this failure as (docs/plugins.md), or None."""
+    if isinstance(error, ClientError):
+        code = error_code(error)
+        status = int((error.response.get("ResponseMetadata") or {}).get("HTTPStatusCode") or 0)
+        if code in AUTHENTICATION_CODES:
+            return "authentication"
+        if code in THROTTLING_CODES or status == 429:
+            return "throttling"
+        return "server-error" if status >= 500 else None
+    if isinstance(error, NoCredentialsError):
+        return "authentication"
+    if isinstance(error, EndpointConnectionError):
+        return "unreachable-endpoint"
+    return None
+
+
 def collection_error(service: str, error: Exception, *,
                      region: str | None = None) -> CollectionError:
     """A :class:`CollectionError` naming ``service``, the operation and the AWS error;
-    a denial says in which region, and whether a service control policy denies it."""
+    a denial says in which region, and whether a service control policy denies it. Its
+    ``failure_kind`` tells the core's circuit breaker what kind of failure it is."""
+    failure = _collection_error(service, error, region=region)
+    failure.failure_kind = failure_kind(error)  # type: ignore[attr-defined]
+    return failure
+
+
+def _collection_error(service: str, error: Exception, *,
+                      region: str | None = None) -> CollectionError:
     if isinstance(error, ClientError):
         where = f" in {region}" if region and is_denied(error) else ""
         line = f"{service} {error.operation_name}{where}: {error_code(error)} {_message(error)}"
