@@ -70,6 +70,15 @@ class Estate:
         return f"arn:aws:ec2:{self.region}:{self.account}:{kind}/{self.ids[key]}"
 
 
+def lambda_function(session: boto3.Session, name: str, region: str = "us-east-1") -> str:
+    """A Python function with an execution role of its own; its ARN."""
+    role = session.client("iam").create_role(
+        RoleName=f"{name}-role", AssumeRolePolicyDocument=json.dumps(TRUST_LAMBDA))["Role"]["Arn"]
+    return str(session.client("lambda", region_name=region).create_function(
+        FunctionName=name, Runtime="python3.12", Role=role, Handler="handler.handler",
+        Code={"ZipFile": function_zip()})["FunctionArn"])
+
+
 def full_estate(session: boto3.Session, region: str = "us-east-1",
                 bucket_region: str = "eu-west-1") -> Estate:
     """One of every collected type, wired together, in one region (a bucket elsewhere)."""

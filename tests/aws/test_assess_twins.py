@@ -16,7 +16,7 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_estate import TRUST_LAMBDA, function_zip
+from aws_estate import lambda_function
 from aws_proxy import Fault, throttling_proxy
 
 from tests.aws.conftest import REGION, apply_environment, aws_environment, reset_moto
@@ -50,12 +50,8 @@ def bucket(session: boto3.Session, name: str, *, acl: str | None = None,
 
 def url_function(session: boto3.Session, name: str, auth_type: str) -> str:
     """A function whose URL has ``auth_type`` and whose policy lets anyone call the URL."""
-    role = session.client("iam").create_role(
-        RoleName=f"{name}-role", AssumeRolePolicyDocument=json.dumps(TRUST_LAMBDA))["Role"]["Arn"]
+    arn = lambda_function(session, name, REGION)
     client = session.client("lambda", region_name=REGION)
-    arn = client.create_function(FunctionName=name, Runtime="python3.12", Role=role,
-                                 Handler="handler.handler",
-                                 Code={"ZipFile": function_zip()})["FunctionArn"]
     client.create_function_url_config(FunctionName=name, AuthType=auth_type)
     client.add_permission(FunctionName=name, StatementId="url", Action="lambda:InvokeFunctionUrl",
                           Principal="*")

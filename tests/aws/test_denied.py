@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from aws_estate import TRUST_LAMBDA, function_zip
+from aws_estate import lambda_function
 from aws_proxy import Fault, throttling_proxy
 
 REGION = "us-east-1"
@@ -64,12 +64,8 @@ def public_bucket(s3: Any, name: str) -> None:
 
 
 def function(session: Any, name: str) -> str:
-    role = session.client("iam").create_role(
-        RoleName=f"{name}-role", AssumeRolePolicyDocument=json.dumps(TRUST_LAMBDA))["Role"]["Arn"]
+    arn = lambda_function(session, name, REGION)
     client = session.client("lambda", region_name=REGION)
-    arn = client.create_function(FunctionName=name, Runtime="python3.12", Role=role,
-                                 Handler="handler.handler",
-                                 Code={"ZipFile": function_zip()})["FunctionArn"]
     client.add_permission(FunctionName=name, StatementId="events", Action="lambda:InvokeFunction",
                           Principal="events.amazonaws.com")
     return str(arn)
