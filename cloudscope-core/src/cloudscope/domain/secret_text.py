@@ -199,6 +199,6 @@ def _name_value(match: re.Match[str]) -> str:
     value = match.group("value")
     quote = '\\"' if value.startswith('\\"') else value[:1] if value[:1] in "\"'" else ""
     inner = value[len(quote):len(value) - len(quote)] if quote else value.rstrip()
-    if inner == REDACTED or is_reference(inner):
+    if inner.startswith(("[", "{")) or is_reference(inner):  # [REDACTED] already, or a list
         return match.group(0)
     return match.group(0)[:match.start("value") - match.start()] + quote + REDACTED + quote
