@@ -221,6 +221,7 @@ PLANTED: Final[list[tuple[str, Any, str]]] = [
     ("docker run -e", "docker run -e POSTGRES_PASSWORD=dock-Pl4nted postgres", "dock-Pl4nted"),
     ("base64 user data", {"UserData": _b64("#!/bin/bash\necho 'API_KEY=b64-Pl4nted' > /etc/app\n")},
      "b64-Pl4nted"),
+    ("bracketed text that is not JSON", "[job 7] password=brk-Pl4nted [done]", "brk-Pl4nted"),
     ("numeric password in text", "PASSWORD=904417 ./run.sh", "904417"),
     ("AWS credentials file", f"[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
                              f"aws_secret_access_key = {AWS_SECRET}Z\n", f"{AWS_SECRET}Z"),

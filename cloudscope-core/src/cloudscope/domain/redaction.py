@@ -58,13 +58,11 @@ def redact_text(text: str) -> str:
     known = _TEXTS.get(text)
     if known is not None:
         return known
-    result = text
+    result = None
     if text[0] in "{[ \n" and text.rstrip()[-1:] in "}]":
-        embedded = _redact_json_text(text)
-        if embedded is not None:
-            result = embedded
-    elif may_hold_secret(text):
-        result = redact_patterns(text)
+        result = _redact_json_text(text)  # None when the brackets do not hold JSON
+    if result is None:
+        result = redact_patterns(text) if may_hold_secret(text) else text
     if len(text) <= _CACHED_LENGTH:
         if len(_TEXTS) >= _CACHE_SIZE:
             _TEXTS.clear()
