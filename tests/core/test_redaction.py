@@ -170,3 +170,11 @@ def log_stream() -> Iterator[Callable[[str], io.StringIO]]:
 
     yield configure
     cloudscope_logging.configure_logging()
+
+
+def test_structures_too_deep_to_walk_are_hidden() -> None:
+    """A value nested deeper than redaction walks is replaced, not shown unredacted."""
+    value: object = {"password": "deep-secret-1"}
+    for _ in range(100):
+        value = {"nested": value}
+    assert "deep-secret-1" not in json.dumps(redact(value))

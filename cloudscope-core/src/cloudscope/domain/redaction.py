@@ -84,7 +84,8 @@ def _redact(value: Any, context: KeyClass, depth: int) -> Any:
         # Numeric passwords and PINs; a count or a duration is never named like a secret.
         return REDACTED if context is _SECRET else value
     if kind in _SCALARS or depth > 64:
-        return value
+        # Too deep to walk (a hostile value): hidden rather than shown.
+        return value if kind in _SCALARS else REDACTED
     if kind is dict or (kind not in _CONTAINERS and isinstance(value, Mapping)):
         return _redact_mapping(value, context, depth)
     if kind in (list, tuple) or isinstance(value, (list, tuple)):
