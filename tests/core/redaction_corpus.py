@@ -227,6 +227,8 @@ PLANTED: Final[list[tuple[str, Any, str]]] = [
                              f"aws_secret_access_key = {AWS_SECRET}Z\n", f"{AWS_SECRET}Z"),
     ("URL query access token", "https://api.example.com/v1/items?access_token=qry-Pl4nted&x=1",
      "qry-Pl4nted"),
+    ("password in the middle of a sentence", "login failed for bob, password: hunter2x, retry",
+     "hunter2x"),
     ("error message echoing a DSN",
      'could not connect: "postgresql://svc:err-Pl4nted@10.0.0.5/db" refused', "err-Pl4nted"),
 ]
@@ -315,6 +317,9 @@ HARMLESS: Final[list[tuple[str, Any]]] = [
     ("AWS console sign-in URL", "https://111122223333.signin.aws.amazon.com/console"),
     ("token endpoint in text", "token_endpoint: https://login.example.com/oauth2/token"),
     ("token type", "token_type=Bearer expires_in=3600"),
+    ("prose label before an error", "no usable Google application default credentials: File "
+                                    "/tmp/key.json was not found. (set GOOGLE_APPLICATION_"
+                                    "CREDENTIALS to a key file, or run `gcloud auth login`)"),
     ("resource names with secret words", {"DBInstanceIdentifier": "password-reset-db",
                                           "FunctionName": "rotate-secret-lambda",
                                           "Name": "token-service"}),

@@ -172,25 +172,41 @@ def _redact_assignments(text: str) -> str:
 
 
 def _secret_span(match: re.Match[str]) -> tuple[int, int]:
-    """Where the secret of an assignment is: inside the quotes, after an auth scheme, and
-    for ``=`` and flags only up to the first space (``PASSWORD=x ./run.sh``)."""
+    """Where the secret of an assignment is: inside its quotes; after an auth scheme; for
+    ``=`` and flags up to the first space (``PASSWORD=x ./run.sh``); for a ``key:`` that
+    starts a line (YAML, a header) the rest of the line; for a ``key:`` in the middle of a
+    sentence its first word, unless that is a plain short word: prose such as
+    ``default credentials: File ... was not found`` names no secret."""
     value = match.group("value")
     start = match.start("value")
+    mid_line = False
     if value[:2] in ('\\"', "\\'"):
         start, value = start + 2, value[2:-2]
     elif value[:1] in "\"'`" and len(value) > 1:
         start, value = start + 1, value[1:-1]
-    elif ":" not in match.group("sep") or match.group("flag"):
-        cut = _BARE_END.search(value)
+    elif ":" not in match.group("sep") or match.group("flag") or (mid_line := _is_mid_line(match)):
+        cut = _BARE_END.search(value, _scheme_end(value))
         value = value[:cut.start()] if cut else value
     else:
         value = value.split(" #", 1)[0].rstrip()
     if (scheme := _SCHEMES.match(value)) is not None:
         start, value = start + scheme.end(), value[scheme.end():]
     if value.lower() in _NOT_SECRETS or value.startswith((REDACTED, "{", "[")) \
-            or is_reference(value):
+            or is_reference(value) or (mid_line and value.isalpha() and len(value) < 12):
         return start, start
     return start, start + len(value)
+
+
+def _scheme_end(value: str) -> int:
+    scheme = _SCHEMES.match(value)
+    return scheme.end() if scheme is not None else 0
+
+
+def _is_mid_line(match: re.Match[str]) -> bool:
+    """True when other words precede the key on its line (not YAML, not a header line)."""
+    text, key_start = match.string, match.start()
+    line_start = text.rfind("\n", 0, key_start) + 1
+    return text[line_start:key_start].strip(" \t-#") != ""
 
 
 def _name_value(match: re.Match[str]) -> str:
