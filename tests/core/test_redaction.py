@@ -178,3 +178,12 @@ def test_structures_too_deep_to_walk_are_hidden() -> None:
     for _ in range(100):
         value = {"nested": value}
     assert "deep-secret-1" not in json.dumps(redact(value))
+
+
+def test_store_urls_are_shown_without_their_password() -> None:
+    """A store URL in a message hides a password holding @ and spaces, as urlsplit reads it."""
+    from cloudscope.application.storage import redact_url
+
+    assert redact_url("postgresql://app:pa@ss w0rd@127.0.0.1:5432/db") == \
+        f"postgresql://app:{REDACTED}@127.0.0.1:5432/db"
+    assert redact_url("sqlite:///inventory.db") == "sqlite:///inventory.db"
