@@ -21,7 +21,7 @@ from cloudscope.domain.asset import Asset
 from cloudscope.domain.errors import CloudScopeError, NotFoundError, PluginError, UsageError, describe_error
 from cloudscope.domain.finding import Finding
 from cloudscope.domain.query import AssetQuery
-from cloudscope.domain.redaction import redact, redact_text
+from cloudscope.domain.redaction import redact_asset, redact_finding, redact_relationship, redact_text
 from cloudscope.domain.relationship import Relationship
 from cloudscope.ports.exporter import AssetRecord, Exporter, ExportSource, ExportTarget
 from cloudscope.ports.repository import Repository
@@ -54,15 +54,15 @@ class RepositorySource(ExportSource):
         by_asset: dict[str, list[Relationship]] = defaultdict(list)
         related: set[str] = set()
         for relationship in self.repository.relationships_of(ids):
-            relationship = _redacted_relationship(relationship)
+            relationship = redact_relationship(relationship)
             by_asset[relationship.source_id].append(relationship)
             if relationship.target_id != relationship.source_id:
                 by_asset[relationship.target_id].append(relationship)
             related.update((relationship.source_id, relationship.target_id))
         findings: dict[str, list[Finding]] = defaultdict(list)
         for finding in self.repository.findings_of(ids):
-            findings[finding.asset_id].append(_redacted_finding(finding))
-        redacted = [_redacted_asset(asset) for asset in chunk]
+            findings[finding.asset_id].append(redact_finding(finding))
+        redacted = [redact_asset(asset) for asset in chunk]
         names = self._names_of(related, redacted)
         for asset in redacted:
             self.exported += 1
@@ -120,27 +120,6 @@ class RepositorySource(ExportSource):
                 break
             frontier = reached
         return sorted(seen)
-
-
-def _redacted_asset(asset: Asset) -> Asset:
-    # A shallow copy with three fields replaced: the stored asset was validated on the way
-    # in, and this is half the cost of model_construct on a million rows.
-    copy = asset.__copy__()
-    copy.__dict__.update(name=redact_text(asset.name) if asset.name else asset.name,
-                         tags=redact(asset.tags), properties=redact(asset.properties))
-    return copy
-
-
-def _redacted_relationship(relationship: Relationship) -> Relationship:
-    if not relationship.properties:
-        return relationship
-    return relationship.model_copy(update={"properties": redact(relationship.properties)})
-
-
-def _redacted_finding(finding: Finding) -> Finding:
-    return finding.model_copy(update={
-        "title": redact_text(finding.title), "detail": redact_text(finding.detail),
-        "remediation": redact_text(finding.remediation), "evidence": redact(finding.evidence)})
 
 
 # Targets -------------------------------------------------------------------------------

@@ -45,7 +45,18 @@ def open_repository(components: ComponentLookup, url: str) -> Repository:
 
 
 def redact_url(url: str) -> str:
-    """The URL with any password replaced, for messages."""
-    from cloudscope.domain.redaction import redact_text
+    """The URL with any password replaced, for messages. The user info is taken as
+    urlsplit takes it (and the PostgreSQL adapter connects with it): up to the last ``@``
+    of the authority, so a password holding ``@`` or a space is hidden whole."""
+    from urllib.parse import urlsplit
 
+    from cloudscope.domain.redaction import REDACTED, redact_text
+
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError:
+        return redact_text(url)
+    userinfo, at, host = netloc.rpartition("@")
+    if at and ":" in userinfo:
+        url = url.replace(netloc, f"{userinfo.partition(':')[0]}:{REDACTED}@{host}", 1)
     return redact_text(url)

@@ -59,16 +59,21 @@ def run(args: argparse.Namespace) -> int:
 def _print_json(result: Any, out: Any) -> None:
     import json
 
+    from cloudscope.domain.redaction import redact_finding
+
     head = json.dumps(result.summary.as_json(), indent=2)
     out.write(head[:-2] + ',\n  "findings": [')
-    for index, finding in enumerate(result.findings()):
+    # Evidence quotes the asset's own fields: redacted as in the exports.
+    for index, finding in enumerate(map(redact_finding, result.findings())):
         out.write(("," if index else "") + "\n    " + finding.model_dump_json())
     out.write("\n  ]\n}\n")
 
 
 def _print_table(result: Any, out: Any) -> None:
+    from cloudscope.domain.redaction import redact_finding
+
     summary = result.summary
-    for finding in result.findings():
+    for finding in map(redact_finding, result.findings()):
         out.write(f"{finding.severity.value:<9} {finding.rule_id:<46} {finding.asset_id}\n"
                   f"{'':<9} {finding.title}\n")
     counts = ", ".join(f"{severity} {count}" for severity, count in summary.counts.items())

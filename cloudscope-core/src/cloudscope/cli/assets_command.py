@@ -61,12 +61,14 @@ def run_list(args: argparse.Namespace) -> int:
 
     from cloudscope.cli.runtime import Runtime
     from cloudscope.domain.errors import UsageError
+    from cloudscope.domain.redaction import redact_asset
 
     if (args.limit is not None and args.limit < 0) or args.offset < 0:
         raise UsageError("--limit and --offset must be zero or more")
     query = query_from(args, limit=args.limit, offset=args.offset)
     with Runtime(args).repository() as repository:
-        assets = repository.iter_assets(query)
+        # Redacted as in the exports: what a listing prints is an export too.
+        assets = map(redact_asset, repository.iter_assets(query))
         out = stdout()
         if args.format == "jsonl":
             for asset in assets:
@@ -111,12 +113,17 @@ def run_show(args: argparse.Namespace) -> int:
 
     from cloudscope.cli.runtime import Runtime
     from cloudscope.domain.errors import NotFoundError
+    from cloudscope.domain.redaction import redact_asset, redact_finding, redact_relationship
 
     with Runtime(args).repository() as repository:
         detail = repository.get_detail(args.id)
     if detail is None:
         raise NotFoundError(f"no asset with id {args.id!r}",
                             hint="see `cloudscope assets list`")
+    detail = detail.model_copy(update={
+        "asset": redact_asset(detail.asset),
+        "relationships": [redact_relationship(r) for r in detail.relationships],
+        "findings": [redact_finding(f) for f in detail.findings]})
     if args.format == "json":
         json.dump(detail.model_dump(mode="json"), stdout(), indent=2)
         stdout().write("\n")

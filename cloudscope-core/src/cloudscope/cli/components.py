@@ -23,7 +23,10 @@ class CommandParser(argparse.ArgumentParser):
     to the command's standard output (plugin output goes to stderr, see cli/output.py)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
+        from cloudscope.domain.redaction import redact_text
+
+        # argparse quotes the offending argument, which may be a secret given by mistake.
+        sys.stderr.write(f"{self.prog}: error: {redact_text(message)} (see --help)\n")
         raise ParserExit(2)
 
     def exit(self, status: int = 0, message: str | None = None) -> None:  # type: ignore[override]

@@ -85,7 +85,9 @@ def _run(args: argparse.Namespace) -> int:
         if debug:
             import traceback
 
-            traceback.print_exception(error, file=sys.stderr)
+            # Chained causes quote libraries' messages (a driver echoing its connection
+            # string): the whole traceback is redacted, not only our own line.
+            sys.stderr.write(redact_text("".join(traceback.format_exception(error))))
         if isinstance(error, CloudScopeError):
             sys.stderr.write(f"cloudscope: error: {redact_text(str(error))}\n")
             return error.exit_code
