@@ -18,9 +18,10 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from cloudscope.application.circuit_breaker import DEFAULT_THRESHOLD, CircuitBreaker
+from cloudscope.application.collect_settings import NoProgress, Progress, Shard
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.errors import EXIT_USAGE, CloudScopeError, StoreError, describe_error
 from cloudscope.domain.relationship import Relationship
@@ -34,51 +35,6 @@ from cloudscope.domain.scope import (
 from cloudscope.domain.timestamps import utc_now
 from cloudscope.ports.collector import CollectContext, Collector
 from cloudscope.ports.repository import Repository
-
-
-class Progress(Protocol):
-    """Receives progress events; the CLI shows them on a terminal."""
-
-    def scope_started(self, scope: ScopeKey) -> None: ...
-    def scope_progressed(self, scope: ScopeKey, assets: int) -> None: ...
-    def scope_finished(self, scope: ScopeKey, status: ScopeStatus) -> None: ...
-
-
-class NoProgress:
-    """Progress that shows nothing (output is not a terminal)."""
-
-    def scope_started(self, scope: ScopeKey) -> None:
-        """Ignore."""
-
-    def scope_progressed(self, scope: ScopeKey, assets: int) -> None:
-        """Ignore."""
-
-    def scope_finished(self, scope: ScopeKey, status: ScopeStatus) -> None:
-        """Ignore."""
-
-
-@dataclass(frozen=True, slots=True)
-class Shard:
-    """``--shard I/N``: this process collects the scopes whose stable hash lands on ``index``."""
-
-    index: int
-    count: int
-
-    @classmethod
-    def parse(cls, text: str) -> Shard:
-        """Parse ``I/N`` (I counts from 0)."""
-        index, _, count = text.partition("/")
-        try:
-            shard = cls(int(index), int(count))
-        except ValueError:
-            raise CloudScopeError(f"--shard {text!r}: expected I/N, e.g. 0/3") from None
-        if shard.count < 1 or not 0 <= shard.index < shard.count:
-            raise CloudScopeError(f"--shard {text!r}: I must be between 0 and N-1, N at least 1")
-        return shard
-
-    def owns(self, scope: ScopeKey) -> bool:
-        """True when ``scope`` belongs to this shard."""
-        return scope.shard(self.count) == self.index
 
 
 @dataclass(frozen=True, slots=True)
