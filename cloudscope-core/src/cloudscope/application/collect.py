@@ -20,8 +20,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from cloudscope.application.run_liveness import Heartbeat, current_owner
+from cloudscope.application.sharding import Shard
 from cloudscope.domain.asset import Asset
-from cloudscope.domain.errors import EXIT_USAGE, CloudScopeError, StoreError
+from cloudscope.domain.errors import EXIT_USAGE, CloudScopeError, StoreError, StoreFailedError
 from cloudscope.domain.redaction import redact_text
 from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import (
@@ -55,30 +57,6 @@ class NoProgress:
 
     def scope_finished(self, scope: ScopeKey, status: ScopeStatus) -> None:
         """Ignore."""
-
-
-@dataclass(frozen=True, slots=True)
-class Shard:
-    """``--shard I/N``: this process collects the scopes whose stable hash lands on ``index``."""
-
-    index: int
-    count: int
-
-    @classmethod
-    def parse(cls, text: str) -> Shard:
-        """Parse ``I/N`` (I counts from 0)."""
-        index, _, count = text.partition("/")
-        try:
-            shard = cls(int(index), int(count))
-        except ValueError:
-            raise CloudScopeError(f"--shard {text!r}: expected I/N, e.g. 0/3") from None
-        if shard.count < 1 or not 0 <= shard.index < shard.count:
-            raise CloudScopeError(f"--shard {text!r}: I must be between 0 and N-1, N at least 1")
-        return shard
-
-    def owns(self, scope: ScopeKey) -> bool:
-        """True when ``scope`` belongs to this shard."""
-        return scope.shard(self.count) == self.index
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +158,7 @@ class CollectRun:
         self.options = options
         self.progress = progress or NoProgress()
         self.summary = RunSummary(CollectionRun(run_id=uuid.uuid4().hex, collector=name,
-                                                started_at=utc_now()))
+                                                started_at=utc_now(), owner=current_owner()))
         self._queue: queue.Queue[_Message] = queue.Queue(
             maxsize=max(1, options.queue_batches + options.concurrency))
 
@@ -222,20 +200,35 @@ class CollectRun:
             return self._fail_run(error)
         self.repository.start_run(self.run)
         interrupted = False
+        broken: StoreError | None = None  # the store failed mid-run: a full disk, a lost server
         try:
             self._collect(scopes)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (the CLI turns it into this)
             interrupted = True
+        except StoreError as error:
+            broken = error
         finally:
             self.collector.close()
         failed = [s for s in self.summary.scopes if s.status is not ScopeStatus.COMPLETE]
         if interrupted:
             self.run.error = "interrupted by the user"
-        status = RunStatus.OK if not failed and not interrupted else \
+        elif broken is not None:
+            self.run.error = describe_error(broken)
+        status = RunStatus.INTERRUPTED if interrupted else RunStatus.OK if not failed else \
             RunStatus.FAILED if len(failed) == len(self.summary.scopes) else RunStatus.PARTIAL
-        self._finish(status)
+        try:
+            self._finish(status)
+        except StoreError:
+            if broken is None:
+                raise
+            # The store cannot record the end either: the run reads `running` until a later
+            # command finds its process gone (run_liveness) and marks it interrupted.
         if interrupted:
             raise KeyboardInterrupt
+        if broken is not None:
+            raise StoreFailedError(f"the store failed mid-run: {broken.message}",
+                                   hint="what was written before stays; run collect again "
+                                        "once the store is fixed") from broken
         return self.summary
 
     def _fail_run(self, error: BaseException) -> RunSummary:
@@ -276,9 +269,9 @@ class CollectRun:
             worker.start()
         try:
             self._write(len(scopes))
-        except BaseException:
+        except BaseException as error:
             self.ctx.cancelled.set()
-            self._drain(workers)
+            self._drain(workers, error)
             raise
 
     def _work(self, pending: queue.SimpleQueue[ScopeKey]) -> None:
@@ -334,7 +327,7 @@ class CollectRun:
             except queue.Full:
                 continue
 
-    def _drain(self, workers: Sequence[threading.Thread]) -> None:
+    def _drain(self, workers: Sequence[threading.Thread], cause: BaseException) -> None:
         deadline = time.monotonic() + 5
         while any(w.is_alive() for w in workers) and time.monotonic() < deadline:
             try:
@@ -348,13 +341,19 @@ class CollectRun:
             except queue.Empty:
                 break
         now = utc_now()
+        broken = isinstance(cause, StoreError)
         for scope in self.summary.scopes:
             if scope.status is ScopeStatus.RUNNING:
-                scope.status = ScopeStatus.INTERRUPTED
-                scope.error = scope.error or "interrupted by the user"
+                scope.status = ScopeStatus.FAILED if broken else ScopeStatus.INTERRUPTED
+                scope.error = scope.error or (describe_error(cause) if broken
+                                              else "interrupted by the user")
                 scope.finished_at = now
-                self.repository.fail_scope(scope.key, self.run.run_id, scope.error, now,
-                                           interrupted=True)
+                try:
+                    self.repository.fail_scope(scope.key, self.run.run_id, scope.error, now,
+                                               interrupted=not broken)
+                except StoreError:
+                    if not broken:
+                        raise
 
     def _settle_cancelled(self, message: _Message) -> None:
         if message.kind == "started":
@@ -377,7 +376,9 @@ class CollectRun:
         finished = 0
         started_at: dict[str, float] = {}
         timeout = self.options.scope_timeout_s
+        heartbeat = Heartbeat(self.repository, self.run.run_id)
         while finished < total:
+            heartbeat.beat()
             try:
                 message = self._queue.get(timeout=0.5)
             except queue.Empty:

@@ -44,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    from cloudscope.application.collect import CollectOptions, CollectRun, Shard
+    from cloudscope.application.collect import CollectOptions, CollectRun
+    from cloudscope.application.sharding import Shard
     from cloudscope.cli.components import build_component, component_parser, find_component
     from cloudscope.cli.runtime import Runtime
     from cloudscope.domain.scope import RunStatus
