@@ -7,7 +7,8 @@ whole store is held in memory while it is open. Use SQLite for anything larger.
 
 Files: ``meta.json`` (application and schema version), ``assets.jsonl`` (removed assets
 stay, with ``deleted_at``), ``relationships.jsonl``, ``findings.jsonl``, ``scopes.jsonl``,
-``runs.jsonl``.
+``runs.jsonl`` (runs and scopes: :mod:`file_runs`), and ``.cloudscope-runs/`` (the lock
+files of running runs).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any, Final
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from cloudscope.adapters.file_runs import FileRunLog, run_record
-from cloudscope.adapters.file_store import LOCK, Directory, Table, encode
+from cloudscope.adapters.file_store import JOURNAL, LOCK, TEMPORARY, Directory, Table, encode
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Finding, Severity
@@ -36,8 +37,11 @@ SCHEMA_VERSION: Final = 1
 META: Final = "meta.json"
 ASSET_FIELDS: Final = tuple(Asset.model_fields)
 # Files we write besides the tables; anything else in a directory without meta.json
-# means it belongs to someone else.
-OWN_FILES: Final = frozenset({META, LOCK, ".gitignore"})
+# means it belongs to someone else. The commit that creates a store writes meta.json.tmp and
+# commit.json(.tmp) first: another process starting on the same new directory at that moment
+# must not take them for someone else's files (issue 12).
+OWN_FILES: Final = frozenset({META, LOCK, ".gitignore", META + TEMPORARY, JOURNAL,
+                              JOURNAL + TEMPORARY})
 
 
 def directory_from_url(url: str) -> tuple[Path, dict[str, list[str]]]:
@@ -105,9 +109,12 @@ class FileRepository(FileRunLog, Repository):
                 raise StoreError(f"--db {self.url!r}: {path} does not exist")
             try:
                 path.mkdir()
+            except FileExistsError:
+                pass  # created at this moment by another process: check it as found
             except OSError as error:
                 raise StoreError(f"cannot create {path}: {error.strerror}") from None
-            return
+            else:
+                return
         meta = self._read_meta()
         if meta is None:
             others = sorted(p.name for p in path.iterdir()

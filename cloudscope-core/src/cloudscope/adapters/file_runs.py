@@ -66,10 +66,13 @@ class FileRunLog:
             self.runs.put(run_record(run))
 
     def finish_run(self, run: CollectionRun) -> None:
-        """Record the run's outcome, then drop its lock."""
-        with self._writing():
-            stored = self.runs.records.get(run.run_id, {})
-            self.runs.put({**run_record(run), "heartbeat_at": stored.get("heartbeat_at")})
+        """Record the run's outcome (even on a full disk), then drop its lock."""
+        def write() -> None:
+            with self._writing():
+                stored = self.runs.records.get(run.run_id, {})
+                self.runs.put({**run_record(run), "heartbeat_at": stored.get("heartbeat_at")})
+
+        self.run_locks.through_full_disk(write)
         if run.status is not RunStatus.RUNNING:
             self.run_locks.release(run.run_id)
 
@@ -97,18 +100,25 @@ class FileRunLog:
     def interrupt_run(self, run_id: str, error: str, finished_at: datetime) -> bool:
         """Mark the run and its running scopes interrupted, if it still runs; one commit."""
         finished = stamp(finished_at)
-        with self._writing():
-            record = self.runs.records.get(run_id)
-            if record is None or record["status"] != RunStatus.RUNNING.value:
-                return False
-            self.runs.put({**record, "status": RunStatus.INTERRUPTED.value,
-                           "finished_at": finished, "error": error})
-            for scope in list(self.scopes.records.values()):
-                if scope["run_id"] == run_id and scope["status"] == ScopeStatus.RUNNING.value:
-                    self.scopes.put({**scope, "status": ScopeStatus.INTERRUPTED.value,
-                                     "error": error, "finished_at": finished})
-        self.run_locks.forget(run_id)
-        return True
+
+        def write() -> bool:
+            with self._writing():
+                record = self.runs.records.get(run_id)
+                if record is None or record["status"] != RunStatus.RUNNING.value:
+                    return False
+                self.runs.put({**record, "status": RunStatus.INTERRUPTED.value,
+                               "finished_at": finished, "error": error})
+                for scope in list(self.scopes.records.values()):
+                    if scope["run_id"] == run_id and \
+                            scope["status"] == ScopeStatus.RUNNING.value:
+                        self.scopes.put({**scope, "status": ScopeStatus.INTERRUPTED.value,
+                                         "error": error, "finished_at": finished})
+            return True
+
+        changed = self.run_locks.through_full_disk(write, abandoned=run_id)
+        if changed:
+            self.run_locks.forget(run_id)
+        return changed
 
     def start_scope(self, scope: ScopeKey, run_id: str, started_at: datetime) -> None:
         """Record that ``run_id`` starts ``scope``."""
@@ -121,11 +131,15 @@ class FileRunLog:
 
     def fail_scope(self, scope: ScopeKey, run_id: str, error: str, finished_at: datetime,
                    *, interrupted: bool = False) -> None:
-        """Mark the scope failed; keep everything stored."""
+        """Mark the scope failed (even on a full disk); keep everything stored."""
         status = ScopeStatus.INTERRUPTED if interrupted else ScopeStatus.FAILED
-        with self._writing():
-            self._update_scope(scope, run_id, status=status.value, error=error,
-                               finished_at=stamp(finished_at))
+
+        def write() -> None:
+            with self._writing():
+                self._update_scope(scope, run_id, status=status.value, error=error,
+                                   finished_at=stamp(finished_at))
+
+        self.run_locks.through_full_disk(write)
 
     def _update_scope(self, scope: ScopeKey, run_id: str, **changes: Any) -> None:
         record = self.scopes.records.get(scope.key)

@@ -7,6 +7,10 @@ process that can take the lock knows the run's process is gone: a proof, not a g
 lock is taken before the run is recorded and released after its end is recorded, so a
 run recorded as running whose lock is free is abandoned. A flock is per open file: a
 second open of the same file, even in the owner's own process, sees the lock held.
+
+Each lock file also reserves :data:`RESERVE_BYTES` of disk. When the disk fills up mid-run,
+the store's writes fail; giving the reserve back lets the run still record its end (its
+scopes failed, the run failed) instead of reading ``running`` until space is freed.
 """
 
 from __future__ import annotations
@@ -14,10 +18,15 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, Final, TypeVar
 
+from cloudscope.domain.errors import StoreError
+
+T = TypeVar("T")
 SUFFIX: Final = ".lock"
+RESERVE_BYTES: Final = 1 << 20
 
 
 class RunLocks:
@@ -52,6 +61,10 @@ class RunLocks:
             stream.close()  # another process holds it: a run id is never reused
             return
         self._held[run_id] = stream
+        try:
+            os.posix_fallocate(stream.fileno(), 0, RESERVE_BYTES)
+        except OSError:
+            pass  # no room left already: the run goes on without a reserve
 
     def release(self, run_id: str) -> None:
         """Drop the run's lock and its file (the run's end is recorded)."""
@@ -85,6 +98,31 @@ class RunLocks:
                 return None
             fcntl.flock(stream.fileno(), fcntl.LOCK_UN)
         return False
+
+    def give_back(self) -> bool:
+        """Free the disk reserved by the runs this process holds; True if there was any."""
+        freed = False
+        for stream in self._held.values():
+            if os.fstat(stream.fileno()).st_size:
+                os.ftruncate(stream.fileno(), 0)
+                freed = True
+        return freed
+
+    def through_full_disk(self, write: Callable[[], T], *, abandoned: str | None = None) -> T:
+        """``write()``, the record of a run's or a scope's end; when the store refuses it,
+        free the reserves (this process's runs', and the lock file of the run
+        ``abandoned``, found dead) and try once more."""
+        try:
+            return write()
+        except StoreError:
+            path = self._path(abandoned) if abandoned else None
+            freed = self.give_back()
+            if path is not None and path.exists():
+                self.forget(abandoned or "")
+                freed = True
+            if not freed:
+                raise
+            return write()
 
     def forget(self, run_id: str) -> None:
         """Remove the lock file of a run found abandoned."""

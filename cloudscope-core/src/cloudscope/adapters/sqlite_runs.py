@@ -66,13 +66,16 @@ class SQLiteRunLog(SQLiteConnection):
                                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", run_row(run))
 
     def finish_run(self, run: CollectionRun) -> None:
-        """Record the run's outcome, then drop its lock."""
-        with self._transaction() as connection:
-            connection.execute(
-                "UPDATE runs SET status = ?, finished_at = ?, assets = ?, relationships = ?,"
-                " error = ?, counters = ? WHERE run_id = ?",
-                (run.status.value, stamp(run.finished_at) if run.finished_at else None,
-                 run.assets, run.relationships, run.error, dumps(run.counters), run.run_id))
+        """Record the run's outcome (even on a full disk), then drop its lock."""
+        def write() -> None:
+            with self._transaction() as connection:
+                connection.execute(
+                    "UPDATE runs SET status = ?, finished_at = ?, assets = ?, relationships = ?,"
+                    " error = ?, counters = ? WHERE run_id = ?",
+                    (run.status.value, stamp(run.finished_at) if run.finished_at else None,
+                     run.assets, run.relationships, run.error, dumps(run.counters), run.run_id))
+
+        self.run_locks.through_full_disk(write)
         if run.status is not RunStatus.RUNNING:
             self.run_locks.release(run.run_id)
 
@@ -97,15 +100,20 @@ class SQLiteRunLog(SQLiteConnection):
 
     def interrupt_run(self, run_id: str, error: str, finished_at: datetime) -> bool:
         """Mark the run and its running scopes interrupted, if it still runs; one transaction."""
-        with self._transaction() as connection:
-            changed = connection.execute(
-                "UPDATE runs SET status = 'interrupted', finished_at = ?, error = ?"
-                " WHERE run_id = ? AND status = 'running'",
-                (stamp(finished_at), error, run_id)).rowcount
-            if changed:
-                connection.execute(
-                    "UPDATE scopes SET status = 'interrupted', error = ?, finished_at = ?"
-                    " WHERE run_id = ? AND status = 'running'", (error, stamp(finished_at), run_id))
+        def write() -> int:
+            with self._transaction() as connection:
+                changed = connection.execute(
+                    "UPDATE runs SET status = 'interrupted', finished_at = ?, error = ?"
+                    " WHERE run_id = ? AND status = 'running'",
+                    (stamp(finished_at), error, run_id)).rowcount
+                if changed:
+                    connection.execute(
+                        "UPDATE scopes SET status = 'interrupted', error = ?, finished_at = ?"
+                        " WHERE run_id = ? AND status = 'running'",
+                        (error, stamp(finished_at), run_id))
+            return int(changed)
+
+        changed = self.run_locks.through_full_disk(write, abandoned=run_id)
         if changed:
             self.run_locks.forget(run_id)
         return bool(changed)
@@ -130,13 +138,17 @@ class SQLiteRunLog(SQLiteConnection):
 
     def fail_scope(self, scope: ScopeKey, run_id: str, error: str, finished_at: datetime,
                    *, interrupted: bool = False) -> None:
-        """Mark the scope failed; keep everything stored."""
+        """Mark the scope failed (even on a full disk); keep everything stored."""
         status = ScopeStatus.INTERRUPTED if interrupted else ScopeStatus.FAILED
-        with self._transaction() as connection:
-            connection.execute(
-                "UPDATE scopes SET status = ?, error = ?, finished_at = ?"
-                " WHERE scope_key = ? AND run_id = ?",
-                (status.value, error, stamp(finished_at), scope.key, run_id))
+
+        def write() -> None:
+            with self._transaction() as connection:
+                connection.execute(
+                    "UPDATE scopes SET status = ?, error = ?, finished_at = ?"
+                    " WHERE scope_key = ? AND run_id = ?",
+                    (status.value, error, stamp(finished_at), scope.key, run_id))
+
+        self.run_locks.through_full_disk(write)
 
     def list_scopes(self) -> list[Scope]:
         """Every scope and its last status."""
