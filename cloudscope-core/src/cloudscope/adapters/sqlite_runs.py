@@ -1,6 +1,6 @@
 """The SQLite store's record of collection runs and of the scopes they collected.
 
-A run's liveness lock is a lock file in ``STORE-runs/`` beside the database (see
+A run's liveness lock is a lock file in ``.STORE-runs/`` beside the database (see
 :mod:`run_locks`), held from before the run is recorded until its end is; its heartbeat is
 ``runs.heartbeat_at``, stamped with this machine's clock.
 """
@@ -54,8 +54,9 @@ class SQLiteRunLog(SQLiteConnection):
 
     @cached_property
     def run_locks(self) -> RunLocks:
-        """The lock files of this store's runs (``STORE-runs/``)."""
-        return RunLocks(Path(self.path + "-runs"))
+        """The lock files of this store's runs (``.STORE-runs/``, hidden, beside the file)."""
+        path = Path(self.path)
+        return RunLocks(path.parent / f".{path.name}-runs")
 
     def start_run(self, run: CollectionRun) -> None:
         """Record a run that starts, its lock taken first."""
