@@ -246,7 +246,7 @@ def test_stopped_process_keeps_its_run_until_it_finishes(
     """A collect frozen by SIGSTOP is alive: a later command leaves its run running, however
     old its heartbeat; resumed, it finishes `ok`."""
     store = Store("sqlite", f"sqlite:///{tmp_path / 'store.db'}")
-    process = start_collect(store.url, {**drip_env, "DRIP_DELAY": "0.002", "DRIP_COUNT": "500"})
+    process = start_collect(store.url, {**drip_env, "DRIP_DELAY": "0.001", "DRIP_COUNT": "3000"})
     wait_until(lambda: (peek(store, drip_count) or 0) > 0, process)
     process.send_signal(signal.SIGSTOP)
     try:
@@ -260,7 +260,7 @@ def test_stopped_process_keeps_its_run_until_it_finishes(
     assert process.returncode == 0, stderr
     assert json.loads(stdout)["status"] == "ok"
     with assert_intact(store, kept=False) as repository:
-        assert drip_count(repository) == 1050
+        assert drip_count(repository) == 6050
 
 
 # A full disk -------------------------------------------------------------------------------
