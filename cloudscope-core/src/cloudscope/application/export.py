@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Final, TextIO
 
 from cloudscope.domain.asset import Asset
-from cloudscope.domain.errors import NotFoundError, UsageError
+from cloudscope.domain.errors import CloudScopeError, NotFoundError, PluginError, UsageError, describe_error
 from cloudscope.domain.finding import Finding
 from cloudscope.domain.query import AssetQuery
 from cloudscope.domain.redaction import redact, redact_text
@@ -301,9 +301,9 @@ def _fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
-def open_target(output: str | None) -> StreamTarget | FileTarget:
-    """``-`` or nothing for stdout, else an atomic file target (checked now)."""
-    return StreamTarget() if output in (None, "", "-") else FileTarget(output)
+def open_target(output: str | None, *, stream: TextIO | None = None) -> StreamTarget | FileTarget:
+    """``-`` or nothing for ``stream`` (default stdout), else an atomic file target (checked now)."""
+    return StreamTarget(stream) if output in (None, "", "-") else FileTarget(output)
 
 
 @dataclass
@@ -319,8 +319,12 @@ def run_export(exporter: Exporter, source: RepositorySource, target: StreamTarge
     """Export ``source`` with ``exporter``; commit the target on success, discard it otherwise."""
     try:
         exporter.export(source, target, options)
-    except BaseException:
+    except (CloudScopeError, KeyboardInterrupt, OSError):
         target.abort()
         raise
+    except BaseException as error:  # exporter code, even sys.exit(): nothing is written
+        target.abort()
+        raise PluginError(f"exporter {type(exporter).__name__} failed: "
+                          f"{describe_error(error)}") from error
     target.commit()
     return ExportSummary(source.exported, list(target.files))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Final
 
-from cloudscope.domain.errors import CloudScopeError, StoreError
+from cloudscope.domain.errors import CloudScopeError, StoreError, describe_error
 from cloudscope.ports.components import ComponentLookup
 from cloudscope.ports.repository import Repository
 
@@ -34,10 +34,10 @@ def open_repository(components: ComponentLookup, url: str) -> Repository:
     factory = registration.resolve()
     try:
         repository = factory(url)
-    except CloudScopeError:
+    except (CloudScopeError, KeyboardInterrupt):
         raise
-    except Exception as error:
-        raise StoreError(f"cannot open {redact_url(url)}: {type(error).__name__}: {error}") from error
+    except BaseException as error:  # plugin code, even sys.exit()
+        raise StoreError(f"cannot open {redact_url(url)}: {describe_error(error)}") from error
     if not isinstance(repository, Repository):
         raise StoreError(f"repository {scheme!r} of plugin {registration.plugin!r} "
                          f"returned {type(repository).__name__}, not a Repository")

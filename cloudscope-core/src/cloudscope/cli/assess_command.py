@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from cloudscope.cli.output import stdout
+
 EPILOG = ("Exit codes: 0 every rule ran; 2 bad usage, store, configuration or rule file "
           "(nothing changed); 3 a rule failed: it is listed, the other rules' findings are "
           "stored and the failed rule's earlier findings are kept.")
@@ -28,7 +30,6 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Assess, print the report, return 0 (complete) or 3 (a rule failed)."""
-    import sys
 
     from cloudscope.application.assess import Assessment, build_rules
     from cloudscope.application.rule_files import load_directories
@@ -47,9 +48,9 @@ def run(args: argparse.Namespace) -> int:
         result = Assessment(repository, rules).run(query, summary)
         try:
             if args.format == "json":
-                _print_json(result, sys.stdout)
+                _print_json(result, stdout())
             else:
-                _print_table(result, sys.stdout)
+                _print_table(result, stdout())
         finally:
             result.close()
     return 0 if summary.complete else 3

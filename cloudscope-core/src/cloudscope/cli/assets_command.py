@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from cloudscope.cli.output import stdout
+
 
 def add_filter_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     """The asset filters shared by ``assets list``, ``export`` and ``assess``."""
@@ -56,7 +58,6 @@ def add_parser(commands: Any) -> None:
 def run_list(args: argparse.Namespace) -> int:
     """Stream the matching assets in the chosen format."""
     import json
-    import sys
 
     from cloudscope.cli.runtime import Runtime
     from cloudscope.domain.errors import UsageError
@@ -66,7 +67,7 @@ def run_list(args: argparse.Namespace) -> int:
     query = query_from(args, limit=args.limit, offset=args.offset)
     with Runtime(args).repository() as repository:
         assets = repository.iter_assets(query)
-        out = sys.stdout
+        out = stdout()
         if args.format == "jsonl":
             for asset in assets:
                 out.write(asset.model_dump_json() + "\n")
@@ -107,7 +108,6 @@ def _print_table(assets: Any, out: Any) -> None:
 def run_show(args: argparse.Namespace) -> int:
     """Print one asset with its relationships (both directions) and findings."""
     import json
-    import sys
 
     from cloudscope.cli.runtime import Runtime
     from cloudscope.domain.errors import NotFoundError
@@ -118,27 +118,27 @@ def run_show(args: argparse.Namespace) -> int:
         raise NotFoundError(f"no asset with id {args.id!r}",
                             hint="see `cloudscope assets list`")
     if args.format == "json":
-        json.dump(detail.model_dump(mode="json"), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        json.dump(detail.model_dump(mode="json"), stdout(), indent=2)
+        stdout().write("\n")
         return 0
     asset = detail.asset
     print(f"{asset.id}\n  type      {asset.asset_type} ({asset.native_type or '-'})\n"
           f"  name      {asset.name or '-'}\n  account   {asset.account or '-'}\n"
           f"  region    {asset.region or '-'}\n"
-          f"  seen      {asset.first_seen} .. {asset.last_seen}")
+          f"  seen      {asset.first_seen} .. {asset.last_seen}", file=stdout())
     if asset.tags:
-        print("  tags      " + "; ".join(f"{k}={v}" for k, v in sorted(asset.tags.items())))
+        print("  tags      " + "; ".join(f"{k}={v}" for k, v in sorted(asset.tags.items())), file=stdout())
     if detail.relationships:
-        print("relationships:")
+        print("relationships:", file=stdout())
         for rel in detail.relationships:
             if rel.source_id == asset.id:
-                print(f"  -{rel.type}-> {rel.target_id}")
+                print(f"  -{rel.type}-> {rel.target_id}", file=stdout())
             else:
-                print(f"  <-{rel.type}- {rel.source_id}")
+                print(f"  <-{rel.type}- {rel.source_id}", file=stdout())
     if detail.findings:
-        print("findings:")
+        print("findings:", file=stdout())
         for finding in detail.findings:
-            print(f"  [{finding.severity.value}] {finding.rule_id}: {finding.title}")
-    print("properties:")
-    print(json.dumps(asset.properties, indent=2, sort_keys=True, default=str))
+            print(f"  [{finding.severity.value}] {finding.rule_id}: {finding.title}", file=stdout())
+    print("properties:", file=stdout())
+    print(json.dumps(asset.properties, indent=2, sort_keys=True, default=str), file=stdout())
     return 0

@@ -13,12 +13,33 @@ from collections.abc import Callable
 from typing import Any
 
 
+class ParserExit(SystemExit):
+    """The command line's own exit (``--help``, ``--version``, a usage error), as opposed
+    to a ``SystemExit`` raised by plugin code, which the CLI reports as a plugin fault."""
+
+
 class CommandParser(argparse.ArgumentParser):
-    """argparse, with usage errors as one line on stderr and exit code 2."""
+    """argparse, with usage errors as one line on stderr and exit code 2, and help written
+    to the command's standard output (plugin output goes to stderr, see cli/output.py)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
-        raise SystemExit(2)
+        raise ParserExit(2)
+
+    def exit(self, status: int = 0, message: str | None = None) -> None:  # type: ignore[override]
+        if message:
+            sys.stderr.write(message)
+        raise ParserExit(status)
+
+    def print_help(self, file: Any = None) -> None:
+        from cloudscope.cli.output import stdout
+
+        super().print_help(file or stdout())
+
+    def print_usage(self, file: Any = None) -> None:
+        from cloudscope.cli.output import stdout
+
+        super().print_usage(file or stdout())
 
 
 def add_component_command(commands: Any, name: str, *, metavar: str, help: str,
@@ -65,9 +86,9 @@ def build_component(registration: Any, kind: str, expected: type, *args: Any) ->
 
     try:
         component = registration.resolve()(*args)
-    except CloudScopeError:
+    except (CloudScopeError, KeyboardInterrupt):
         raise
-    except Exception as error:
+    except BaseException as error:  # plugin code, even sys.exit()
         raise PluginError(f"{kind} {registration.name!r} could not start: "
                           f"{type(error).__name__}: {error}", plugin=registration.plugin) from error
     if not isinstance(component, expected):

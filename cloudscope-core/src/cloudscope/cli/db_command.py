@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from cloudscope.cli.output import stdout
+
 
 def add_parser(commands: Any) -> None:
     """Add ``db migrate`` and ``db copy``."""
@@ -45,9 +47,9 @@ def run_migrate(args: argparse.Namespace) -> int:
     with runtime.repository() as repository:
         version = repository.migrate()
     if args.format == "json":
-        print(json.dumps({"db": redact_url(url), "schema_version": version}))
+        print(json.dumps({"db": redact_url(url), "schema_version": version}), file=stdout())
     else:
-        print(f"{redact_url(url)}: schema version {version}")
+        print(f"{redact_url(url)}: schema version {version}", file=stdout())
     return 0
 
 
@@ -70,9 +72,9 @@ def run_copy(args: argparse.Namespace) -> int:
         summary = copy_store(source, target, batch_size=args.batch_size)
     if args.format == "json":
         print(json.dumps({"source": redact_url(args.source), "target": redact_url(args.target),
-                          **summary.as_json()}))
+                          **summary.as_json()}), file=stdout())
     else:
         print(f"copied {summary.assets} assets, {summary.relationships} relationships, "
               f"{summary.findings} findings, {summary.scopes} scopes and {summary.runs} runs "
-              f"from {redact_url(args.source)} to {redact_url(args.target)}")
+              f"from {redact_url(args.source)} to {redact_url(args.target)}", file=stdout())
     return 0

@@ -62,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     from cloudscope.application.export import RepositorySource, open_target, run_export
     from cloudscope.cli.assets_command import query_from
     from cloudscope.cli.components import build_component, find_component
+    from cloudscope.cli.output import stdout
     from cloudscope.cli.runtime import Runtime
     from cloudscope.ports.exporter import Exporter
 
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     query = query_from(parsed)
     options = format_options(parsed)
     # The output path is checked before the store is opened: a typo costs nothing.
-    target = open_target(parsed.output)
+    target = open_target(parsed.output, stream=stdout())
     args.db = parsed.db
     with runtime.repository() as repository:
         _refuse_overwriting_the_store(repository, parsed.output)

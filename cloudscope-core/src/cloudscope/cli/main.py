@@ -19,7 +19,8 @@ from types import FrameType
 from typing import Final
 
 from cloudscope import __version__
-from cloudscope.cli.components import CommandParser
+from cloudscope.cli.components import CommandParser, ParserExit
+from cloudscope.cli.output import reserved_stdout, stdout
 
 COMMANDS: Final = ("plugins", "collect", "assets", "export", "assess", "db")
 EXIT_INTERRUPTED: Final = 130
@@ -52,36 +53,51 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
+    """Run the command line; return the exit code.
+
+    Called without ``argv`` (the ``cloudscope`` process), standard output is reserved for
+    the command at the descriptor level; with ``argv`` (embedded, tests), at the Python
+    level only, so that the caller's own capture of descriptor 1 is left alone.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
+    with reserved_stdout(whole_process=argv is None):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     debug = bool(args.debug)
     try:
         with _sigterm_as_ctrl_c():
             return int(args.run(args))
+    except ParserExit:
+        raise
     except KeyboardInterrupt:
         sys.stderr.write("cloudscope: interrupted\n")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # `cloudscope export csv | head`: the reader left; not an error of ours.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stdout().fileno())
         return 0
-    except Exception as error:
+    except BaseException as error:
+        # Exception: ours or a bug. Anything else (SystemExit, GeneratorExit, a plugin's own
+        # BaseException subclass) is plugin code that escaped every guard: never a success.
         from cloudscope.domain.errors import CloudScopeError
         from cloudscope.domain.redaction import redact_text
 
         if debug:
             import traceback
 
-            traceback.print_exc()
+            traceback.print_exception(error, file=sys.stderr)
         if isinstance(error, CloudScopeError):
             sys.stderr.write(f"cloudscope: error: {redact_text(str(error))}\n")
             return error.exit_code
-        sys.stderr.write(f"cloudscope: internal error: {type(error).__name__}: "
-                         f"{redact_text(str(error).splitlines()[0] if str(error) else '')}"
+        first = str(error).splitlines()[0] if str(error) else ""
+        what = "internal error" if isinstance(error, Exception) else "plugin code raised"
+        sys.stderr.write(f"cloudscope: {what}: {type(error).__name__}: {redact_text(first)}"
                          f"{'' if debug else ' (rerun with --debug for the traceback)'}\n")
         return 1
 
