@@ -74,6 +74,12 @@ def assert_one_clean_line(result: Any, exit_code: int) -> str:
     return str(lines[0])
 
 
+@pytest.fixture
+def one_clean_line() -> Callable[[Any, int], str]:
+    """:func:`assert_one_clean_line`, for tests that start the commands themselves."""
+    return assert_one_clean_line
+
+
 def assert_no_secret(texts: Iterable[str], secrets: Iterable[str]) -> None:
     """None of ``secrets`` appears in any of ``texts``."""
     joined = "\n".join(texts)

@@ -11,6 +11,7 @@ Writers take turns through ``fcntl.flock`` on a lock file; readers share it.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -133,14 +134,17 @@ class Directory:
         lock = self.path / LOCK
         try:
             self._lock_file = lock.open("r" if self.read_only else "a+")
-        except PermissionError:
-            if not lock.exists():
-                self.read_only = True
-                return
-            self._lock_file = lock.open("r")
-            self.read_only = True
+            return
         except FileNotFoundError:
             self.read_only = True
+            return
+        except OSError as error:
+            if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise StoreError(f"cannot open {lock}: {error.strerror}") from None
+        # Not writable (permissions, a read-only filesystem): readers still share the lock.
+        self.read_only = True
+        if lock.exists():
+            self._lock_file = lock.open("r")
 
     def close(self) -> None:
         """Release the lock file."""
@@ -203,13 +207,22 @@ class Directory:
         if self.read_only:
             raise StoreError(f"{self.path} is read-only", hint="use a writable --db")
         try:
-            for name, content in files.items():
-                self._write(self.path / (name + TEMPORARY), content)
-            if len(files) > 1:
-                journal = json.dumps({"files": sorted(files)}).encode("utf-8")
-                self._write(self.path / (JOURNAL + TEMPORARY), journal)
-                os.replace(self.path / (JOURNAL + TEMPORARY), self.path / JOURNAL)
-                fsync_directory(self.path)  # the commit point
+            try:
+                for name, content in files.items():
+                    self._write(self.path / (name + TEMPORARY), content)
+                if len(files) > 1:
+                    journal = json.dumps({"files": sorted(files)}).encode("utf-8")
+                    self._write(self.path / (JOURNAL + TEMPORARY), journal)
+                    os.replace(self.path / (JOURNAL + TEMPORARY), self.path / JOURNAL)
+                    fsync_directory(self.path)  # the commit point
+            except OSError:
+                # Before the commit point nothing changed: drop the new files at once, so
+                # that a full disk gets back the room they took (the run can then record
+                # its end), rather than at the next open.
+                for name in (*files, JOURNAL):
+                    with contextlib.suppress(OSError):
+                        (self.path / (name + TEMPORARY)).unlink()
+                raise
             for name in files:
                 os.replace(self.path / (name + TEMPORARY), self.path / name)
             fsync_directory(self.path)

@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, Final, Generic, TypeVar
 
+from cloudscope.application.run_liveness import current_owner
 from cloudscope.domain.assessment import AssessmentSummary, TypeDispatch
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.errors import InputError, describe_error
@@ -243,7 +244,7 @@ class Assessment:
         detectors = {r.rule_id for r in self.rules if isinstance(r, DetectionRule)}
         repository = self.repository
         run = CollectionRun(run_id=f"assess-{uuid.uuid4().hex[:12]}", collector="assess",
-                            started_at=utc_now())
+                            started_at=utc_now(), owner=current_owner())
         repository.start_run(run)
         repository.start_scope(DETECTION_SCOPE, run.run_id, run.started_at)
         batch: dict[tuple[str, str, str], Relationship] = {}

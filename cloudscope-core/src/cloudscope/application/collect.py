@@ -21,9 +21,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudscope.application.circuit_breaker import DEFAULT_THRESHOLD, CircuitBreaker
-from cloudscope.application.collect_settings import NoProgress, Progress, Shard
+from cloudscope.application.collect_report import NoProgress, Progress, RunSummary
+from cloudscope.application.run_liveness import Heartbeat, current_owner
+from cloudscope.application.sharding import Shard
 from cloudscope.domain.asset import Asset
-from cloudscope.domain.errors import EXIT_USAGE, CloudScopeError, StoreError, describe_error
+from cloudscope.domain.errors import (
+    EXIT_USAGE,
+    CloudScopeError,
+    StoreError,
+    StoreFailedError,
+    describe_error,
+)
 from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import (
     CollectionRun,
@@ -47,33 +55,6 @@ class CollectOptions:
     shard: Shard | None = None
     scope_timeout_s: float | None = None
     circuit_breaker_threshold: int = DEFAULT_THRESHOLD  # 0: never (circuit_breaker.py)
-
-
-@dataclass(slots=True)
-class RunSummary:
-    """What ``collect`` prints: the run and each scope's outcome."""
-
-    run: CollectionRun
-    scopes: list[Scope] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        """The documented JSON form (DESIGN.md section 4)."""
-        return {
-            "run_id": self.run.run_id,
-            "collector": self.run.collector,
-            "status": self.run.status.value,
-            "assets": self.run.assets,
-            "relationships": self.run.relationships,
-            "scopes": [
-                {"provider": s.key.provider, "account": s.key.account, "region": s.key.region,
-                 "service": s.key.service, "status": s.status.value, "assets": s.assets,
-                 "error": s.error}
-                for s in self.scopes
-            ],
-            "counters": self.run.counters,
-            "error": self.run.error,
-            "duration_s": self.run.duration_s(),
-        }
 
 
 @contextmanager
@@ -127,7 +108,7 @@ class CollectRun:
         self.options = options
         self.progress = progress or NoProgress()
         self.summary = RunSummary(CollectionRun(run_id=uuid.uuid4().hex, collector=name,
-                                                started_at=utc_now()))
+                                                started_at=utc_now(), owner=current_owner()))
         self._queue: queue.Queue[_Message] = queue.Queue(
             maxsize=max(1, options.queue_batches + options.concurrency))
         self._breaker = CircuitBreaker(options.circuit_breaker_threshold)
@@ -172,20 +153,35 @@ class CollectRun:
             return self._fail_run(error)
         self.repository.start_run(self.run)
         interrupted = False
+        broken: StoreError | None = None  # the store failed mid-run: a full disk, a lost server
         try:
             self._collect(scopes)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (the CLI turns it into this)
             interrupted = True
+        except StoreError as error:
+            broken = error
         finally:
             self._close_collector()
         failed = [s for s in self.summary.scopes if s.status is not ScopeStatus.COMPLETE]
         if interrupted:
             self.run.error = "interrupted by the user"
-        status = RunStatus.OK if not failed and not interrupted else \
+        elif broken is not None:
+            self.run.error = describe_error(broken)
+        status = RunStatus.INTERRUPTED if interrupted else RunStatus.OK if not failed else \
             RunStatus.FAILED if len(failed) == len(self.summary.scopes) else RunStatus.PARTIAL
-        self._finish(status)
+        try:
+            self._finish(status)
+        except StoreError:
+            if broken is None:
+                raise
+            # The store cannot record the end either: the run reads `running` until a later
+            # command finds its process gone (run_liveness) and marks it interrupted.
         if interrupted:
             raise KeyboardInterrupt
+        if broken is not None:
+            raise StoreFailedError(f"the store failed mid-run: {broken.message}",
+                                   hint="what was written before stays; run collect again "
+                                        "once the store is fixed") from broken
         return self.summary
 
     def _close_collector(self) -> None:
@@ -235,9 +231,9 @@ class CollectRun:
             worker.start()
         try:
             self._write(len(scopes))
-        except BaseException:
+        except BaseException as error:
             self.ctx.cancelled.set()
-            self._drain(workers)
+            self._drain(workers, error)
             raise
 
     def _work(self, pending: queue.SimpleQueue[ScopeKey]) -> None:
@@ -310,7 +306,7 @@ class CollectRun:
             except queue.Full:
                 continue
 
-    def _drain(self, workers: Sequence[threading.Thread]) -> None:
+    def _drain(self, workers: Sequence[threading.Thread], cause: BaseException) -> None:
         deadline = time.monotonic() + 5
         while any(w.is_alive() for w in workers) and time.monotonic() < deadline:
             try:
@@ -324,13 +320,19 @@ class CollectRun:
             except queue.Empty:
                 break
         now = utc_now()
+        broken = isinstance(cause, StoreError)
         for scope in self.summary.scopes:
             if scope.status is ScopeStatus.RUNNING:
-                scope.status = ScopeStatus.INTERRUPTED
-                scope.error = scope.error or "interrupted by the user"
+                scope.status = ScopeStatus.FAILED if broken else ScopeStatus.INTERRUPTED
+                scope.error = scope.error or (describe_error(cause) if broken
+                                              else "interrupted by the user")
                 scope.finished_at = now
-                self.repository.fail_scope(scope.key, self.run.run_id, scope.error, now,
-                                           interrupted=True)
+                try:
+                    self.repository.fail_scope(scope.key, self.run.run_id, scope.error, now,
+                                               interrupted=not broken)
+                except StoreError:
+                    if not broken:
+                        raise
 
     def _settle_cancelled(self, message: _Message) -> None:
         if message.kind == "started":
@@ -353,7 +355,9 @@ class CollectRun:
         finished = 0
         started_at: dict[str, float] = {}
         timeout = self.options.scope_timeout_s
+        heartbeat = Heartbeat(self.repository, self.run.run_id)
         while finished < total:
+            heartbeat.beat()
             try:
                 message = self._queue.get(timeout=0.5)
             except queue.Empty:

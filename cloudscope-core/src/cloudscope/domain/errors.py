@@ -62,6 +62,13 @@ class StoreError(CloudScopeError):
     """A store that is unreachable, locked, read-only or not a CloudScope store. Added in API 1.0."""
 
 
+class StoreFailedError(StoreError):
+    """A store that failed after work had begun: a full disk, a server lost for longer than
+    its retry window. What was written before stays; exit code 3. Added in API 1.1."""
+
+    exit_code = EXIT_INCOMPLETE
+
+
 class NotFoundError(CloudScopeError):
     """A named thing (asset, exporter, collector) that does not exist. Added in API 1.0."""
 
