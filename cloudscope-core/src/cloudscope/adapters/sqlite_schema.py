@@ -8,6 +8,12 @@ repository touches tags only for assets whose tags changed.
 
 Version 3 (run liveness): a run records its owner (host, pid, process identity) and a
 heartbeat, so that a later command can tell a run whose process is gone from a live one.
+
+Version 4 (change tracking): the change log, one row per change in the order they were
+recorded (``id``). ``at`` is a fixed-width UTC stamp, so that windows compare as text;
+``related_id`` is a relationship change's target, so that an asset's history finds the
+edges pointing at it; ``detail`` holds what only some kinds carry (changed fields,
+relationship, finding, causes) as JSON.
 """
 
 from __future__ import annotations
@@ -106,6 +112,24 @@ MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
         "ALTER TABLE runs ADD COLUMN owner_process TEXT",
         "ALTER TABLE runs ADD COLUMN heartbeat_at TEXT",
         "CREATE INDEX runs_status ON runs (status)",
+    ),
+    4: (
+        """CREATE TABLE changes (
+               id INTEGER PRIMARY KEY,
+               run_id TEXT NOT NULL,
+               at TEXT NOT NULL,
+               change TEXT NOT NULL,
+               asset_id TEXT NOT NULL,
+               related_id TEXT,
+               provider TEXT,
+               asset_type TEXT,
+               name TEXT,
+               account TEXT,
+               region TEXT,
+               detail TEXT)""",
+        "CREATE INDEX changes_at ON changes (at)",
+        "CREATE INDEX changes_asset ON changes (asset_id)",
+        "CREATE INDEX changes_related ON changes (related_id) WHERE related_id IS NOT NULL",
     ),
 }
 

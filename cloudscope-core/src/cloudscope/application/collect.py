@@ -25,6 +25,7 @@ from cloudscope.application.collect_report import NoProgress, Progress, RunSumma
 from cloudscope.application.run_liveness import Heartbeat, current_owner
 from cloudscope.application.sharding import Shard
 from cloudscope.domain.asset import Asset
+from cloudscope.domain.change_diff import compile_volatile_fields
 from cloudscope.domain.errors import (
     EXIT_USAGE,
     CloudScopeError,
@@ -112,6 +113,7 @@ class CollectRun:
         self._queue: queue.Queue[_Message] = queue.Queue(
             maxsize=max(1, options.queue_batches + options.concurrency))
         self._breaker = CircuitBreaker(options.circuit_breaker_threshold)
+        self._volatile: dict[str, Sequence[str]] = {}  # by asset type, from the collector
 
     @property
     def repository(self) -> Repository:
@@ -152,6 +154,8 @@ class CollectRun:
         except BaseException as error:  # plugin code, even sys.exit(): fails the run, not the host
             return self._fail_run(error)
         self.repository.start_run(self.run)
+        if self.repository.has_change_log():
+            self.repository.track_changes(self.run.run_id, self._volatile)
         interrupted = False
         broken: StoreError | None = None  # the store failed mid-run: a full disk, a lost server
         try:
@@ -201,6 +205,11 @@ class CollectRun:
 
     def _plan(self) -> list[ScopeKey]:
         self.ctx.limiter.acquire()
+        self._volatile = dict(type(self.collector).volatile_fields())
+        try:
+            compile_volatile_fields(self._volatile)
+        except ValueError as error:
+            raise CloudScopeError(f"collector {self.name!r}: {error}") from None
         planned: list[ScopeKey] = []
         seen: set[str] = set()
         for scope in self.collector.plan():

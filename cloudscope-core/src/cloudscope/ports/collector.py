@@ -95,6 +95,27 @@ class Collector(ABC):
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
         """Add provider options to ``cloudscope collect NAME`` (none by default)."""
 
+    @classmethod
+    def volatile_fields(cls) -> Mapping[str, tuple[str, ...]]:
+        """Fields the cloud changes by itself on every read (RDS ``LatestRestorableTime``,
+        timestamps of last use), by asset type: paths under ``properties`` in
+        :class:`~cloudscope.domain.field_path.FieldPath` syntax (``RoleLastUsed``,
+        ``Items[].LastSeen``). Change tracking never reports them; the stored asset still
+        takes their new values. Read from the class, without credentials or network.
+
+        The default gathers the ``volatile_fields`` of the collector's asset-type catalogue
+        (``asset_types()``, API 1.1) when the class has one, else declares none; a collector
+        without a catalogue overrides this. Added in API 1.1.
+        """
+        # The catalogue arrives with `cloudscope types`; read it only if this core has it.
+        catalogue = getattr(cls, "asset_types", None)
+        fields: dict[str, tuple[str, ...]] = {}
+        for info in catalogue() if callable(catalogue) else ():
+            paths = tuple(getattr(info, "volatile_fields", ()) or ())
+            if paths:
+                fields[info.asset_type] = fields.get(info.asset_type, ()) + paths
+        return fields
+
     @abstractmethod
     def plan(self) -> Iterable[ScopeKey]:
         """The scopes to collect, in a stable order. Raise a CloudScopeError to stop the run."""

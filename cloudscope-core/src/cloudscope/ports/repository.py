@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Final
@@ -11,6 +11,7 @@ from typing import Final
 from pydantic import BaseModel, Field
 
 from cloudscope.domain.asset import Asset
+from cloudscope.domain.change import Change, ChangeQuery
 from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Finding
 from cloudscope.domain.query import AssetQuery
@@ -248,3 +249,46 @@ class Repository(ABC):
         in one transaction; no staleness is applied. Added in API 1.0."""
         raise StoreError(f"{type(self).__name__} cannot be copied into",
                          hint="it does not implement restore")
+
+    # Change log (API 1.1; the defaults keep none, and ``cloudscope changes`` says so) -----
+    def has_change_log(self) -> bool:
+        """Whether this store keeps a change log, so that :meth:`track_changes`,
+        :meth:`record_changes`, :meth:`iter_changes`, :meth:`prune` and
+        :meth:`restore_changes` work. Added in API 1.1; the default is False."""
+        return False
+
+    def track_changes(self, run_id: str, volatile_fields: Mapping[str, Sequence[str]]) -> None:
+        """Log what the collection run ``run_id`` changes through this object, from now on:
+        :meth:`write_batch` records assets ``added`` (new, or back after removal),
+        ``modified`` (with their changed fields, computed by
+        :class:`cloudscope.domain.change_diff.AssetDiffer`) and relationships added;
+        :meth:`complete_scope` records what staleness removes. ``volatile_fields`` holds,
+        by asset type, the paths under ``properties`` that never count as changes. Each
+        batch's changes are written in the batch's transaction. Called by the collect use
+        case after :meth:`start_run`. Added in API 1.1; the default logs nothing."""
+
+    def record_changes(self, changes: Sequence[Change]) -> list[int]:
+        """Append ``changes`` (an assessment's finding changes) in one transaction; return
+        the ids given to them, in order. Added in API 1.1."""
+        raise self._no_change_log()
+
+    def iter_changes(self, query: ChangeQuery) -> Iterator[Change]:
+        """The changes matching ``query``, in the order they were recorded, streamed.
+        Added in API 1.1."""
+        raise self._no_change_log()
+
+    def prune(self, before: datetime) -> dict[str, int]:
+        """Delete the history older than ``before``: changes recorded and assets removed
+        (with their findings) before it, in one transaction; return how many of each
+        (``{"changes": N, "assets": N}``). Added in API 1.1."""
+        raise self._no_change_log()
+
+    def restore_changes(self, changes: Sequence[Change]) -> None:
+        """Upsert changes exactly as given, ids included, in one transaction (``db copy``).
+        Added in API 1.1."""
+        raise self._no_change_log()
+
+    def _no_change_log(self) -> StoreError:
+        return StoreError(f"this store ({type(self).__name__}) keeps no change log",
+                          hint="change tracking needs a sqlite://, postgresql:// or file:// "
+                               "store, or a repository plugin that keeps one (API 1.1)")
