@@ -7,8 +7,8 @@ whole store is held in memory while it is open. Use SQLite for anything larger.
 
 Files: ``meta.json`` (application and schema version), ``assets.jsonl`` (removed assets
 stay, with ``deleted_at``), ``relationships.jsonl``, ``findings.jsonl``, ``scopes.jsonl``,
-``runs.jsonl`` (runs and scopes: :mod:`file_runs`), and ``.cloudscope-runs/`` (the lock
-files of running runs).
+``runs.jsonl`` (runs and scopes: :mod:`file_runs`), ``changes.jsonl`` (the change log:
+:mod:`file_changes`; schema 2) and ``.cloudscope-runs/`` (the lock files of running runs).
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from cloudscope.adapters.file_changes import FileChangeLog, change_record
 from cloudscope.adapters.file_runs import FileRunLog, run_record
 from cloudscope.adapters.file_store import JOURNAL, LOCK, TEMPORARY, Directory, Table, encode
 from cloudscope.domain.asset import Asset
+from cloudscope.domain.change import ChangeKind
 from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Finding, Severity
 from cloudscope.domain.query import AssetQuery
@@ -33,7 +35,7 @@ from cloudscope.domain.timestamps import isoformat as stamp
 from cloudscope.ports.repository import Repository, StoredAsset, StoredRelationship
 
 APPLICATION: Final = "cloudscope"
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 META: Final = "meta.json"
 ASSET_FIELDS: Final = tuple(Asset.model_fields)
 # Files we write besides the tables; anything else in a directory without meta.json
@@ -67,7 +69,7 @@ def _listing_key(record: dict[str, Any]) -> tuple[Any, ...]:
             record["id"])
 
 
-class FileRepository(FileRunLog, Repository):
+class FileRepository(FileChangeLog, FileRunLog, Repository):
     """A CloudScope store in a directory of JSON Lines files. Added in API 1.0.
 
     URL options: ``?timeout=SECONDS`` (how long a writer waits for another, default 30) and
@@ -90,7 +92,9 @@ class FileRepository(FileRunLog, Repository):
                               lambda r: (r["asset_id"], r["rule_id"], encode(r)))
         self.scopes = Table(path, "scopes.jsonl", lambda r: r["scope_key"])
         self.runs = Table(path, "runs.jsonl", lambda r: r["run_id"])
-        self._tables = (self.assets, self.relationships, self.findings, self.scopes, self.runs)
+        self.changes = Table(path, "changes.jsonl", lambda r: r["id"])
+        self._tables = (self.assets, self.relationships, self.findings, self.scopes, self.runs,
+                        self.changes)
         if self.schema_version() < SCHEMA_VERSION:
             self.migrate()
         elif self.schema_version() > SCHEMA_VERSION:
@@ -193,6 +197,7 @@ class FileRepository(FileRunLog, Repository):
                     relationships: Sequence[Relationship], seen_at: datetime) -> None:
         """Upsert a batch in one atomic commit."""
         seen = stamp(seen_at)
+        log: list[dict[str, Any]] = []
         with self._writing():
             for asset in assets:
                 stored = self.assets.records.get(asset.id)
@@ -202,9 +207,13 @@ class FileRepository(FileRunLog, Repository):
                 self.assets.put({**asset.model_dump(exclude={"first_seen", "last_seen"}),
                                  "first_seen": first, "last_seen": seen,
                                  "scope_key": scope.key, "deleted_at": None})
+                self._log_asset(log, run_id, seen, stored, self.assets.records[asset.id])
             for relationship in relationships:
+                if relationship.key not in self.relationships.records:
+                    self._log_edge(log, run_id, seen, relationship, ChangeKind.RELATIONSHIP_ADDED)
                 self.relationships.put({**relationship.model_dump(), "scope_key": scope.key,
                                         "last_seen": seen})
+            self._append(log)
 
     def complete_scope(self, scope: ScopeKey, run_id: str, assets: int,
                        finished_at: datetime) -> int:
@@ -216,14 +225,24 @@ class FileRepository(FileRunLog, Repository):
                 raise StoreError(f"unknown run {run_id!r}")
             started = run["started_at"]
             removed = 0
-            for record in list(self.assets.records.values()):
+            log: list[dict[str, Any]] = []
+            tracked = self._is_tracked(run_id)
+            for key in sorted(self.assets.records):
+                record = self.assets.records[key]
                 if record["scope_key"] == scope.key and record["last_seen"] < started \
                         and record["deleted_at"] is None:
+                    if tracked:
+                        log.append(change_record(run_id, finished, ChangeKind.REMOVED, key,
+                                                 record))
                     self.assets.put({**record, "deleted_at": finished})
                     removed += 1
-            for key, record in list(self.relationships.records.items()):
+            for key in sorted(self.relationships.records):
+                record = self.relationships.records[key]
                 if record["scope_key"] == scope.key and record["last_seen"] < started:
+                    self._log_edge(log, run_id, finished, _relationship(record),
+                                   ChangeKind.RELATIONSHIP_REMOVED)
                     self.relationships.delete(key)
+            self._append(log)
             self._update_scope(scope, run_id, status="complete", assets=assets, error=None,
                                finished_at=finished)
         return removed

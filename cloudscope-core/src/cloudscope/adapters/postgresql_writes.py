@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from cloudscope.adapters.postgresql_changes import PostgreSQLChangeLog
 from cloudscope.adapters.postgresql_reads import where_clause
 from cloudscope.adapters.postgresql_runs import RESTORE_RUNS, run_row
 from cloudscope.adapters.postgresql_statements import (
@@ -15,7 +16,6 @@ from cloudscope.adapters.postgresql_statements import (
     UPSERT_RELATIONSHIPS,
     asset_row,
 )
-from cloudscope.adapters.postgresql_store import PostgreSQLStore
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Finding
@@ -29,8 +29,9 @@ if TYPE_CHECKING:
     import psycopg
 
 
-class PostgreSQLWritePath(PostgreSQLStore):
-    """Everything that changes the inventory, each call one transaction."""
+class PostgreSQLWritePath(PostgreSQLChangeLog):
+    """Everything that changes the inventory, each call one transaction (with the changes
+    it makes, for a tracked run)."""
 
     def write_batch(self, scope: ScopeKey, run_id: str, assets: Sequence[Asset],
                     relationships: Sequence[Relationship], seen_at: datetime) -> None:
@@ -40,7 +41,9 @@ class PostgreSQLWritePath(PostgreSQLStore):
                      for ordinal, r in enumerate(relationships)]
 
         def work(connection: psycopg.Connection[Any]) -> None:
+            changes = self._batch_changes(connection, run_id, assets, asset_rows, relationships)
             _copy_and_upsert(connection, asset_rows, edge_rows, UPSERT_ASSETS, scope.key)
+            self._copy_changes(connection, changes)
 
         self._transaction(work, scope_key=scope.key)
 
@@ -53,6 +56,7 @@ class PostgreSQLWritePath(PostgreSQLStore):
             if row is None:
                 raise StoreError(f"unknown run {run_id!r}")
             started = row[0]
+            self._log_staleness(connection, run_id, scope.key, started)
             removed = connection.execute(
                 "UPDATE assets SET deleted_at = now() WHERE scope_key = %s AND last_seen < %s"
                 " AND deleted_at IS NULL", (scope.key, started)).rowcount
