@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, Final, Generic, TypeVar
 
+from cloudscope.application.finding_changes import FindingChangeLog
 from cloudscope.application.run_liveness import current_owner
 from cloudscope.domain.assessment import AssessmentSummary, TypeDispatch
 from cloudscope.domain.asset import Asset
@@ -156,13 +157,16 @@ class Assessment:
         assessed = None if query == AssetQuery() else \
             {a.id for a in self.repository.iter_assets(query)}
         edges, findings = _relationship_spool(), _finding_spool()
+        run = CollectionRun(run_id=f"assess-{uuid.uuid4().hex[:12]}", collector="assess",
+                            started_at=utc_now(), owner=current_owner())
+        summary.run_id = run.run_id
         try:
             total = self._observe_assets(detectors, risks, edges, findings, summary)
             summary.assets = total if assessed is None else len(assessed)
             self._observe_relationships(detectors, summary)
             for detector in detectors:
                 self._call(detector, "detect", summary, edges.add, detector.detect)
-            self._store_edges(edges, summary)
+            status = self._store_edges(edges, summary, run)
             self._observe_relationships(risks, summary)
             for rule in risks:
                 self._call(rule, "conclude", summary, findings.add, rule.conclude)
@@ -181,15 +185,32 @@ class Assessment:
                     kept.add(finding)
             summary.kept_findings = kept.count
         sources = ((findings, fresh), (kept, _everything))
+        # The change log's finding changes (API 1.1 stores): the stored findings first.
+        log = FindingChangeLog(self.repository) if self.repository.has_change_log() else None
+        if log is not None:
+            log.read_stored(assessed)
 
         def stored() -> Iterator[Finding]:
             for spool, wanted in sources:
                 for finding in spool:
                     if wanted(finding):
                         summary.count(finding)
+                        if log is not None:
+                            log.add(finding)
                         yield finding
 
-        self.repository.replace_findings(query, stored())
+        try:
+            self.repository.replace_findings(query, stored())
+            if log is not None:
+                summary.new_findings, summary.resolved_findings = log.record(run, utc_now())
+        except BaseException:
+            status = RunStatus.FAILED
+            raise
+        finally:
+            # Finished last, so that a window ending with this run holds its finding changes.
+            self.repository.finish_run(run.model_copy(update={
+                "status": status, "finished_at": utc_now(),
+                "relationships": summary.detected_relationships}))
         return AssessmentResult(summary, sources)
 
     # Passes -----------------------------------------------------------------------------
@@ -234,8 +255,10 @@ class Assessment:
         except BaseException as error:  # rule code, even sys.exit()
             summary.fail(rule.rule_id, stage, describe_error(error))
 
-    def _store_edges(self, edges: Spool[Relationship], summary: AssessmentSummary) -> None:
-        """Write detected edges in the detection scope; complete it unless a detector failed.
+    def _store_edges(self, edges: Spool[Relationship], summary: AssessmentSummary,
+                     run: CollectionRun) -> RunStatus:
+        """Record ``run``; write detected edges in the detection scope; complete it unless a
+        detector failed. The run's status: partial when a detector failed.
 
         The scope completes even without detection rules, so that disabling them all
         removes their edges; a rule that could not be built may be a detector, so it fails
@@ -243,8 +266,6 @@ class Assessment:
         """
         detectors = {r.rule_id for r in self.rules if isinstance(r, DetectionRule)}
         repository = self.repository
-        run = CollectionRun(run_id=f"assess-{uuid.uuid4().hex[:12]}", collector="assess",
-                            started_at=utc_now(), owner=current_owner())
         repository.start_run(run)
         repository.start_scope(DETECTION_SCOPE, run.run_id, run.started_at)
         batch: dict[tuple[str, str, str], Relationship] = {}
@@ -263,9 +284,7 @@ class Assessment:
                                   f"detection rules failed: {', '.join(failed)}", finished)
         else:
             repository.complete_scope(DETECTION_SCOPE, run.run_id, 0, finished)
-        repository.finish_run(run.model_copy(update={
-            "status": RunStatus.PARTIAL if failed else RunStatus.OK, "finished_at": finished,
-            "relationships": summary.detected_relationships}))
+        return RunStatus.PARTIAL if failed else RunStatus.OK
 
     def _write_edges(self, run_id: str, batch: dict[tuple[str, str, str], Relationship]) -> int:
         """Write a batch, leaving alone the edges a collector stored (they are its to remove)."""

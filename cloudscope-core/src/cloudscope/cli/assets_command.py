@@ -38,7 +38,7 @@ def query_from(args: argparse.Namespace, **extra: Any) -> Any:
 
 
 def add_parser(commands: Any) -> None:
-    """Add ``assets list`` and ``assets show``."""
+    """Add ``assets list``, ``assets show`` and ``assets history``."""
     parser = commands.add_parser("assets", help="list or show stored assets",
                                  description="Query the stored inventory.")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -53,6 +53,16 @@ def add_parser(commands: Any) -> None:
     show.add_argument("--db", metavar="URL", help="store URL")
     show.add_argument("--format", choices=("text", "json"), default="text")
     show.set_defaults(run=run_show)
+    history = actions.add_parser(
+        "history", help="one asset's changes, oldest first",
+        description="Every change of one asset (removed ones too): added, modified with the "
+                    "changed fields, removed, its relationships and findings coming and "
+                    "going, and relationships of other assets pointing at it.",
+        epilog="Exit codes: 0 ok; 2 an unknown id, or a store that keeps no change log.")
+    history.add_argument("id", metavar="ID")
+    history.add_argument("--db", metavar="URL", help="store URL")
+    history.add_argument("--format", choices=("table", "json"), default="table")
+    history.set_defaults(run=run_history)
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -148,4 +158,33 @@ def run_show(args: argparse.Namespace) -> int:
             print(f"  [{finding.severity.value}] {finding.rule_id}: {finding.title}", file=stdout())
     print("properties:", file=stdout())
     print(json.dumps(asset.properties, indent=2, sort_keys=True, default=str), file=stdout())
+    return 0
+
+
+def run_history(args: argparse.Namespace) -> int:
+    """Print one asset's changes; an id the store never held is a one-line error."""
+    import json
+
+    from cloudscope.application.changes import read_changes
+    from cloudscope.cli.change_reports import write_reports
+    from cloudscope.cli.runtime import Runtime
+    from cloudscope.domain.change import ChangeQuery
+    from cloudscope.domain.errors import NotFoundError
+    from cloudscope.domain.query import AssetQuery
+    from cloudscope.ports.repository import change_log_missing
+
+    with Runtime(args).repository() as repository:
+        if not repository.has_change_log():
+            raise change_log_missing(repository)
+        reports = list(read_changes(repository, ChangeQuery(asset_ids=(args.id,), related=True)))
+        if not reports and not repository.count_assets(
+                AssetQuery(ids=(args.id,), include_deleted=True)):
+            raise NotFoundError(f"no asset with id {args.id!r}",
+                                hint="see `cloudscope assets list --include-deleted`")
+    if args.format == "json":
+        json.dump({"asset_id": args.id, "changes": [r.as_json() for r in reports]}, stdout(),
+                  indent=2, ensure_ascii=False, default=str)
+        stdout().write("\n")
+    else:
+        write_reports(reports, "table", stdout())
     return 0

@@ -1,4 +1,4 @@
-"""``cloudscope db migrate|copy``: manage stores."""
+"""``cloudscope db migrate|copy|prune``: manage stores."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from cloudscope.cli.output import stdout
 
 
 def add_parser(commands: Any) -> None:
-    """Add ``db migrate`` and ``db copy``."""
-    parser = commands.add_parser("db", help="migrate a store, or copy one into another",
+    """Add ``db migrate``, ``db copy`` and ``db prune``."""
+    parser = commands.add_parser("db", help="migrate, copy or prune a store",
                                  description="Manage CloudScope stores.")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     migrate = actions.add_parser(
@@ -33,6 +33,18 @@ def add_parser(commands: Any) -> None:
                       help="records per transaction in the target (default 5000)")
     copy.add_argument("--format", choices=("text", "json"), default="text")
     copy.set_defaults(run=run_copy)
+    prune = actions.add_parser(
+        "prune", help="delete history older than N days (changes, removed assets)",
+        description="Delete the change log's records older than N days, and the assets "
+                    "removed (as stale) more than N days ago with their findings. Live "
+                    "assets are never touched. N defaults to changes.keep_days in the "
+                    "config (CLOUDSCOPE_CHANGES_KEEP_DAYS).")
+    prune.add_argument("--keep-days", type=int, metavar="N",
+                       help="days of history to keep (default: changes.keep_days)")
+    prune.add_argument("--db", metavar="URL", help="store URL (default: CLOUDSCOPE_DB, the "
+                                                   "config, then sqlite:///cloudscope.db)")
+    prune.add_argument("--format", choices=("text", "json"), default="text")
+    prune.set_defaults(run=run_prune)
 
 
 def run_migrate(args: argparse.Namespace) -> int:
@@ -56,6 +68,7 @@ def run_migrate(args: argparse.Namespace) -> int:
 def run_copy(args: argparse.Namespace) -> int:
     """Copy SOURCE_URL into TARGET_URL and print what was copied."""
     import json
+    import sys
 
     from cloudscope.application.db_copy import copy_store
     from cloudscope.application.storage import open_repository, redact_url
@@ -70,11 +83,49 @@ def run_copy(args: argparse.Namespace) -> int:
     with open_repository(runtime.host, args.source) as source, \
             open_repository(runtime.host, args.target) as target:
         summary = copy_store(source, target, batch_size=args.batch_size)
+        if source.has_change_log() and not target.has_change_log():
+            sys.stderr.write("cloudscope: note: the target keeps no change log; the source's "
+                             "changes were not copied\n")
     if args.format == "json":
         print(json.dumps({"source": redact_url(args.source), "target": redact_url(args.target),
                           **summary.as_json()}), file=stdout())
     else:
         print(f"copied {summary.assets} assets, {summary.relationships} relationships, "
-              f"{summary.findings} findings, {summary.scopes} scopes and {summary.runs} runs "
-              f"from {redact_url(args.source)} to {redact_url(args.target)}", file=stdout())
+              f"{summary.findings} findings, {summary.scopes} scopes, {summary.runs} runs and "
+              f"{summary.changes} changes from {redact_url(args.source)} to "
+              f"{redact_url(args.target)}", file=stdout())
+    return 0
+
+
+def run_prune(args: argparse.Namespace) -> int:
+    """Delete history older than ``--keep-days`` (or ``changes.keep_days``)."""
+    import json
+    from datetime import timedelta
+
+    from cloudscope.application.storage import choose_url, redact_url
+    from cloudscope.cli.runtime import Runtime
+    from cloudscope.domain.errors import UsageError
+    from cloudscope.domain.timestamps import isoformat, utc_now
+    from cloudscope.ports.repository import change_log_missing
+
+    runtime = Runtime(args)
+    keep_days = args.keep_days if args.keep_days is not None else \
+        runtime.config.settings.changes.keep_days
+    if keep_days is None:
+        raise UsageError("db prune: how many days to keep?",
+                         hint="give --keep-days N, or set changes.keep_days in the config")
+    if not 1 <= keep_days <= 36_500:
+        raise UsageError(f"--keep-days {keep_days}: expected 1 to 36500")
+    url = choose_url(args.db, runtime.config.settings.db)
+    before = utc_now() - timedelta(days=keep_days)
+    with runtime.repository() as repository:
+        if not repository.has_change_log():
+            raise change_log_missing(repository)
+        pruned = repository.prune(before)
+    if args.format == "json":
+        print(json.dumps({"db": redact_url(url), "before": isoformat(before), **pruned}),
+              file=stdout())
+    else:
+        print(f"pruned {pruned['changes']} changes and {pruned['assets']} removed assets "
+              f"older than {isoformat(before)} from {redact_url(url)}", file=stdout())
     return 0

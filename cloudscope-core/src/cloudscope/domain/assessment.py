@@ -65,6 +65,11 @@ class AssessmentSummary:
     failures: list[RuleFailure] = field(default_factory=list)
     kept_findings: int = 0
     failed_ids: set[str] = field(default_factory=set)
+    #: The assessment run (API 1.1): the id its finding changes carry, and how many
+    #: findings it found new and resolved (zero when the store keeps no change log).
+    run_id: str | None = None
+    new_findings: int = 0
+    resolved_findings: int = 0
 
     def count(self, finding: Finding) -> None:
         """Count one stored finding under its severity."""
@@ -94,4 +99,5 @@ class AssessmentSummary:
         """The report's fields except ``findings``."""
         return {"rules": self.rules, "assets": self.assets, "counts": dict(self.counts),
                 "detected_relationships": self.detected_relationships,
-                "failed_rules": [f.as_json() for f in self.failures]}
+                "failed_rules": [f.as_json() for f in self.failures], "run_id": self.run_id,
+                "new_findings": self.new_findings, "resolved_findings": self.resolved_findings}

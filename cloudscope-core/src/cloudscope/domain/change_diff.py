@@ -1,10 +1,13 @@
 """What changed between two versions of an asset: field paths, before and after.
 
 Every store computes its ``modified`` changes here, so that all of them report the same
-paths. Dictionaries are compared key by key and lists of the same length item by item
-(``properties.IpPermissions[0].IpRanges``); a list that grew or shrank is reported whole,
-which reads better than a cascade of shifted items. A key that appears with a null value
-is no change. Fields the cloud changes by itself on every read (RDS
+paths. Dictionaries are compared key by key. Lists are compared as collections, since the
+clouds' lists (rules, grants, tags) rarely mean anything by their order: items found on
+both sides are unchanged wherever they moved; an item only in the new list is reported at
+its index there (``properties.IpPermissions[2]``: null -> the rule), one only in the old
+list at its index there (the rule -> null), and an old and a new item at the same index are
+compared field by field (``properties.IpPermissions[0].IpRanges[1].CidrIp``). A key that
+appears with a null value is no change. Fields the cloud changes by itself on every read (RDS
 ``LatestRestorableTime``), declared per asset type by the collectors, are never reported.
 
 Values are redacted in their context before they are kept: the whole before and after
@@ -34,6 +37,10 @@ VolatileFields = Mapping[str, Sequence[str]]
 """Paths into ``properties`` (FieldPath syntax) by asset type. Added in API 1.1."""
 
 _PLAIN_KEY: Final = re.compile(r'^[^.\[\]"]+$')
+MAX_PAIRS: Final = 250_000
+"""Item comparisons allowed to match two lists; beyond it a changed list is reported whole."""
+Found = list[tuple[list[Step], bool, bool]]
+"""Changed paths, each with whether it exists before and after."""
 
 
 def compile_volatile_fields(fields: VolatileFields) -> dict[str, tuple[Pattern, ...]]:
@@ -81,7 +88,7 @@ class AssetDiffer:
              after: Mapping[str, Any]) -> list[FieldChange]:
         """The changed fields from ``before`` to ``after`` (mappings holding any of
         :data:`TRACKED_FIELDS`), redacted; empty when only volatile fields differ."""
-        found: list[tuple[list[Step], Any, Any]] = []
+        found: Found = []
         for name in TRACKED_FIELDS:
             old, new = before.get(name), after.get(name)
             if old == new:
@@ -91,12 +98,14 @@ class AssetDiffer:
         if not found:
             return []
         old_view, new_view = _redacted(before), _redacted(after)
-        return [FieldChange(path=render_path(steps), before=_at(old_view, steps),
-                            after=_at(new_view, steps)) for steps, _, _ in found]
+        return [FieldChange(path=render_path(steps),
+                            before=_at(old_view, steps) if is_before else None,
+                            after=_at(new_view, steps) if is_after else None)
+                for steps, is_before, is_after in found]
 
 
 def _walk(before: Any, after: Any, steps: list[Step], patterns: Sequence[Pattern],
-          found: list[tuple[list[Step], Any, Any]]) -> None:
+          found: Found) -> None:
     if any(not pattern for pattern in patterns):
         return  # a volatile field, or inside one
     if type(before) is dict and type(after) is dict:
@@ -104,15 +113,34 @@ def _walk(before: Any, after: Any, steps: list[Step], patterns: Sequence[Pattern
             old, new = before.get(key), after.get(key)
             if old != new:
                 _walk(old, new, [*steps, key], [p[1:] for p in patterns if p[0] == key], found)
-    elif type(before) is list and type(after) is list and len(before) == len(after):
-        size = len(before)
-        for index, (old, new) in enumerate(zip(before, after, strict=True)):
-            if old != new:
-                chosen = [p[1:] for p in patterns if p[0] is EVERY or (
-                    type(p[0]) is int and -size <= p[0] < size and p[0] % size == index)]
-                _walk(old, new, [*steps, index], chosen, found)
+    elif type(before) is list and type(after) is list and \
+            len(before) * len(after) <= MAX_PAIRS:
+        _walk_list(before, after, steps, patterns, found)
     else:
-        found.append((steps, before, after))
+        found.append((steps, before is not None, after is not None))
+
+
+def _walk_list(before: list[Any], after: list[Any], steps: list[Step],
+               patterns: Sequence[Pattern], found: Found) -> None:
+    """Items on both sides match (wherever they are); what is left is paired by index."""
+    unmatched = list(range(len(after)))
+    removed = []
+    for index, item in enumerate(before):
+        for position, other in enumerate(unmatched):
+            if after[other] == item:
+                del unmatched[position]
+                break
+        else:
+            removed.append(index)
+    added = set(unmatched)
+    for index in sorted(added.union(removed)):
+        if index in added and index < len(before) and index in removed:
+            size = len(after)
+            chosen = [p[1:] for p in patterns if p[0] is EVERY or (
+                type(p[0]) is int and -size <= p[0] < size and p[0] % size == index)]
+            _walk(before[index], after[index], [*steps, index], chosen, found)
+        else:
+            found.append(([*steps, index], index not in added, index in added))
 
 
 def _redacted(values: Mapping[str, Any]) -> dict[str, Any]:

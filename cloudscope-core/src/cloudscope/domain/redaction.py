@@ -26,11 +26,12 @@ from cloudscope.domain.secret_text import REDACTED, is_reference, may_hold_secre
 
 if TYPE_CHECKING:  # the models (pydantic) only for hints: logging imports this module early
     from cloudscope.domain.asset import Asset
+    from cloudscope.domain.change import Change
     from cloudscope.domain.finding import Finding
     from cloudscope.domain.relationship import Relationship
 
-__all__ = ["REDACTED", "is_secret_key", "redact", "redact_asset", "redact_finding",
-           "redact_relationship", "redact_text"]
+__all__ = ["REDACTED", "is_secret_key", "redact", "redact_asset", "redact_change",
+           "redact_finding", "redact_relationship", "redact_text"]
 
 _NUMBERS: Final = frozenset({int, float})
 _SCALARS: Final = frozenset({bool, type(None)})
@@ -209,3 +210,28 @@ def redact_finding(finding: Finding) -> Finding:
     return finding.model_copy(update={
         "title": redact_text(finding.title), "detail": redact_text(finding.detail),
         "remediation": redact_text(finding.remediation), "evidence": redact(finding.evidence)})
+
+
+def redact_change(change: Change) -> Change:
+    """The change with its name, changed values and finding title redacted. The change
+    log stores values redacted in their context already; this is the last guard, each
+    value judged by the last key of its path (``...Variables.DB_PASSWORD``)."""
+    fields = [f.model_copy(update={"before": redact(f.before, key=_last_key(f.path)),
+                                   "after": redact(f.after, key=_last_key(f.path))})
+              for f in change.fields]
+    finding = change.finding
+    if finding is not None:
+        finding = finding.model_copy(update={"title": redact_text(finding.title)})
+    return change.model_copy(update={"name": redact_text(change.name) if change.name else
+                                     change.name, "fields": fields, "finding": finding})
+
+
+_LAST_KEY: Final = re.compile(r'(?:^|\.)([^.\[\]"]+)$|\["((?:[^"\\]|\\.)*)"\]$')
+
+
+def _last_key(path: str) -> str | None:
+    """The last key of a change's path (None when it ends with an index)."""
+    match = _LAST_KEY.search(path)
+    if match is None:
+        return None
+    return match[1] if match[1] is not None else match[2]

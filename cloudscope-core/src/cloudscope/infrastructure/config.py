@@ -82,6 +82,14 @@ class RulesSettings(_Section):
     disabled: list[str] = Field(default_factory=list)
 
 
+class ChangesSettings(_Section):
+    """The change log (API 1.1)."""
+
+    #: Days of history kept: changes recorded and assets removed longer ago are deleted by
+    #: `db prune` (its default) and after each `collect`. None keeps everything.
+    keep_days: int | None = Field(default=None, ge=1, le=36_500)
+
+
 class Settings(BaseModel):
     """The whole configuration. Unknown top-level keys are plugin sections."""
 
@@ -93,6 +101,7 @@ class Settings(BaseModel):
     collect: CollectSettings = Field(default_factory=CollectSettings)
     plugins: dict[str, PluginSettings] = Field(default_factory=dict)
     rules: RulesSettings = Field(default_factory=RulesSettings)
+    changes: ChangesSettings = Field(default_factory=ChangesSettings)
 
 
 class Config:

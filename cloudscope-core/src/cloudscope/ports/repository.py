@@ -270,25 +270,27 @@ class Repository(ABC):
     def record_changes(self, changes: Sequence[Change]) -> list[int]:
         """Append ``changes`` (an assessment's finding changes) in one transaction; return
         the ids given to them, in order. Added in API 1.1."""
-        raise self._no_change_log()
+        raise change_log_missing(self)
 
     def iter_changes(self, query: ChangeQuery) -> Iterator[Change]:
         """The changes matching ``query``, in the order they were recorded, streamed.
         Added in API 1.1."""
-        raise self._no_change_log()
+        raise change_log_missing(self)
 
     def prune(self, before: datetime) -> dict[str, int]:
         """Delete the history older than ``before``: changes recorded and assets removed
         (with their findings) before it, in one transaction; return how many of each
         (``{"changes": N, "assets": N}``). Added in API 1.1."""
-        raise self._no_change_log()
+        raise change_log_missing(self)
 
     def restore_changes(self, changes: Sequence[Change]) -> None:
         """Upsert changes exactly as given, ids included, in one transaction (``db copy``).
         Added in API 1.1."""
-        raise self._no_change_log()
+        raise change_log_missing(self)
 
-    def _no_change_log(self) -> StoreError:
-        return StoreError(f"this store ({type(self).__name__}) keeps no change log",
-                          hint="change tracking needs a sqlite://, postgresql:// or file:// "
-                               "store, or a repository plugin that keeps one (API 1.1)")
+
+def change_log_missing(repository: Repository) -> StoreError:
+    """The one-line error (exit 2) for a store that keeps no change log. Added in API 1.1."""
+    return StoreError(f"this store ({type(repository).__name__}) keeps no change log",
+                      hint="change tracking needs a sqlite://, postgresql:// or file:// "
+                           "store, or a repository plugin that keeps one (API 1.1)")
