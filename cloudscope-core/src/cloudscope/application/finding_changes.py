@@ -139,10 +139,11 @@ class FindingChangeLog:
 
 
 def _cited(candidates: Iterable[Change]) -> list[int]:
-    """The ids a finding change cites: its candidates but the relationships an asset came
-    with (its ``added`` says it all), the most recent :data:`MAX_CAUSES`."""
+    """The ids a finding change cites: its candidates but the relationships an asset came or
+    went with (its ``added`` or ``removed`` says it all), the most recent :data:`MAX_CAUSES`."""
     candidates = list(candidates)
-    arrived = {(c.asset_id, c.run_id) for c in candidates if c.change is ChangeKind.ADDED}
+    whole = {(c.asset_id, c.run_id) for c in candidates
+             if c.change in (ChangeKind.ADDED, ChangeKind.REMOVED)}
     return sorted({c.id or 0 for c in candidates
-                   if c.change in ASSET_CHANGES or (c.asset_id, c.run_id) not in arrived}
+                   if c.change in ASSET_CHANGES or (c.asset_id, c.run_id) not in whole}
                   )[-MAX_CAUSES:]

@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     import json
     import sys
 
+    from cloudscope.application.changes import apply_retention
     from cloudscope.application.collect import CollectOptions, CollectRun
     from cloudscope.application.sharding import Shard
     from cloudscope.cli.components import build_component, component_parser, find_component
@@ -91,6 +92,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         with progress or _nothing():
             summary = collect.execute()
+        if collect.opened_repository is not None:
+            # The history kept (changes.keep_days): older changes and removed assets go.
+            apply_retention(collect.opened_repository,
+                            runtime.config.settings.changes.keep_days)
     except KeyboardInterrupt:
         interrupted = True
         summary = collect.summary

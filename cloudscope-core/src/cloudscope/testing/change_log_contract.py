@@ -37,20 +37,23 @@ def tracked(store: Repository, volatile: Mapping[str, Sequence[str]] | None = No
     return collection
 
 
+def summarize(record: Mapping[str, Any]) -> tuple[Any, ...]:
+    """A change as JSON (``Change.as_json()``, a line of ``changes --format jsonl``) as
+    (kind, asset id, detail): the changed fields (path, before, after) of a modification,
+    (type, target) of a relationship change, (rule id, cause ids) of a finding change."""
+    detail: Any = None
+    if record["fields"]:
+        detail = [(f["path"], f["before"], f["after"]) for f in record["fields"]]
+    elif record["relationship"]:
+        detail = (record["relationship"]["type"], record["relationship"]["target_id"])
+    elif record["finding"]:
+        detail = (record["finding"]["rule_id"], record["caused_by"])
+    return (record["change"], record["asset_id"], detail)
+
+
 def stream(store: Repository, **filters: Any) -> list[tuple[Any, ...]]:
-    """The changes matching ``filters`` as (kind, asset id, detail) tuples: the changed
-    fields of a modification, the relationship of a relationship change."""
-    found = []
-    for change in store.iter_changes(ChangeQuery(**filters)):
-        detail: Any = None
-        if change.fields:
-            detail = [(f.path, f.before, f.after) for f in change.fields]
-        elif change.relationship:
-            detail = (change.relationship.type, change.relationship.target_id)
-        elif change.finding:
-            detail = (change.finding.rule_id, change.caused_by)
-        found.append((change.change.value, change.asset_id, detail))
-    return found
+    """The changes matching ``filters``, each as :func:`summarize` gives it."""
+    return [summarize(change.as_json()) for change in store.iter_changes(ChangeQuery(**filters))]
 
 
 def of_run(store: Repository, collection: Collection) -> list[tuple[Any, ...]]:

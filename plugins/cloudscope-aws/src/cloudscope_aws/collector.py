@@ -23,6 +23,7 @@ from cloudscope_aws.clients import ClientSettings, RequestHooks, shared_loader
 from cloudscope_aws.errors import collection_error, is_denied, is_scp_denial
 from cloudscope_aws.services import SERVICES
 from cloudscope_aws.shapes import Item, Location
+from cloudscope_aws.volatile import VOLATILE_FIELDS
 
 _REGION: Final = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 _ROLE_ARN: Final = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
@@ -94,6 +95,12 @@ class AwsCollector(Collector):
         self._accounts: dict[str, Account] = {}
         self._lock = threading.Lock()
         self._denials_logged: set[str] = set()
+
+    @classmethod
+    def volatile_fields(cls) -> dict[str, tuple[str, ...]]:
+        """Fields AWS changes by itself (RDS ``LatestRestorableTime``, last-use times, a
+        trail's delivery times), never reported as changes. API 1.1 (unused by 1.0 cores)."""
+        return dict(VOLATILE_FIELDS)
 
     def plan(self) -> list[ScopeKey]:
         """Regional services per (account, region), then global services per account."""

@@ -47,6 +47,12 @@ class GcpCollector(Collector):
 
     default_concurrency = 8
 
+    @classmethod
+    def volatile_fields(cls) -> dict[str, tuple[str, ...]]:
+        """Fields Google Cloud changes by itself, never reported as changes: a GKE
+        cluster's node count, which the autoscaler moves. API 1.1 (unused by 1.0 cores)."""
+        return {"gcp:container:cluster": ("currentNodeCount",)}
+
     def __init__(self, ctx: CollectContext, options: Mapping[str, Any]) -> None:
         super().__init__(ctx, options)
         self.settings = ctx.settings(GcpSettings)
