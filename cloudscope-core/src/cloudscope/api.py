@@ -16,6 +16,15 @@ from cloudscope.ports.hookspecs import API_VERSION, hookimpl
 if TYPE_CHECKING:
     # Type checkers read these; at run time _LAZY imports each name on first use.
     from cloudscope.domain.asset import Asset
+    from cloudscope.domain.change import (
+        Change,
+        ChangedFinding,
+        ChangedRelationship,
+        ChangeKind,
+        ChangeQuery,
+        FieldChange,
+    )
+    from cloudscope.domain.change_diff import AssetDiffer
     from cloudscope.domain.errors import (
         CloudScopeError,
         CollectionError,
@@ -114,6 +123,14 @@ _LAZY: Final = {
     "DetectionRule": "cloudscope.ports.rule",
     "RuleGraph": "cloudscope.ports.rule",
     "FieldPath": "cloudscope.domain.field_path",
+    # Added in API 1.1: the change log.
+    "Change": "cloudscope.domain.change",
+    "ChangeKind": "cloudscope.domain.change",
+    "ChangeQuery": "cloudscope.domain.change",
+    "ChangedFinding": "cloudscope.domain.change",
+    "ChangedRelationship": "cloudscope.domain.change",
+    "FieldChange": "cloudscope.domain.change",
+    "AssetDiffer": "cloudscope.domain.change_diff",
 }
 
 __all__ = [  # literal, so that type checkers see the re-exports; test_api keeps it equal to _LAZY
@@ -123,9 +140,15 @@ __all__ = [  # literal, so that type checkers see the re-exports; test_api keeps
     "REDACTED",
     "Asset",
     "AssetDetail",
+    "AssetDiffer",
     "AssetQuery",
     "AssetRecord",
     "AssetRule",
+    "Change",
+    "ChangeKind",
+    "ChangeQuery",
+    "ChangedFinding",
+    "ChangedRelationship",
     "CloudScopeError",
     "CollectContext",
     "CollectionError",
@@ -136,6 +159,7 @@ __all__ = [  # literal, so that type checkers see the re-exports; test_api keeps
     "ExportSource",
     "ExportTarget",
     "Exporter",
+    "FieldChange",
     "FieldPath",
     "Finding",
     "InputError",
