@@ -60,11 +60,12 @@ def parse_bound(text: str, option: str, runs: Sequence[CollectionRun], *,
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def window(repository: Repository, since: str | None, until: str | None
-           ) -> tuple[datetime | None, datetime | None]:
-    """``--since`` and ``--until`` resolved against the store's runs."""
+def window(repository: Repository, since: str | None, until: str | None, *,
+           since_option: str = "--since") -> tuple[datetime | None, datetime | None]:
+    """``--since`` and ``--until`` resolved against the store's runs (``since_option``
+    names the first in messages: ``export csv`` calls it ``--changed-since``)."""
     runs = repository.list_runs() if since or until else []
-    start = parse_bound(since, "--since", runs) if since else None
+    start = parse_bound(since, since_option, runs) if since else None
     end = parse_bound(until, "--until", runs) if until else None
     if start is not None and end is not None and end <= start:
         raise UsageError(f"--until {until!r} is not after --since {since!r}")

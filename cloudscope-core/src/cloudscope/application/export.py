@@ -14,17 +14,26 @@ import tempfile
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, TextIO
 
+from cloudscope.application.changes import window
 from cloudscope.domain.asset import Asset
+from cloudscope.domain.change import Change, ChangeQuery
 from cloudscope.domain.errors import CloudScopeError, NotFoundError, PluginError, UsageError, describe_error
 from cloudscope.domain.finding import Finding
 from cloudscope.domain.query import AssetQuery
-from cloudscope.domain.redaction import redact_asset, redact_finding, redact_relationship, redact_text
+from cloudscope.domain.redaction import (
+    redact_asset,
+    redact_change,
+    redact_finding,
+    redact_relationship,
+    redact_text,
+)
 from cloudscope.domain.relationship import Relationship
 from cloudscope.ports.exporter import AssetRecord, Exporter, ExportSource, ExportTarget
-from cloudscope.ports.repository import Repository
+from cloudscope.ports.repository import Repository, change_log_missing
 
 CHUNK_SIZE: Final = 500
 NAME_CACHE_SIZE: Final = 20_000
@@ -42,6 +51,7 @@ class RepositorySource(ExportSource):
         self.chunk_size = chunk_size
         self.exported = 0
         self._names: OrderedDict[str, str] = OrderedDict()
+        self._since: dict[str, datetime | None] = {}
 
     def records(self, query: AssetQuery | None = None) -> Iterator[AssetRecord]:
         """Matching assets with their relationships and findings, chunk by chunk."""
@@ -94,6 +104,21 @@ class RepositorySource(ExportSource):
         self._names[asset_id] = name
         if len(self._names) > NAME_CACHE_SIZE:
             self._names.popitem(last=False)
+
+    def changes_of(self, asset_ids: Sequence[str], since: str) -> Mapping[str, Sequence[Change]]:
+        """The assets' changes since ``since``, from the repository's change log."""
+        if since not in self._since:
+            if not self.repository.has_change_log():
+                raise change_log_missing(self.repository)
+            self._since[since] = window(self.repository, since, None,
+                                        since_option="--changed-since")[0]
+        found: dict[str, list[Change]] = defaultdict(list)
+        for start in range(0, len(asset_ids), self.chunk_size):
+            query = ChangeQuery(since=self._since[since],
+                                asset_ids=tuple(asset_ids[start:start + self.chunk_size]))
+            for change in self.repository.iter_changes(query):
+                found[change.asset_id].append(redact_change(change))
+        return found
 
     def count(self, query: AssetQuery | None = None) -> int:
         """How many assets match, from the repository's count."""
