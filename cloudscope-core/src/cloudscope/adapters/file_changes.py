@@ -95,9 +95,10 @@ class FileChangeLog:
                                      fields=[f.model_dump(mode="json") for f in fields]))
 
     def _log_edge(self, log: list[dict[str, Any]], run_id: str, seen: str,
-                  relationship: Relationship, kind: ChangeKind) -> None:
-        """Add to ``log`` a relationship change (call before the edge is put or deleted)."""
-        if run_id in self._differs:
+                  relationship: Relationship, kind: ChangeKind, *, whole: set[str]) -> None:
+        """Add to ``log`` a relationship change (call before the edge is put or deleted),
+        unless its source is in ``whole``: added or removed at once, which says it."""
+        if run_id in self._differs and relationship.source_id not in whole:
             log.append(change_record(
                 run_id, seen, kind, relationship.source_id,
                 self.assets.records.get(relationship.source_id),

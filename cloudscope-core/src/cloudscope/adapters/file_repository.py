@@ -208,9 +208,11 @@ class FileRepository(FileChangeLog, FileRunLog, Repository):
                                  "first_seen": first, "last_seen": seen,
                                  "scope_key": scope.key, "deleted_at": None})
                 self._log_asset(log, run_id, seen, stored, self.assets.records[asset.id])
+            added = {entry["asset_id"] for entry in log if entry["change"] == ChangeKind.ADDED}
             for relationship in relationships:
                 if relationship.key not in self.relationships.records:
-                    self._log_edge(log, run_id, seen, relationship, ChangeKind.RELATIONSHIP_ADDED)
+                    self._log_edge(log, run_id, seen, relationship, ChangeKind.RELATIONSHIP_ADDED,
+                                   whole=added)
                 self.relationships.put({**relationship.model_dump(), "scope_key": scope.key,
                                         "last_seen": seen})
             self._append(log)
@@ -236,11 +238,12 @@ class FileRepository(FileChangeLog, FileRunLog, Repository):
                                                  record))
                     self.assets.put({**record, "deleted_at": finished})
                     removed += 1
+            gone = {entry["asset_id"] for entry in log}
             for key in sorted(self.relationships.records):
                 record = self.relationships.records[key]
                 if record["scope_key"] == scope.key and record["last_seen"] < started:
                     self._log_edge(log, run_id, finished, _relationship(record),
-                                   ChangeKind.RELATIONSHIP_REMOVED)
+                                   ChangeKind.RELATIONSHIP_REMOVED, whole=gone)
                     self.relationships.delete(key)
             self._append(log)
             self._update_scope(scope, run_id, status="complete", assets=assets, error=None,

@@ -44,7 +44,9 @@ _REMOVED_EDGES: Final = (
     " json_build_object('relationship', json_build_object('type', r.type,"
     " 'target_id', r.target_id)) FROM relationships AS r LEFT JOIN assets AS a"
     " ON a.id = r.source_id WHERE r.scope_key = %s AND r.last_seen < %s"
+    " AND (a.id IS NULL OR a.deleted_at IS NOT NULL OR a.scope_key != %s OR a.last_seen >= %s)"
     " ORDER BY r.source_id, r.type, r.target_id")
+"""Relationships staleness removes, but those of an asset it removes: its removal says it."""
 
 
 def _about(asset: Asset | None) -> tuple[Any, ...]:
@@ -142,12 +144,16 @@ class PostgreSQLChangeLog(PostgreSQLStore):
             if fields:
                 rows.append((run_id, ChangeKind.MODIFIED.value, asset.id, None, *_about(asset),
                              dumps({"fields": [f.model_dump(mode="json") for f in fields]})))
-        return rows + self._edge_changes(connection, run_id, latest, relationships)
+        added = {row[2] for row in rows if row[1] == ChangeKind.ADDED.value}
+        return rows + self._edge_changes(connection, run_id, latest, [
+            r for r in relationships if r.source_id not in added])
 
     @staticmethod
     def _edge_changes(connection: psycopg.Connection[Any], run_id: str,
                       batch: Mapping[str, tuple[Asset, Any]],
                       relationships: Sequence[Relationship]) -> list[tuple[Any, ...]]:
+        """The change rows of the relationships not stored yet (those of an asset the batch
+        adds are left out by the caller: its addition says it)."""
         if not relationships:
             return []
         edges = {r.key: r for r in relationships}
@@ -182,7 +188,7 @@ class PostgreSQLChangeLog(PostgreSQLStore):
         """For a tracked run: log what completing ``scope_key`` is about to remove."""
         if run_id in self._differs:
             connection.execute(_REMOVED_ASSETS, (run_id, scope_key, started))
-            connection.execute(_REMOVED_EDGES, (run_id, scope_key, started))
+            connection.execute(_REMOVED_EDGES, (run_id, scope_key, started, scope_key, started))
 
     def record_changes(self, changes: Sequence[Change]) -> list[int]:
         """Append changes in one transaction; their ids."""

@@ -33,13 +33,15 @@ CHANGE_COLUMNS: Final = ("id, run_id, at, change, asset_id, provider, asset_type
 INSERT_CHANGE: Final = (
     "INSERT INTO changes (run_id, at, change, asset_id, related_id, provider, asset_type, name,"
     " account, region, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-_STORED: Final = ("SELECT id, number, tags, provider, asset_type, native_type, name, account,"
-                  " region, properties, deleted_at FROM assets"
+# Columns 3 to 10 in the order of the write path's rows (1 to 8), so that one slice
+# comparison tells an unchanged asset.
+_STORED: Final = ("SELECT id, number, deleted_at, provider, asset_type, native_type, name,"
+                  " account, region, tags, properties FROM assets"
                   " WHERE id IN (SELECT value FROM json_each(?))")
-_KNOWN_EDGES: Final = (
-    "SELECT r.source_id, r.type, r.target_id FROM json_each(?) AS j JOIN relationships AS r"
-    " ON r.source_id = json_extract(j.value, '$[0]') AND r.type = json_extract(j.value, '$[1]')"
-    " AND r.target_id = json_extract(j.value, '$[2]')")
+# The stored edges of the batch's sources (the primary key's prefix), filtered in Python:
+# cheaper than matching three JSON fields per edge in SQL.
+_KNOWN_EDGES: Final = ("SELECT source_id, type, target_id FROM relationships"
+                       " WHERE source_id IN (SELECT value FROM json_each(?))")
 # Staleness, logged before it is applied: what it removes, with what the asset was.
 _REMOVED_ASSETS: Final = (
     "INSERT INTO changes (run_id, at, change, asset_id, provider, asset_type, name, account,"
@@ -51,11 +53,14 @@ _REMOVED_EDGES: Final = (
     " a.provider, a.asset_type, a.name, a.account, a.region,"
     " json_object('relationship', json_object('type', r.type, 'target_id', r.target_id))"
     " FROM relationships AS r LEFT JOIN assets AS a ON a.id = r.source_id"
-    " WHERE r.scope_key = ? AND r.last_seen < ? ORDER BY r.source_id, r.type, r.target_id")
+    " WHERE r.scope_key = ? AND r.last_seen < ? AND (a.id IS NULL OR a.deleted_at IS NOT NULL"
+    " OR a.scope_key != ? OR a.last_seen >= ?) ORDER BY r.source_id, r.type, r.target_id")
+"""Relationships staleness removes, but those of an asset it removes: its removal says it."""
 
 # The columns of the stored row (_STORED) that the differ compares, by field name.
 _FIELDS: Final = (("provider", 3), ("asset_type", 4), ("native_type", 5), ("name", 6),
                   ("account", 7), ("region", 8))
+_TAGS, _PROPERTIES = 9, 10
 
 
 def change_row(run_id: str, at: str, kind: ChangeKind, asset: Asset | None, asset_id: str,
@@ -139,38 +144,43 @@ class SQLiteChangeLog(SQLiteConnection):
         for chunk in chunks([a.id for a in assets], MAX_BATCH_LOOKUP):
             stored.update((row[0], row) for row in connection.execute(_STORED, (dumps(chunk),)))
         changes = []
+        added = ChangeKind.ADDED.value
         for asset, row in zip(assets, rows, strict=True):
-            old = stored.get(asset.id)
-            if old is None or old[10] is not None:
-                changes.append(change_row(run_id, seen, ChangeKind.ADDED, asset, asset.id))
-            elif old[2] != row[7] or old[9] != row[8] or \
-                    any(old[index] != getattr(asset, name) for name, index in _FIELDS):
+            old = stored.get(row[0])
+            if old is None or old[2] is not None:
+                # The row's values (id, provider, type, name, account, region): the commonest
+                # change of a first collection, built without a call per asset.
+                changes.append((run_id, seen, added, row[0], None, row[1], row[2], row[4],
+                                row[5], row[6], None))
+            elif old[3:] != row[1:9]:
                 # Compared as stored (the JSON texts parsed), and only what differs is
                 # parsed: equal fields are left out of both sides.
                 before: dict[str, Any] = {name: old[index] for name, index in _FIELDS}
                 after: dict[str, Any] = {name: getattr(asset, name) for name, _ in _FIELDS}
-                if old[2] != row[7]:
-                    before["tags"], after["tags"] = loads(old[2]), loads(row[7])
-                if old[9] != row[8]:
-                    before["properties"], after["properties"] = loads(old[9]), loads(row[8])
+                if old[_TAGS] != row[7]:
+                    before["tags"], after["tags"] = loads(old[_TAGS]), loads(row[7])
+                if old[_PROPERTIES] != row[8]:
+                    before["properties"] = loads(old[_PROPERTIES])
+                    after["properties"] = loads(row[8])
                 fields = differ.diff(asset.asset_type, before, after)
                 if fields:
                     changes.append(change_row(
                         run_id, seen, ChangeKind.MODIFIED, asset, asset.id,
                         detail=dumps({"fields": [f.model_dump(mode="json") for f in fields]})))
-        return {key: (row[1], row[2]) for key, row in stored.items()}, changes
+        return {key: (row[1], row[_TAGS]) for key, row in stored.items()}, changes
 
     def _edge_changes(self, connection: sqlite3.Connection, run_id: str, seen: str,
-                      assets: Sequence[Asset], relationships: Sequence[Relationship]
-                      ) -> list[tuple[Any, ...]]:
-        """For a tracked run: the change rows of the batch's relationships not stored yet."""
+                      assets: Sequence[Asset], relationships: Sequence[Relationship], *,
+                      changes: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """For a tracked run: the change rows of the batch's relationships not stored yet,
+        but those of an asset ``changes`` adds (its addition says it)."""
+        added = {row[3] for row in changes if row[2] == ChangeKind.ADDED.value}
+        relationships = [r for r in relationships if r.source_id not in added]
         if run_id not in self._differs or not relationships:
             return []
         known: set[tuple[str, str, str]] = set()
-        keys = [list(r.key) for r in relationships]
-        for start in range(0, len(keys), MAX_BATCH_LOOKUP):
-            known.update(connection.execute(_KNOWN_EDGES,
-                                            (dumps(keys[start:start + MAX_BATCH_LOOKUP]),)))
+        for chunk in chunks(sorted({r.source_id for r in relationships}), MAX_BATCH_LOOKUP):
+            known.update(connection.execute(_KNOWN_EDGES, (dumps(chunk),)))
         new = [r for r in relationships if r.key not in known]
         sources = {a.id: a for a in assets}
         missing = sorted({r.source_id for r in new} - sources.keys())
@@ -191,7 +201,8 @@ class SQLiteChangeLog(SQLiteConnection):
         """For a tracked run: log what completing ``scope_key`` is about to remove."""
         if run_id in self._differs:
             connection.execute(_REMOVED_ASSETS, (run_id, finished, scope_key, started))
-            connection.execute(_REMOVED_EDGES, (run_id, finished, scope_key, started))
+            connection.execute(_REMOVED_EDGES, (run_id, finished, scope_key, started, scope_key,
+                                                started))
 
     def record_changes(self, changes: Sequence[Change]) -> list[int]:
         """Append changes in one transaction; their ids."""

@@ -57,7 +57,8 @@ class SQLiteWritePath(SQLiteChangeLog):
                      for r in relationships]
         with self._transaction() as connection:
             stored, changes = self._asset_changes(connection, run_id, seen, assets, rows)
-            changes += self._edge_changes(connection, run_id, seen, assets, relationships)
+            changes += self._edge_changes(connection, run_id, seen, assets, relationships,
+                                          changes=changes)
             _write_assets(connection, UPSERT_SEEN, rows, [a.tags for a in assets], stored)
             connection.executemany(
                 "INSERT INTO relationships (source_id, type, target_id, properties, scope_key,"

@@ -56,6 +56,7 @@ class CollectOptions:
     shard: Shard | None = None
     scope_timeout_s: float | None = None
     circuit_breaker_threshold: int = DEFAULT_THRESHOLD  # 0: never (circuit_breaker.py)
+    track_changes: bool = True  # log changes in a store that keeps a change log
 
 
 @contextmanager
@@ -154,7 +155,7 @@ class CollectRun:
         except BaseException as error:  # plugin code, even sys.exit(): fails the run, not the host
             return self._fail_run(error)
         self.repository.start_run(self.run)
-        if self.repository.has_change_log():
+        if self.options.track_changes and self.repository.has_change_log():
             self.repository.track_changes(self.run.run_id, self._volatile)
         interrupted = False
         broken: StoreError | None = None  # the store failed mid-run: a full disk, a lost server

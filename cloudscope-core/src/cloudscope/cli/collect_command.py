@@ -73,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         shard=Shard.parse(common["shard"]) if common["shard"] else None,
         scope_timeout_s=common["scope_timeout"],
         circuit_breaker_threshold=settings.circuit_breaker_threshold,
+        track_changes=runtime.config.settings.changes.track,
     )
     args.db = common["db"]
     plugin = registration.plugin

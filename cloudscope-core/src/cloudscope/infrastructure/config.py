@@ -85,6 +85,8 @@ class RulesSettings(_Section):
 class ChangesSettings(_Section):
     """The change log (API 1.1)."""
 
+    #: Whether `collect` records what it changes (stores that keep a change log).
+    track: bool = True
     #: Days of history kept: changes recorded and assets removed longer ago are deleted by
     #: `db prune` (its default) and after each `collect`. None keeps everything.
     keep_days: int | None = Field(default=None, ge=1, le=36_500)
