@@ -78,7 +78,7 @@ def _print_table(result: Any, out: Any) -> None:
                   f"{'':<9} {finding.title}\n")
     counts = ", ".join(f"{severity} {count}" for severity, count in summary.counts.items())
     changed = (f"; {summary.new_findings} new and {summary.resolved_findings} resolved since the "
-               f"last assessment (run {summary.run_id}: `cloudscope changes --findings-only`)"
+               "last assessment (`cloudscope changes --findings-only`)"
                if summary.new_findings or summary.resolved_findings else "")
     out.write(f"{summary.findings} findings ({counts}) from {summary.rules} rules over "
               f"{summary.assets} assets; {summary.detected_relationships} relationships "
