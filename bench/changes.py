@@ -140,6 +140,8 @@ def main() -> int:
     parser.add_argument("--assets", type=int, help="estate size (overrides --quick)")
     parser.add_argument("--store", choices=("sqlite", "file", "postgresql"), default="sqlite")
     parser.add_argument("--repeat", type=int, default=3, help="runs per job and mode")
+    parser.add_argument("--job", choices=("first", "again"), action="append",
+                        help="only this job (repeatable; default both)")
     args = parser.parse_args()
     count = args.assets or (20_000 if args.quick or args.store == "file" else 100_000)
     print(f"{count:,} assets into {args.store}, {os.cpu_count()} cores, "
@@ -151,7 +153,10 @@ def main() -> int:
         write_estate(first, count, changed=False)
         write_estate(second, count, changed=True)
         stores = Stores(args.store, workdir)
-        for job, after in (("first collect", None), ("re-collect, 1% changed", second)):
+        jobs = [(name, after) for key, name, after in (
+            ("first", "first collect", None), ("again", "re-collect, 1% changed", second))
+            if key in (args.job or ("first", "again"))]
+        for job, after in jobs:
             seconds = measure(stores, first, after, args.repeat)
             ratios[job] = seconds[True] / seconds[False]
             print(f"  {job:<24} log off {seconds[False]:6.2f} CPU s "

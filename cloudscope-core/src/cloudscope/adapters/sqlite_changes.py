@@ -32,7 +32,13 @@ CHANGE_COLUMNS: Final = ("id, run_id, at, change, asset_id, provider, asset_type
                          " region, detail")
 INSERT_CHANGE: Final = (
     "INSERT INTO changes (run_id, at, change, asset_id, related_id, provider, asset_type, name,"
-    " account, region, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    " account, region, detail, asset_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+"""A change row (:func:`change_row`) and the number of its asset (None when not stored)."""
+_INSERT_LOOKED_UP: Final = (
+    "INSERT INTO changes (id, run_id, at, change, asset_id, related_id, provider, asset_type,"
+    " name, account, region, detail, asset_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+    " (SELECT number FROM assets WHERE id = ?))")
+"""A whole change (restored or an assessment's), its asset's number looked up."""
 # Columns 3 to 10 in the order of the write path's rows (1 to 8), so that one slice
 # comparison tells an unchanged asset.
 _STORED: Final = ("SELECT id, number, deleted_at, provider, asset_type, native_type, name,"
@@ -44,13 +50,14 @@ _KNOWN_EDGES: Final = ("SELECT source_id, type, target_id FROM relationships"
                        " WHERE source_id IN (SELECT value FROM json_each(?))")
 # Staleness, logged before it is applied: what it removes, with what the asset was.
 _REMOVED_ASSETS: Final = (
-    "INSERT INTO changes (run_id, at, change, asset_id, provider, asset_type, name, account,"
-    " region) SELECT ?, ?, 'removed', id, provider, asset_type, name, account, region"
-    " FROM assets WHERE scope_key = ? AND last_seen < ? AND deleted_at IS NULL ORDER BY id")
+    "INSERT INTO changes (run_id, at, change, asset_id, asset_number, provider, asset_type,"
+    " name, account, region) SELECT ?, ?, 'removed', id, number, provider, asset_type, name,"
+    " account, region FROM assets WHERE scope_key = ? AND last_seen < ?"
+    " AND deleted_at IS NULL ORDER BY id")
 _REMOVED_EDGES: Final = (
-    "INSERT INTO changes (run_id, at, change, asset_id, related_id, provider, asset_type, name,"
-    " account, region, detail) SELECT ?, ?, 'relationship-removed', r.source_id, r.target_id,"
-    " a.provider, a.asset_type, a.name, a.account, a.region,"
+    "INSERT INTO changes (run_id, at, change, asset_id, asset_number, related_id, provider,"
+    " asset_type, name, account, region, detail) SELECT ?, ?, 'relationship-removed',"
+    " r.source_id, a.number, r.target_id, a.provider, a.asset_type, a.name, a.account, a.region,"
     " json_object('relationship', json_object('type', r.type, 'target_id', r.target_id))"
     " FROM relationships AS r LEFT JOIN assets AS a ON a.id = r.source_id"
     " WHERE r.scope_key = ? AND r.last_seen < ? AND (a.id IS NULL OR a.deleted_at IS NOT NULL"
@@ -78,8 +85,11 @@ def change_where(query: ChangeQuery) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     parameters: list[Any] = []
     if query.since is not None:
-        clauses.append("at > ?")
-        parameters.append(stamp(query.since))
+        # The first id of the window, from the index of times: the rows before it are
+        # never read (a scan in id order would read the whole log).
+        clauses.append("id >= (SELECT min(id) FROM changes INDEXED BY changes_at WHERE at > ?)"
+                       " AND at > ?")
+        parameters.extend((stamp(query.since), stamp(query.since)))
     if query.until is not None:
         clauses.append("at <= ?")
         parameters.append(stamp(query.until))
@@ -89,17 +99,19 @@ def change_where(query: ChangeQuery) -> tuple[str, list[Any]]:
             clauses.append(f"{column} = ?")
             parameters.append(value)
     for key, value in query.tags.items():
-        clauses.append("asset_id IN (SELECT a.id FROM asset_tags AS t JOIN assets AS a"
-                       " ON a.number = t.asset WHERE t.key = ? AND t.value = ?)")
+        clauses.append("asset_number IN (SELECT asset FROM asset_tags WHERE key = ?"
+                       " AND value = ?)")
         parameters.extend((key, value))
     if query.asset_ids is not None:
         wanted = "(SELECT value FROM json_each(?))"
+        ids = dumps(list(query.asset_ids))
+        terms = [f"asset_number IN (SELECT number FROM assets WHERE id IN {wanted})",
+                 f"(asset_number IS NULL AND asset_id IN {wanted})"]
+        parameters.extend((ids, ids))
         if query.related:
-            clauses.append(f"(asset_id IN {wanted} OR related_id IN {wanted})")
-            parameters.extend((dumps(list(query.asset_ids)), dumps(list(query.asset_ids))))
-        else:
-            clauses.append(f"asset_id IN {wanted}")
-            parameters.append(dumps(list(query.asset_ids)))
+            terms.append(f"related_id IN {wanted}")
+            parameters.append(ids)
+        clauses.append(f"({' OR '.join(terms)})")
     for column, values in (("change", query.kinds), ("id", query.ids)):
         if values is not None:
             clauses.append(f"{column} IN (SELECT value FROM json_each(?))")
@@ -143,7 +155,7 @@ class SQLiteChangeLog(SQLiteConnection):
         stored: dict[str, tuple[Any, ...]] = {}
         for chunk in chunks([a.id for a in assets], MAX_BATCH_LOOKUP):
             stored.update((row[0], row) for row in connection.execute(_STORED, (dumps(chunk),)))
-        changes = []
+        changes: list[tuple[Any, ...]] = []
         added = ChangeKind.ADDED.value
         for asset, row in zip(assets, rows, strict=True):
             old = stored.get(row[0])
@@ -196,6 +208,19 @@ class SQLiteChangeLog(SQLiteConnection):
                                                           "target_id": r.target_id}}))
                 for r in new]
 
+    @staticmethod
+    def _numbered(connection: sqlite3.Connection, changes: Sequence[tuple[Any, ...]],
+                  stored: dict[str, tuple[int, str]] | None) -> list[tuple[Any, ...]]:
+        """The batch's change rows with the numbers of their assets: from ``stored`` (after
+        the write path numbered the new ones), else looked up (an edge's source)."""
+        numbers = {key: value[0] for key, value in (stored or {}).items()}
+        missing = sorted({row[3] for row in changes} - numbers.keys())
+        for chunk in chunks(missing, MAX_BATCH_LOOKUP):
+            numbers.update(connection.execute(
+                "SELECT id, number FROM assets WHERE id IN (SELECT value FROM json_each(?))",
+                (dumps(chunk),)))
+        return [(*row, numbers.get(row[3])) for row in changes]
+
     def _log_staleness(self, connection: sqlite3.Connection, run_id: str, scope_key: str,
                        started: str, finished: str) -> None:
         """For a tracked run: log what completing ``scope_key`` is about to remove."""
@@ -209,17 +234,15 @@ class SQLiteChangeLog(SQLiteConnection):
         ids = []
         with self._transaction() as connection:
             for change in changes:
-                cursor = connection.execute(INSERT_CHANGE, _full_row(change)[1:])
+                cursor = connection.execute(_INSERT_LOOKED_UP, _full_row(change))
                 ids.append(int(cursor.lastrowid or 0))
         return ids
 
     def restore_changes(self, changes: Sequence[Change]) -> None:
         """Upsert changes verbatim, ids included."""
         with self._transaction() as connection:
-            connection.executemany(
-                "INSERT OR REPLACE INTO changes (id, run_id, at, change, asset_id, related_id,"
-                " provider, asset_type, name, account, region, detail)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [_full_row(c) for c in changes])
+            connection.executemany(_INSERT_LOOKED_UP.replace("INSERT", "INSERT OR REPLACE", 1),
+                                   [_full_row(c) for c in changes])
 
     def iter_changes(self, query: ChangeQuery) -> Iterator[Change]:
         """Matching changes in the order they were recorded, streamed."""
@@ -241,6 +264,11 @@ class SQLiteChangeLog(SQLiteConnection):
         removed = "SELECT id FROM assets WHERE deleted_at IS NOT NULL AND deleted_at < ?"
         with self._transaction() as connection:
             changes = connection.execute("DELETE FROM changes WHERE at < ?", (cutoff,)).rowcount
+            # A later change of a pruned asset keeps its id, not its number (a new asset
+            # may take the number again).
+            connection.execute("UPDATE changes SET asset_number = NULL WHERE asset_number IN"
+                               " (SELECT number FROM assets WHERE deleted_at IS NOT NULL"
+                               " AND deleted_at < ?)", (cutoff,))
             connection.execute(f"DELETE FROM findings WHERE asset_id IN ({removed})", (cutoff,))
             connection.execute("DELETE FROM asset_tags WHERE asset IN (SELECT number FROM assets"
                                " WHERE deleted_at IS NOT NULL AND deleted_at < ?)", (cutoff,))
@@ -250,8 +278,9 @@ class SQLiteChangeLog(SQLiteConnection):
 
 
 def _full_row(change: Change) -> tuple[Any, ...]:
+    """The values of :data:`_INSERT_LOOKED_UP`."""
     detail = change.detail()
     return (change.id, change.run_id, stamp(change.at), change.change.value, change.asset_id,
             change.related_id, change.provider, change.asset_type, change.name, change.account,
-            change.region, dumps(detail) if detail else None)
+            change.region, dumps(detail) if detail else None, change.asset_id)
 

@@ -65,7 +65,8 @@ class SQLiteWritePath(SQLiteChangeLog):
                 " last_seen) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source_id, type, target_id)"
                 " DO UPDATE SET properties = excluded.properties, scope_key = excluded.scope_key,"
                 " last_seen = excluded.last_seen", edge_rows)
-            connection.executemany(INSERT_CHANGE, changes)
+            if changes:
+                connection.executemany(INSERT_CHANGE, self._numbered(connection, changes, stored))
 
     def complete_scope(self, scope: ScopeKey, run_id: str, assets: int,
                        finished_at: datetime) -> int:
