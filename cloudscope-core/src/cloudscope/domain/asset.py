@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from cloudscope.domain.serialization import JsonDataError, check_text, json_data
 from cloudscope.domain.timestamps import UtcDatetime
 
 ASSET_TYPE_PATTERN: Final = r"^[a-z0-9]+(-[a-z0-9]+)*:[a-z0-9]+(-[a-z0-9]+)*:[a-z0-9]+(-[a-z0-9]+)*$"
@@ -63,6 +64,24 @@ class Asset(BaseModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _storable(self) -> Asset:
+        # One validator for every value a store must read back as given (issue 12).
+        values = self.__dict__
+        for name in _TEXT_FIELDS:
+            text = values[name]
+            if text is not None:
+                try:
+                    check_text(text, nul=False)
+                except JsonDataError as error:
+                    raise error.within(name) from None
+        check_tags(self.tags)
+        try:
+            values["properties"] = json_data(self.properties)
+        except JsonDataError as error:
+            raise error.within("properties") from None
+        return self
+
     @property
     def service(self) -> str:
         """The middle part of ``asset_type`` (``ec2`` in ``aws:ec2:instance``)."""
@@ -74,3 +93,16 @@ class Asset(BaseModel):
 
 
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
+_TEXT_FIELDS: Final = ("id", "native_type", "name", "account", "region")
+
+
+def check_tags(tags: dict[str, str]) -> None:
+    """Raise JsonDataError (path ``tags.KEY``) for a tag key or value that is not valid
+    Unicode. U+0000 is allowed: every store keeps it."""
+    for key, value in tags.items():
+        if not (key.isascii() and value.isascii()):
+            try:
+                check_text(key)
+                check_text(value)
+            except JsonDataError as error:
+                raise error.within("tags", key) from None
