@@ -24,39 +24,49 @@ from cloudscope.testing.plugin import FakeDistribution
 GOOD = ('{"id": "arn:aws:s3:::kept", "provider": "aws", "asset_type": "aws:s3:bucket", '
         '"tags": {"env": "prod"}}\n')
 ASSET = '"id": "arn:aws:s3:::hostile", "provider": "aws", "asset_type": "aws:s3:bucket"'
-EDGE = '"source_id": "arn:aws:s3:::kept", "type": "ROUTES_TO", "target_id": "arn:aws:s3:::x"'
 DEEP = "[" * 63 + "]" * 63  # properties (level 2) + 63 lists: level 65, one too many
 
 
+def line(properties: str, asset: str = ASSET) -> str:
+    """One JSON Lines record with these properties (JSON text, written as given)."""
+    return "{" + asset + ', "properties": ' + properties + "}\n"
+
+
+def edge(properties: str = "{}", target: str = "arn:aws:s3:::x") -> str:
+    """One JSON Lines relationship."""
+    return ('{"source_id": "arn:aws:s3:::kept", "type": "ROUTES_TO", "target_id": "' + target
+            + '", "properties": ' + properties + "}\n")
+
+
+CSV_HEADER = "id,provider,asset_type,properties\nx,x,x:y:z,"
+
 # name -> (file name, content, what the one line must say besides the file's name)
 FILE_CASES: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "jsonl-nan": ("a.jsonl", GOOD + '{%s, "properties": {"ratio": NaN}}\n' % ASSET,
+    "jsonl-nan": ("a.jsonl", GOOD + line('{"ratio": NaN}'),
                   (":2,", "'properties.ratio'", "not a finite number")),
-    "jsonl-infinity": ("a.jsonl", '{%s, "properties": {"r": Infinity}}\n' % ASSET,
-                       (":1,", "'properties.r'", "finite")),
-    "jsonl-negative-infinity": ("a.jsonl", '{%s, "properties": {"r": [-Infinity]}}\n' % ASSET,
+    "jsonl-infinity": ("a.jsonl", line('{"r": Infinity}'), (":1,", "'properties.r'", "finite")),
+    "jsonl-negative-infinity": ("a.jsonl", line('{"r": [-Infinity]}'),
                                 (":1,", "'properties.r.0'", "finite")),
-    "jsonl-overflowing-float": ("a.jsonl", '{%s, "properties": {"r": 1e400}}\n' % ASSET,
+    "jsonl-overflowing-float": ("a.jsonl", line('{"r": 1e400}'),
                                 (":1,", "'properties.r'", "overflows")),
-    "jsonl-overflowing-negative": ("a.jsonl", '{%s, "properties": {"r": -2e308}}\n' % ASSET,
+    "jsonl-overflowing-negative": ("a.jsonl", line('{"r": -2e308}'),
                                    (":1,", "'properties.r'", "finite")),
-    "jsonl-integer-2**64": ("a.jsonl", '{%s, "properties": {"n": %d}}\n' % (ASSET, 2**64),
+    "jsonl-integer-2**64": ("a.jsonl", line(f'{{"n": {2**64}}}'),
                             (":1,", "'properties.n'", "64 bits", "as a string")),
-    "jsonl-integer-below-i64": ("a.jsonl", '{%s, "properties": {"n": %d}}\n'
-                                % (ASSET, -(2**63) - 1), (":1,", "'properties.n'", "64 bits")),
-    "jsonl-huge-integer-nested": ("a.jsonl", '{%s, "properties": {"a": [{"b": %s}]}}\n'
-                                  % (ASSET, "9" * 100), (":1,", "'properties.a.0.b'", "digits")),
-    "jsonl-integer-beyond-the-parser": ("a.jsonl", '{%s, "properties": {"b": %s}}\n'
-                                        % (ASSET, "9" * 5000), (":1", "out of range")),
-    "jsonl-lone-surrogate": ("a.jsonl", '{%s, "properties": {"s": "\\ud800"}}\n' % ASSET,
-                             (":1", "invalid JSON")),
-    "jsonl-nul-in-name": ("a.jsonl", '{%s, "name": "a\\u0000b"}\n' % ASSET,
+    "jsonl-integer-below-i64": ("a.jsonl", line(f'{{"n": {-(2**63) - 1}}}'),
+                                (":1,", "'properties.n'", "64 bits")),
+    "jsonl-huge-integer-nested": ("a.jsonl", line('{"a": [{"b": ' + "9" * 100 + "}]}"),
+                                  (":1,", "'properties.a.0.b'", "digits")),
+    "jsonl-integer-beyond-the-parser": ("a.jsonl", line('{"b": ' + "9" * 5000 + "}"),
+                                        (":1", "out of range")),
+    "jsonl-lone-surrogate": ("a.jsonl", line('{"s": "\\ud800"}'), (":1", "invalid JSON")),
+    "jsonl-nul-in-name": ("a.jsonl", line("{}", ASSET + ', "name": "a\\u0000b"'),
                           (":1,", "'name'", "U+0000")),
-    "jsonl-nul-in-relationship-id": ("a.jsonl", GOOD + '{%s}\n' % EDGE.replace(
-        "s3:::x", "s3:::x\\u0000"), (":2,", "'target_id'", "U+0000")),
-    "jsonl-relationship-nan": ("a.jsonl", GOOD + '{%s, "properties": {"w": NaN}}\n' % EDGE,
-                               (":2", "NaN")),
-    "jsonl-too-deep": ("a.jsonl", '{%s, "properties": {"d": %s}}\n' % (ASSET, DEEP),
+    "jsonl-nul-in-relationship-id": ("a.jsonl", GOOD + edge(target="arn:aws:s3:::x\\u0000"),
+                                     (":2,", "'target_id'", "U+0000")),
+    "jsonl-relationship-nan": ("a.jsonl", GOOD + edge('{"w": NaN}'),
+                               (":2,", "'properties.w'", "finite")),
+    "jsonl-too-deep": ("a.jsonl", line('{"d": ' + DEEP + "}"),
                        (":1,", "'properties.d.0.0", "deeper than 64")),
     "yaml-issue-example": ("a.yaml", "- id: x\n  provider: x\n  asset_type: x:y:z\n  properties:"
                            "\n    big: 123456789012345678901234567890\n    bad: .nan\n",
@@ -68,15 +78,14 @@ FILE_CASES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "yaml-relationship-infinity": ("a.yaml", "assets: []\nrelationships:\n- {source_id: a, "
                                    "type: ROUTES_TO, target_id: b, properties: {w: .inf}}\n",
                                    ("relationships[0]", "'properties.w'")),
-    "json-big-negative": ("a.json", '[%s, {%s, "properties": {"n": %d}}]' % (
-        GOOD.strip(), ASSET, -(2**70)), ("[1]", "'properties.n'", "64 bits")),
-    "json-overflow-in-tags-neighbour": ("a.json", '{"assets": [{%s, "properties": '
-                                        '{"x": {"y": 1E999}}}]}' % ASSET,
-                                        ("assets[0]", "'properties.x.y'")),
-    "csv-overflowing-float": ("a.csv", 'id,provider,asset_type,properties\nx,x,x:y:z,'
-                              '"{""r"": 1e400}"\n', (":2,", "'properties.r'", "finite")),
-    "csv-big-integer": ("a.csv", 'id,provider,asset_type,properties\nx,x,x:y:z,'
-                        '"{""n"": 99999999999999999999}"\n', (":2,", "'properties.n'")),
+    "json-big-negative": ("a.json", "[" + GOOD.strip() + ", " + line(f'{{"n": {-(2**70)}}}')
+                          + "]", ("[1]", "'properties.n'", "64 bits")),
+    "json-overflow-nested": ("a.json", '{"assets": [' + line('{"x": {"y": 1E999}}') + "]}",
+                             ("assets[0]", "'properties.x.y'")),
+    "csv-overflowing-float": ("a.csv", CSV_HEADER + '"{""r"": 1e400}"\n',
+                              (":2,", "'properties.r'", "finite")),
+    "csv-big-integer": ("a.csv", CSV_HEADER + '"{""n"": 99999999999999999999}"\n',
+                        (":2,", "'properties.n'")),
     "csv-lone-surrogate-in-tags": ("a.csv", 'id,provider,asset_type,tags\nx,x,x:y:z,'
                                    '"{""k"": ""\\udc00""}"\n', (":2,", "'tags'")),
 }
@@ -321,3 +330,54 @@ def test_store_poisoned_by_an_older_version_fails_with_one_line(
     database.close()
     line = one_clean_line(run_cloudscope("assets", "list", "--db", store), 2)
     assert "arn:aws:s3:::kept" in line and "collect its source again" in line
+
+
+@pytest.fixture
+def edited_file_store(run_cloudscope: Callable[..., Any], tmp_path: Path) -> Callable[..., str]:
+    """``edited_file_store(old, new)``: a file store holding two assets whose
+    ``assets.jsonl`` was then edited by hand (``old`` replaced by ``new``); its URL."""
+
+    def make(old: str, new: str) -> str:
+        source = tmp_path / "two.jsonl"
+        source.write_text(GOOD + line('{"n": 1}'))
+        directory = tmp_path / "files-store"
+        url = f"file://{directory}"
+        assert run_cloudscope("collect", "file", str(source), "--db", url).exit_code == 0
+        assets = directory / "assets.jsonl"
+        text = assets.read_text(encoding="utf-8")
+        assert old in text
+        assets.write_text(text.replace(old, new), encoding="utf-8")
+        return url
+
+    return make
+
+
+@pytest.mark.parametrize(("new", "expected"), [
+    ('"properties":{"n":' + str(2**70) + "}", ("'properties.n'", "64 bits")),
+    ('"properties":{"n":"\\ud800"}', ("'properties.n'", "lone surrogate")),
+    ('"properties":{"n":' + "[" * 70 + "]" * 70 + "}", ("'properties.n.0", "deeper than 64")),
+], ids=["big-integer", "lone-surrogate", "too-deep"])
+def test_db_copy_stops_at_a_record_no_store_holds(
+        new: str, expected: tuple[str, ...], edited_file_store: Callable[..., str],
+        run_cloudscope: Callable[..., Any], one_clean_line: Callable[[Any, int], str],
+        tmp_path: Path) -> None:
+    """A file store edited by hand to hold what no store may hold: `db copy` stops with
+    exit 3 and one line naming the asset and the field; the target stays readable."""
+    source = edited_file_store('"properties":{"n":1}', new)
+    target = f"sqlite:///{tmp_path / 'target.db'}"
+    message = one_clean_line(run_cloudscope("db", "copy", source, target), 3)
+    assert "Asset 'arn:aws:s3:::hostile'" in message
+    for part in expected:
+        assert part in message, message
+    listed = run_cloudscope("assets", "list", "--db", target, "--format", "json")
+    assert listed.exit_code == 0 and "hostile" not in listed.stdout
+
+
+def test_nan_written_into_a_file_store_by_hand_is_one_clean_line(
+        edited_file_store: Callable[..., str], run_cloudscope: Callable[..., Any],
+        one_clean_line: Callable[[Any, int], str]) -> None:
+    """NaN typed into a file store's assets.jsonl: reading it is one line naming the file
+    and line (exit 2), not an internal error."""
+    url = edited_file_store('"properties":{"n":1}', '"properties":{"n":NaN}')
+    message = one_clean_line(run_cloudscope("assets", "list", "--db", url), 2)
+    assert "assets.jsonl:" in message and "NaN" in message
