@@ -211,7 +211,7 @@ class CsvReader(RecordReader):
                                      field=name) from None
             else:
                 record[name] = cell
-        return Record(line, to_item(record, location, relationship=relationship),
+        return Record(line, to_item(record, location, relationship=relationship, from_json=True),
                       hash(tuple(row)))
 
 
@@ -220,6 +220,7 @@ class DocumentReader(RecordReader):
     optionally ``relationships``. Positions are indexes in those lists."""
 
     limit: ClassVar[int]
+    _from_json: ClassVar[bool] = True  # parsed from JSON text: only JSON's types
 
     def location(self, position: int) -> str:
         """``file.json: assets[3]``: lists count from 0."""
@@ -284,10 +285,11 @@ class DocumentReader(RecordReader):
             if isinstance(record, dict) and "source_id" in record and "target_id" in record:
                 raise InputError("a relationship among the assets", location=location,
                                  hint="put relationships under 'relationships'")
-            item = to_item(record, location, relationship=False)
+            item = to_item(record, location, relationship=False, from_json=self._from_json)
             yield Record(index, item, hash(item.model_dump_json()))
         for index, record in enumerate(relationships, start=len(assets)):
-            item = to_item(record, self.location(index), relationship=True)
+            item = to_item(record, self.location(index), relationship=True,
+                           from_json=self._from_json)
             yield Record(index, item, hash(item.model_dump_json()))
 
 
@@ -308,6 +310,7 @@ class YamlReader(DocumentReader):
 
     format = "yaml"
     limit = MAX_YAML_BYTES
+    _from_json = False  # timestamps and !!binary are Python types, converted by the models
 
     def _parse(self, data: bytes) -> Any:
         import yaml  # only when a YAML file is read

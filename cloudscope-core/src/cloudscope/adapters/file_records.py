@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.errors import InputError
 from cloudscope.domain.relationship import Relationship
-from cloudscope.domain.serialization import MAX_DEPTH, JsonDataError, dotted
+from cloudscope.domain.serialization import FROM_JSON, MAX_DEPTH, JsonDataError, dotted
 
 ASSET_FIELDS: Final = tuple(Asset.model_fields)
 RELATIONSHIP_FIELDS: Final = tuple(Relationship.model_fields)
@@ -39,9 +39,11 @@ def is_relationship(record: Mapping[str, Any]) -> bool:
     return "source_id" in record and "target_id" in record
 
 
-def to_item(record: Any, location: str, *, relationship: bool | None = None) -> Item:
+def to_item(record: Any, location: str, *, relationship: bool | None = None,
+            from_json: bool = False) -> Item:
     """Validate a parsed record (a dict) as an asset, or as a relationship when it has
-    ``source_id`` and ``target_id`` (or when ``relationship`` says so)."""
+    ``source_id`` and ``target_id`` (or when ``relationship`` says so); ``from_json`` when
+    it was parsed from JSON text (it holds only JSON's types)."""
     if not isinstance(record, dict):
         raise InputError(f"expected an object with asset fields, got {_kind(record)}",
                          location=location)
@@ -49,7 +51,7 @@ def to_item(record: Any, location: str, *, relationship: bool | None = None) -> 
         relationship = is_relationship(record)
     model: type[Asset] | type[Relationship] = Relationship if relationship else Asset
     try:
-        return model.model_validate(record)
+        return model.model_validate(record, context=FROM_JSON if from_json else None)
     except ValidationError as error:
         raise validation_failure(error, location, model) from None
 
@@ -70,9 +72,9 @@ def asset_from_json_line(line: bytes, location: str) -> Item:
     Infinity, depth and 64-bit integers itself); relationships and errors are parsed first.
     """
     if line.startswith(b'{"source_id"'):
-        return to_item(parse_json(line, location), location)
+        return to_item(parse_json(line, location), location, from_json=True)
     try:
-        return Asset.model_validate_json(line)
+        return Asset.model_validate_json(line, context=FROM_JSON)
     except ValidationError as error:
         return _line_failure(line, location, error)
 
@@ -89,7 +91,7 @@ def _line_failure(line: bytes, location: str, error: ValidationError) -> Item:
     if b'"source_id"' in line and b'"target_id"' in line:
         record = parse_json(line, location)
         if isinstance(record, dict) and is_relationship(record):
-            return to_item(record, location, relationship=True)
+            return to_item(record, location, relationship=True, from_json=True)
     if "recursion limit" in str(error):
         raise _too_deep(location)
     raise validation_failure(error, location, Asset)

@@ -11,11 +11,12 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from cloudscope.domain.serialization import JsonDataError, check_text, json_data
+from cloudscope.domain.serialization import FROM_JSON, JsonDataError, check_text, json_data
 from cloudscope.domain.timestamps import UtcDatetime
 
 ASSET_TYPE_PATTERN: Final = r"^[a-z0-9]+(-[a-z0-9]+)*:[a-z0-9]+(-[a-z0-9]+)*:[a-z0-9]+(-[a-z0-9]+)*$"
@@ -65,19 +66,24 @@ class Asset(BaseModel):
         return self
 
     @model_validator(mode="after")
-    def _storable(self) -> Asset:
-        # One validator for every value a store must read back as given (issue 12).
-        values = self.__dict__
-        for name in _TEXT_FIELDS:
-            text = values[name]
-            if text is not None:
-                try:
-                    check_text(text, nul=False)
-                except JsonDataError as error:
-                    raise error.within(name) from None
-        check_tags(self.tags)
+    def _storable(self, info: ValidationInfo) -> Asset:
+        # One validator for every value a store must read back as given (issue 12). The
+        # common case (ASCII text without NUL) is decided inline: this runs for every asset.
+        values, tags = self.__dict__, self.tags
+        texts = "".join([values["id"], values["native_type"] or "", values["name"] or "",
+                         values["account"] or "", values["region"] or ""])
+        if "\0" in texts or not texts.isascii():
+            for name in _TEXT_FIELDS:
+                if values[name] is not None:
+                    try:
+                        check_text(values[name], nul=False)
+                    except JsonDataError as error:
+                        raise error.within(name) from None
+        if tags and not "".join([*tags, *tags.values()]).isascii():
+            check_tags(tags)
         try:
-            values["properties"] = json_data(self.properties)
+            values["properties"] = json_data(self.properties,
+                                             from_json=info.context is FROM_JSON)
         except JsonDataError as error:
             raise error.within("properties") from None
         return self

@@ -43,6 +43,10 @@ MAX_DEPTH: Final = 64
 _PATH_SHOWN: Final = 8  # components of a field path shown in a message
 
 _OPTIONS: Final = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
+# Every type orjson would write in a form of its own raises instead (datetime, dataclass,
+# subclasses of str, int, dict, list): json_data converts those itself.
+_PROOF: Final = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS |
+                 orjson.OPT_PASSTHROUGH_SUBCLASS)
 _SORTED: Final = _OPTIONS | orjson.OPT_SORT_KEYS
 
 
@@ -127,13 +131,61 @@ def check_text(text: str, *, nul: bool = True) -> None:
         raise JsonDataError("holds U+0000 (NUL), which text fields cannot hold")
 
 
-def json_data(value: Any, depth: int = 2) -> Any:
+FROM_JSON: Final = {"cloudscope.parsed": "json"}
+"""Validation context of a model validated from JSON text: its data can only hold JSON's
+types, which lets :func:`json_data` skip its walk (pass it as ``context=``)."""
+
+
+def json_data(value: Any, depth: int = 2, *, from_json: bool = False) -> Any:
     """``value`` as data every store holds and reads back unchanged (see the module's rules).
 
     Returns ``value`` itself when it is already such data (no copy), else a converted copy;
     raises :class:`JsonDataError` naming the path inside ``value``. ``depth`` is the level
-    of ``value`` in its record (2 for a record's field). Added in API 1.0.
+    of ``value`` in its record (2 for a record's field); ``from_json`` says that ``value``
+    was parsed from JSON text, so holds only JSON's types. Added in API 1.0.
     """
+    # This runs for every asset collected. The common case (plain data) is proven cheaply:
+    # orjson refuses keys that are not strings, lone surrogates, integers beyond 64 bits
+    # and (with these options) every non-JSON type; a lean walk sees floats and depth.
+    if type(value) is not dict and type(value) is not list:
+        return _checked(value, depth)
+    try:
+        text = orjson.dumps(value, option=_PROOF)
+    except (orjson.JSONEncodeError, TypeError):
+        return _checked(value, depth)
+    if from_json:
+        # Parsed JSON holds no tuple, enum or date: orjson writes NaN and Infinity as null,
+        # and depth is bounded by the brackets written (those inside strings included).
+        if b"null" not in text and \
+                text.count(b"[") + text.count(b"{") <= MAX_DEPTH - depth + 1:
+            return value
+    elif _plain_data(value, depth):
+        return value
+    return _checked(value, depth)
+
+
+def _plain_data(value: Any, depth: int) -> bool:
+    """True when ``value`` (which orjson encoded) holds only finite floats, JSON types and at
+    most MAX_DEPTH levels; False sends it to the precise check."""
+    if depth > MAX_DEPTH:
+        return False
+    for item in value.values() if type(value) is dict else value:
+        kind = type(item)
+        if kind is str or kind is int or kind is bool or item is None:
+            continue  # orjson proved keys, text and integer ranges
+        if kind is float:
+            if item - item != 0.0:  # NaN and both infinities
+                return False
+        elif kind is dict or kind is list:
+            if not _plain_data(item, depth + 1):
+                return False
+        else:
+            return False  # a tuple, an enum...: orjson writes them, json_data converts them
+    return True
+
+
+def _checked(value: Any, depth: int) -> Any:
+    """The precise check: converts what it can, names the path of what it cannot."""
     kind = type(value)
     if kind is str:
         if not value.isascii():
@@ -151,7 +203,7 @@ def json_data(value: Any, depth: int = 2) -> Any:
             raise JsonDataError(f"{value} is not a finite number (JSON has no NaN or "
                                 "Infinity; a number this large overflows)")
     elif kind is not bool and value is not None:
-        return json_data(_plain(value), depth)
+        return _checked(_plain(value), depth)
     return value
 
 
@@ -160,16 +212,16 @@ def _object(value: dict[Any, Any], depth: int) -> dict[str, Any]:
         raise _too_deep()
     changed: dict[str, Any] | None = None
     for key, item in value.items():
-        if type(key) is not str:
-            raise JsonDataError(f"key {_shown(key)} is not a string ({type(key).__name__}); "
-                                "keys must be strings", (_shown(key),))
-        if not key.isascii():
-            try:
-                check_text(key)
-            except JsonDataError as error:
-                raise error.within(_shown(key)) from None
+        if type(key) is not str or not key.isascii():
+            _check_key(key)
+        # The scalar test is inlined: a call per value was most of the cost of the check.
+        kind = type(item)
+        if (kind is str and item.isascii()) or kind is bool or item is None or \
+                (kind is int and MIN_INTEGER <= item <= MAX_INTEGER) or \
+                (kind is float and item - item == 0.0):
+            continue
         try:
-            clean = json_data(item, depth + 1)
+            clean = _checked(item, depth + 1)
         except JsonDataError as error:
             raise error.within(key) from None
         if clean is not item:
@@ -179,13 +231,28 @@ def _object(value: dict[Any, Any], depth: int) -> dict[str, Any]:
     return value if changed is None else changed
 
 
+def _check_key(key: Any) -> None:
+    if type(key) is not str:
+        raise JsonDataError(f"key {_shown(key)} is not a string ({type(key).__name__}); "
+                            "keys must be strings", (_shown(key),))
+    try:
+        check_text(key)
+    except JsonDataError as error:
+        raise error.within(_shown(key)) from None
+
+
 def _array(value: list[Any], depth: int) -> list[Any]:
     if depth > MAX_DEPTH:
         raise _too_deep()
     copied: list[Any] | None = None
     for index, item in enumerate(value):
+        kind = type(item)
+        if (kind is str and item.isascii()) or kind is bool or item is None or \
+                (kind is int and MIN_INTEGER <= item <= MAX_INTEGER) or \
+                (kind is float and item - item == 0.0):
+            continue
         try:
-            clean = json_data(item, depth + 1)
+            clean = _checked(item, depth + 1)
         except JsonDataError as error:
             raise error.within(index) from None
         if clean is not item:
