@@ -138,6 +138,8 @@ def usable(store: str) -> Callable[[], dict[str, Any]]:
         assert code == 0
         code, exported = run_in_process("export", "jsonl", "--db", store)
         assert code == 0
+        code, graph = run_in_process("export", "graphml", "--db", store)  # XML: the strictest
+        assert code == 0 and graph.startswith("<?xml")
         code, assessed = run_in_process("assess", "--db", store, "--format", "json")
         assert code == 0, assessed
         assets = {asset["id"]: asset for asset in json.loads(listed)}
