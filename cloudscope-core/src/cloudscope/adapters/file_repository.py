@@ -313,17 +313,18 @@ class FileRepository(FileRunLog, Repository):
         with self._reading():
             records = [self.assets.records[key] for key in sorted(self.assets.records)]
         for record in records:
-            yield StoredAsset(asset=_asset(record), scope_key=record["scope_key"],
-                              deleted_at=_parse(record["deleted_at"]))
+            # Not validated, as the other stores read them: db copy validates what it copies.
+            yield StoredAsset.model_construct(asset=_asset(record), scope_key=record["scope_key"],
+                                              deleted_at=_parse(record["deleted_at"]))
 
     def iter_stored_relationships(self) -> Iterator[StoredRelationship]:
         """Every relationship with its scope key and last_seen."""
         with self._reading():
             records = [self.relationships.records[k] for k in sorted(self.relationships.records)]
         for record in records:
-            yield StoredRelationship(relationship=_relationship(record),
-                                     scope_key=record["scope_key"],
-                                     last_seen=datetime.fromisoformat(record["last_seen"]))
+            yield StoredRelationship.model_construct(
+                relationship=_relationship(record), scope_key=record["scope_key"],
+                last_seen=datetime.fromisoformat(record["last_seen"]))
 
     def restore(self, assets: Sequence[StoredAsset] = (),
                 relationships: Sequence[StoredRelationship] = (), scopes: Sequence[Scope] = (),

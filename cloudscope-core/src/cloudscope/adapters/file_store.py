@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from cloudscope.domain.errors import StoreError
-from cloudscope.domain.serialization import json_default
+from cloudscope.domain.serialization import dumps
 
 JOURNAL: Final = "commit.json"
 LOCK: Final = ".cloudscope.lock"
@@ -49,10 +49,20 @@ def fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a store holds")
+
+
+# NaN and Infinity appear only if the file was edited by hand: refused as an invalid record.
+_decode: Final = json.JSONDecoder(parse_constant=_no_constant).decode
+
+
 def encode(record: dict[str, Any]) -> str:
-    """One line: sorted keys, compact, non-ASCII kept (diff-friendly and readable)."""
-    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=json_default)
+    """One line: sorted keys, compact, non-ASCII kept (diff-friendly and readable).
+
+    The serializer every repository uses, so that each accepts exactly the same values.
+    """
+    return dumps(record, sort_keys=True)
 
 
 class Table:
@@ -81,7 +91,7 @@ class Table:
                     if not line:
                         continue
                     try:
-                        record = json.loads(line)
+                        record = _decode(line)
                         key = self._key(record)
                     except (ValueError, KeyError, TypeError) as error:
                         raise StoreError(f"{self.path}:{number} is not a valid record ({error})",
@@ -100,7 +110,7 @@ class Table:
         line = encode(record)
         key = self._key(record)
         self._lines[key] = line
-        self.records[key] = json.loads(line)
+        self.records[key] = _decode(line)
         self.dirty = True
 
     def delete(self, key: Any) -> None:

@@ -40,6 +40,7 @@ from cloudscope.domain.scope import (
     ScopeKey,
     ScopeStatus,
 )
+from cloudscope.domain.serialization import JsonDataError
 from cloudscope.domain.timestamps import utc_now
 from cloudscope.ports.collector import CollectContext, Collector
 from cloudscope.ports.repository import Repository
@@ -369,7 +370,8 @@ class CollectRun:
             if message.kind == "started":
                 started_at[message.scope.key] = time.monotonic()
             elif message.kind == "batch":
-                self._write_batch(scope, message)
+                if not self._write_batch(scope, message):
+                    finished += 1  # failed now: what the scope sends later is ignored
             elif message.kind == "done":
                 finished += 1
                 removed = self.repository.complete_scope(message.scope, self.run.run_id,
@@ -384,10 +386,17 @@ class CollectRun:
                 finished += 1
                 self._fail(scope, message.error or "failed")
 
-    def _write_batch(self, scope: Scope, message: _Message) -> None:
+    def _write_batch(self, scope: Scope, message: _Message) -> bool:
+        """Write one batch; False when the store refused a record and the scope failed."""
         try:
             self.repository.write_batch(message.scope, self.run.run_id, message.assets,
                                         message.relationships, utc_now())
+        except JsonDataError as error:
+            # A value the models did not check (built with model_construct, or changed
+            # after validation) that the store refused: nothing of the batch was written.
+            # Its scope fails and keeps what it had; the run goes on.
+            self._fail(scope, f"cannot store a record of this scope: {describe_error(error)}")
+            return False
         except StoreError:
             raise
         except Exception as error:
@@ -396,6 +405,7 @@ class CollectRun:
         self.run.assets += len(message.assets)
         self.run.relationships += len(message.relationships)
         self.progress.scope_progressed(scope.key, scope.assets)
+        return True
 
     def _fail(self, scope: Scope, error: str) -> None:
         scope.status = ScopeStatus.FAILED

@@ -226,8 +226,11 @@ class Repository(ABC):
         asset = self.get_asset(asset_id)
         if asset is None:
             return None
-        return AssetDetail(asset=asset, relationships=self.relationships_of([asset_id]),
-                           findings=self.findings_of([asset_id]))
+        # Not validated again: the parts were validated when they were stored (building the
+        # model would run their checks once more, and fail on a record edited by hand).
+        return AssetDetail.model_construct(asset=asset,
+                                           relationships=self.relationships_of([asset_id]),
+                                           findings=self.findings_of([asset_id]))
 
     # Copying between stores (``cloudscope db copy``) -------------------------------------
     def iter_stored_assets(self) -> Iterator[StoredAsset]:
