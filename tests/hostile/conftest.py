@@ -156,12 +156,6 @@ def usable(store: str) -> Callable[[], dict[str, Any]]:
     return check
 
 
-@pytest.fixture
-def one_clean_line() -> Callable[[Any, int], str]:
-    """:func:`assert_one_clean_line`, for test modules (conftest is not importable)."""
-    return assert_one_clean_line
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/hostile/" in item.nodeid.replace("\\", "/") or \
