@@ -80,6 +80,7 @@ def test_unknown_db_scheme_is_a_store_error(run_cloudscope: Callable[..., Any]) 
 
 def test_unknown_asset_is_exit_2(run_cloudscope: Callable[..., Any], sqlite_url: str) -> None:
     """`assets show` of an unknown id is one line, exit 2."""
+    assert run_cloudscope("db", "migrate", "--db", sqlite_url).exit_code == 0
     result = run_cloudscope("assets", "show", "arn:nope", "--db", sqlite_url)
     assert result.exit_code == 2
     assert result.stderr.strip() == "cloudscope: error: no asset with id 'arn:nope' (see `cloudscope assets list`)"
@@ -97,20 +98,23 @@ def test_bad_config_file_is_one_line_exit_2(run_cloudscope: Callable[..., Any], 
 
 def test_db_from_environment_variable_is_used(run_cloudscope: Callable[..., Any], tmp_path: Path) -> None:
     """CLOUDSCOPE_DB chooses the store when --db is absent."""
-    result = run_cloudscope("assets", "list", "--format", "json",
-                            env={"CLOUDSCOPE_DB": f"sqlite:///{tmp_path}/env.db"})
+    env = {"CLOUDSCOPE_DB": f"sqlite:///{tmp_path}/env.db"}
+    assert run_cloudscope("db", "migrate", env=env).exit_code == 0
+    assert (tmp_path / "env.db").exists()
+    result = run_cloudscope("assets", "list", "--format", "json", env=env)
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == []
-    assert (tmp_path / "env.db").exists()
 
 
 def test_default_store_is_cloudscope_db_in_the_current_directory(
         run_cloudscope: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without --db, CLOUDSCOPE_DB or config, the store is ./cloudscope.db."""
     monkeypatch.delenv("CLOUDSCOPE_DB", raising=False)
-    result = run_cloudscope("assets", "list", cwd=tmp_path, env={"XDG_CONFIG_HOME": str(tmp_path)})
-    assert result.exit_code == 0, result.stderr
+    env = {"XDG_CONFIG_HOME": str(tmp_path)}
+    assert run_cloudscope("db", "migrate", cwd=tmp_path, env=env).exit_code == 0
     assert (tmp_path / "cloudscope.db").exists()
+    result = run_cloudscope("assets", "list", cwd=tmp_path, env=env)
+    assert result.exit_code == 0, result.stderr
 
 
 def test_collecting_with_a_plugin_that_did_not_load_says_why(run_cloudscope: Callable[..., Any],

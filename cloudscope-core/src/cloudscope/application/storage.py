@@ -17,8 +17,11 @@ def choose_url(flag: str | None, configured: str | None) -> str:
     return flag or os.environ.get("CLOUDSCOPE_DB") or configured or DEFAULT_DB_URL
 
 
-def open_repository(components: ComponentLookup, url: str) -> Repository:
-    """The repository registered for the URL's scheme, opened and migrated."""
+def open_repository(components: ComponentLookup, url: str, *, create: bool = True) -> Repository:
+    """The repository registered for the URL's scheme, opened and migrated.
+
+    With ``create=False`` a store that its repository says does not exist is a
+    :class:`StoreError` (exit 2), and nothing is created."""
     scheme, separator, _ = url.partition(":")
     if not separator or not scheme:
         raise StoreError(f"--db {url!r} is not a store URL",
@@ -32,6 +35,10 @@ def open_repository(components: ComponentLookup, url: str) -> Repository:
                          hint=f"available schemes: {known}")
     registration = components.repositories.get(scheme)
     factory = registration.resolve()
+    if not create and _exists(factory, url) is False:
+        raise StoreError(f"no store at {redact_url(url)}",
+                         hint="`cloudscope collect` creates one; or check --db, CLOUDSCOPE_DB "
+                              "or db: in the config")
     try:
         repository = factory(url)
     except (CloudScopeError, KeyboardInterrupt):
@@ -42,6 +49,19 @@ def open_repository(components: ComponentLookup, url: str) -> Repository:
         raise StoreError(f"repository {scheme!r} of plugin {registration.plugin!r} "
                          f"returned {type(repository).__name__}, not a Repository")
     return repository
+
+
+def _exists(factory: object, url: str) -> bool | None:
+    exists = getattr(factory, "exists", None)
+    if not callable(exists):
+        return None  # a plain factory function: cannot tell, open as before
+    try:
+        answer = exists(url)
+    except (CloudScopeError, KeyboardInterrupt):
+        raise
+    except BaseException as error:  # plugin code, even sys.exit()
+        raise StoreError(f"cannot check {redact_url(url)}: {describe_error(error)}") from error
+    return answer if isinstance(answer, bool) else None
 
 
 def redact_url(url: str) -> str:

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     # User rule files are validated before the store is opened: a bad file changes nothing.
     user_rules = load_directories(settings.directories)
     rules = build_rules(runtime.host.rules, user_rules, set(settings.disabled), summary)
-    with runtime.repository() as repository:
+    with runtime.repository(create=False) as repository:
         result = Assessment(repository, rules).run(query, summary)
         try:
             if args.format == "json":

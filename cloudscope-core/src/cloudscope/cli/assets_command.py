@@ -65,7 +65,7 @@ def run_list(args: argparse.Namespace) -> int:
     if (args.limit is not None and args.limit < 0) or args.offset < 0:
         raise UsageError("--limit and --offset must be zero or more")
     query = query_from(args, limit=args.limit, offset=args.offset)
-    with Runtime(args).repository() as repository:
+    with Runtime(args).repository(create=False) as repository:
         assets = repository.iter_assets(query)
         out = stdout()
         if args.format == "jsonl":
@@ -112,7 +112,7 @@ def run_show(args: argparse.Namespace) -> int:
     from cloudscope.cli.runtime import Runtime
     from cloudscope.domain.errors import NotFoundError
 
-    with Runtime(args).repository() as repository:
+    with Runtime(args).repository(create=False) as repository:
         detail = repository.get_detail(args.id)
     if detail is None:
         raise NotFoundError(f"no asset with id {args.id!r}",

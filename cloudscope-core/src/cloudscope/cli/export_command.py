@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     # The output path is checked before the store is opened: a typo costs nothing.
     target = open_target(parsed.output, stream=stdout())
     args.db = parsed.db
-    with runtime.repository() as repository:
+    with runtime.repository(create=False) as repository:
         _refuse_overwriting_the_store(repository, parsed.output)
         summary = run_export(exporter, RepositorySource(repository, query), target, options)
     if summary.files:
