@@ -44,19 +44,25 @@ class CommandParser(argparse.ArgumentParser):
 
 def add_component_command(commands: Any, name: str, *, metavar: str, help: str,
                           description: str, arguments_help: str,
-                          run: Callable[[argparse.Namespace], int]) -> None:
-    """Add ``cloudscope NAME COMPONENT ...``, the rest parsed by :func:`component_parser`."""
-    parser = commands.add_parser(name, help=help, description=description)
-    parser.add_argument("component", metavar=metavar)
+                          run: Callable[[argparse.Namespace], int],
+                          optional: bool = False) -> argparse.ArgumentParser:
+    """Add ``cloudscope NAME COMPONENT ...``, the rest parsed by :func:`component_parser`.
+
+    ``--help`` lists the components installed (``kind`` is the registry: ``collectors``)."""
+    parser: argparse.ArgumentParser = commands.add_parser(name, help=help,
+                                                          description=description)
+    parser.add_argument("component", metavar=metavar, nargs="?" if optional else None)
     parser.add_argument("arguments", nargs=argparse.REMAINDER, metavar="...", help=arguments_help)
     parser.set_defaults(run=run)
+    return parser
 
 
 def component_parser(prog: str, component_class: Any, title: str,
-                     add_common: Callable[[argparse.ArgumentParser], None]) -> CommandParser:
+                     add_common: Callable[[argparse.ArgumentParser], None],
+                     parser_class: type[CommandParser] = CommandParser) -> CommandParser:
     """The parser of one component: the command's common options, then the component's own."""
     description = (component_class.__doc__ or "").strip().split("\n\n")[0]
-    parser = CommandParser(prog=prog, description=description)
+    parser = parser_class(prog=prog, description=description)
     add_common(parser)
     add_arguments = getattr(component_class, "add_arguments", None)
     if add_arguments is not None:

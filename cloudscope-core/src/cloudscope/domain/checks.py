@@ -27,28 +27,32 @@ class Check:
     ``name`` says what was checked (``identity``, ``read ec2 us-east-1``), ``detail`` what
     was found (who the credentials are, how many items a read returned, the error), and
     ``hint`` what to do when the status is not ``ok`` (the permission to grant, the
-    variable to set). Neither may hold a secret.
+    variable to set). Neither may hold a secret. ``service`` is the scope service a read
+    is about, so that the checks of services a target excludes are left out.
     """
 
     name: str
     status: CheckStatus
     detail: str
     hint: str | None = None
+    service: str | None = None
 
     @classmethod
-    def ok(cls, name: str, detail: str) -> Check:
+    def ok(cls, name: str, detail: str, *, service: str | None = None) -> Check:
         """A check that passed."""
-        return cls(name, CheckStatus.OK, detail)
+        return cls(name, CheckStatus.OK, detail, None, service)
 
     @classmethod
-    def warn(cls, name: str, detail: str, hint: str | None = None) -> Check:
+    def warn(cls, name: str, detail: str, hint: str | None = None, *,
+             service: str | None = None) -> Check:
         """A check that passed with a caveat the user should read."""
-        return cls(name, CheckStatus.WARN, detail, hint)
+        return cls(name, CheckStatus.WARN, detail, hint, service)
 
     @classmethod
-    def fail(cls, name: str, detail: str, hint: str | None = None) -> Check:
+    def fail(cls, name: str, detail: str, hint: str | None = None, *,
+             service: str | None = None) -> Check:
         """A check that failed: ``doctor`` exits 3."""
-        return cls(name, CheckStatus.FAIL, detail, hint)
+        return cls(name, CheckStatus.FAIL, detail, hint, service)
 
     def as_json(self) -> dict[str, Any]:
         """Plain data: ``check``, ``status``, ``detail``, ``hint``."""

@@ -20,6 +20,7 @@ from typing import Any, Final, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from cloudscope.domain.errors import ConfigError
 from cloudscope.infrastructure.secret_references import ReferenceResolver, Resolver
@@ -133,7 +134,8 @@ class Settings(BaseModel):
         names = [target.name for target in targets]
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
-            raise ValueError(f"target names must be unique: {', '.join(repeated)} repeated")
+            raise PydanticCustomError("unique_names", "target names must be unique: "
+                                      "{names} repeated", {"names": ", ".join(repeated)})
         return targets
 
 
