@@ -6,7 +6,7 @@ import os
 from typing import Final
 
 from cloudscope.domain.errors import CloudScopeError, StoreError, describe_error
-from cloudscope.ports.components import ComponentLookup
+from cloudscope.ports.components import Component, ComponentLookup
 from cloudscope.ports.repository import Repository
 
 DEFAULT_DB_URL: Final = "sqlite:///cloudscope.db"
@@ -22,18 +22,7 @@ def open_repository(components: ComponentLookup, url: str, *, create: bool = Tru
 
     With ``create=False`` a store that its repository says does not exist is a
     :class:`StoreError` (exit 2), and nothing is created."""
-    scheme, separator, _ = url.partition(":")
-    if not separator or not scheme:
-        raise StoreError(f"--db {url!r} is not a store URL",
-                         hint="expected e.g. sqlite:///cloudscope.db or file:///path/to/dir")
-    scheme = scheme.split("+", 1)[0].lower()
-    if scheme == "postgres":
-        scheme = "postgresql"
-    if scheme not in components.repositories:
-        known = ", ".join(components.repositories.names()) or "none"
-        raise StoreError(f"no repository for the {scheme!r} scheme of --db",
-                         hint=f"available schemes: {known}")
-    registration = components.repositories.get(scheme)
+    registration = _registration(components, url)
     factory = registration.resolve()
     if not create and _exists(factory, url) is False:
         raise StoreError(f"no store at {redact_url(url)}",
@@ -46,9 +35,29 @@ def open_repository(components: ComponentLookup, url: str, *, create: bool = Tru
     except BaseException as error:  # plugin code, even sys.exit()
         raise StoreError(f"cannot open {redact_url(url)}: {describe_error(error)}") from error
     if not isinstance(repository, Repository):
-        raise StoreError(f"repository {scheme!r} of plugin {registration.plugin!r} "
+        raise StoreError(f"repository {registration.name!r} of plugin {registration.plugin!r} "
                          f"returned {type(repository).__name__}, not a Repository")
     return repository
+
+
+def store_exists(components: ComponentLookup, url: str) -> bool | None:
+    """Whether the store at ``url`` exists, without creating it (None: cannot tell)."""
+    return _exists(_registration(components, url).resolve(), url)
+
+
+def _registration(components: ComponentLookup, url: str) -> Component:
+    scheme, separator, _ = url.partition(":")
+    if not separator or not scheme:
+        raise StoreError(f"--db {url!r} is not a store URL",
+                         hint="expected e.g. sqlite:///cloudscope.db or file:///path/to/dir")
+    scheme = scheme.split("+", 1)[0].lower()
+    if scheme == "postgres":
+        scheme = "postgresql"
+    if scheme not in components.repositories:
+        known = ", ".join(components.repositories.names()) or "none"
+        raise StoreError(f"no repository for the {scheme!r} scheme of --db",
+                         hint=f"available schemes: {known}")
+    return components.repositories.get(scheme)
 
 
 def _exists(factory: object, url: str) -> bool | None:

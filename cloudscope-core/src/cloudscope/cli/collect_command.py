@@ -124,6 +124,38 @@ def _prepare(runtime: Any, args: argparse.Namespace, store: _SharedStore, provid
              source: Any, *, target: str | None) -> _Job:
     """Parse the provider's options (flags, or a target's keys) and build its collector."""
     from cloudscope.application.collect import CollectOptions, CollectRun, Shard
+
+    built = build_collector(runtime, args, provider, source, target=target)
+    common, settings = built.common, runtime.config.settings.collect
+    chosen: Any = common["concurrency"] or settings.concurrency or \
+        getattr(built.factory, "default_concurrency", 8)
+    run_options = CollectOptions(
+        concurrency=max(1, int(chosen)),
+        batch_size=common["batch_size"] or settings.batch_size,
+        queue_batches=settings.queue_batches,
+        shard=Shard.parse(common["shard"]) if common["shard"] else None,
+        scope_timeout_s=common["scope_timeout"],
+        circuit_breaker_threshold=settings.circuit_breaker_threshold,
+    )
+    args.db = common["db"]
+    collect = CollectRun(provider, built.collector, store.open, built.collector.ctx, run_options)
+    return _Job(target, provider, collect, common["format"] or "text")
+
+
+@dataclass
+class BuiltCollector:
+    """A collector built from flags or a target: it, the collection options, its factory."""
+
+    collector: Any
+    common: dict[str, Any]
+    factory: Any
+
+
+def build_collector(runtime: Any, args: argparse.Namespace, provider: str, source: Any, *,
+                    target: str | None) -> BuiltCollector:
+    """The collector of ``provider`` from ``source``: the arguments after PROVIDER, or a
+    target's settings (``target`` its name), narrowed to the selection options.
+    ``collect`` and ``doctor`` both build collectors so."""
     from cloudscope.application.selection import SelectedCollector, Selection
     from cloudscope.cli import targets as target_config
     from cloudscope.cli.components import (
@@ -151,18 +183,6 @@ def _prepare(runtime: Any, args: argparse.Namespace, store: _SharedStore, provid
                            if (value := getattr(args, name, None)) is not None})
     options = vars(parser.parse_args(argv))
     common = {name: options.pop(name) for name in COMMON_OPTIONS}
-    settings = runtime.config.settings.collect
-    chosen: Any = common["concurrency"] or settings.concurrency or \
-        getattr(factory, "default_concurrency", 8)
-    run_options = CollectOptions(
-        concurrency=max(1, int(chosen)),
-        batch_size=common["batch_size"] or settings.batch_size,
-        queue_batches=settings.queue_batches,
-        shard=Shard.parse(common["shard"]) if common["shard"] else None,
-        scope_timeout_s=common["scope_timeout"],
-        circuit_breaker_threshold=settings.circuit_breaker_threshold,
-    )
-    args.db = common["db"]
     plugin = registration.plugin
     ctx = CollectContext(plugin, limiter=runtime.host.limiter_for(plugin),
                          config=runtime.config.as_dict(),
@@ -182,8 +202,7 @@ def _prepare(runtime: Any, args: argparse.Namespace, store: _SharedStore, provid
         exclude_types=tuple(common["exclude_type"] or ()))
     if not selection.is_everything:
         collector = SelectedCollector(collector, selection)
-    collect = CollectRun(provider, collector, store.open, ctx, run_options)
-    return _Job(target, provider, collect, common["format"] or "text")
+    return BuiltCollector(collector, common, factory)
 
 
 class _SharedStore:
