@@ -85,7 +85,7 @@ def read_checks(account: Account, services: Sequence[Any]) -> Iterator[Check]:
         if service.name not in PROBES:
             continue
         client_name, operation, arguments, key, action = PROBES[service.name]
-        region = None if service.is_global else (account.regions or [None])[0]
+        region = None if service.is_global or not account.regions else account.regions[0]
         where = region or "global"
         name = f"read {service.name} {where}"
         try:
