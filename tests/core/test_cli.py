@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import platform
 import subprocess
 import sys
 from collections.abc import Callable
@@ -26,10 +27,23 @@ def imported_modules(*args: str) -> set[str]:
     return set(completed.stderr.split())
 
 
-def test_version_prints_the_core_version(run_cloudscope: Callable[..., Any]) -> None:
-    """--version prints the version and exits 0."""
+def test_version_prints_the_core_python_and_plugin_versions(
+        run_cloudscope: Callable[..., Any]) -> None:
+    """--version prints the core's version, Python's, and each installed plugin's, exit 0."""
     result = run_cloudscope("--version")
-    assert (result.exit_code, result.stdout.strip()) == (0, f"cloudscope {__version__}")
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 0
+    assert lines[0] == f"cloudscope {__version__}"
+    assert lines[1] == f"Python {platform.python_version()} ({platform.python_implementation()})"
+    assert "plugin aws: cloudscope-aws 0.1.0" in lines
+    assert "plugin exporters: cloudscope-exporters 0.1.0" in lines
+
+
+def test_version_imports_no_plugin() -> None:
+    """--version reads the plugins' metadata; it imports none of them."""
+    modules = imported_modules("--version")
+    assert not modules & {"cloudscope_aws", "cloudscope_azure", "cloudscope_exporters",
+                          "stevedore", "pydantic"}
 
 
 def test_help_lists_the_commands(run_cloudscope: Callable[..., Any]) -> None:
@@ -122,5 +136,6 @@ def test_collecting_with_a_plugin_that_did_not_load_says_why(run_cloudscope: Cal
     """`collect aws` with the aws plugin disabled names the plugin's status and reason."""
     result = run_cloudscope("--disable-plugin", "aws", "collect", "aws", "--db", sqlite_url)
     assert result.exit_code == 2
-    assert result.stderr.strip() == ("cloudscope: error: plugin 'aws': is disabled: disabled by "
-                                     "--disable-plugin (see `cloudscope plugins`)")
+    assert result.stderr.strip() == ("cloudscope: error: plugin 'aws': collector 'aws' comes "
+                                     "from it, and it is disabled: disabled by --disable-plugin "
+                                     "(see `cloudscope plugins`)")

@@ -18,6 +18,7 @@ def add_parser(commands: Any) -> None:
 
     parser = add_component_command(
         commands, "collect", metavar="PROVIDER", run=run, optional=True,
+        kind="collectors",
         help="collect assets from a provider, or every configured target, into the store",
         description="Collect assets from PROVIDER (see `cloudscope plugins` for the installed "
                     "collectors; `cloudscope collect PROVIDER --help` for a provider's "
