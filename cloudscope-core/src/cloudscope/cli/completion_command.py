@@ -36,11 +36,14 @@ def run(args: argparse.Namespace) -> int:
     from cloudscope.cli.main import build_parser
     from cloudscope.cli.runtime import Runtime
 
+    from cloudscope.domain.errors import CloudScopeError
+    from cloudscope.host.plugin_host import PluginHost
+
     runtime = Runtime(args)
     try:
-        targets = [target.name for target in runtime.config.settings.targets]
-    except Exception:  # a broken config still gets a script, without targets
-        targets = []
-    table = words(build_parser(), runtime.host, targets)
+        host, targets = runtime.host, [t.name for t in runtime.config.settings.targets]
+    except CloudScopeError:  # a broken config still gets a script, without targets
+        host, targets = PluginHost.from_environment(disabled=args.disable_plugin), []
+    table = words(build_parser(), host, targets)
     stdout().write(script(args.shell, table))
     return 0
