@@ -183,3 +183,20 @@ def test_duplicate_target_names_are_a_config_error(cli: Any, sqlite_url: str) ->
     target = {"name": "a", "provider": "file", "paths": ["x"]}
     code, _, err = cli([target, target], "collect", "--db", sqlite_url)
     assert code == 2 and "target names must be unique: a repeated" in err
+
+
+def test_the_readme_targets_example_is_valid(tmp_path: Path) -> None:
+    """The README's targets: example loads, and each target's options map to flags."""
+    import re
+
+    from cloudscope.infrastructure.config import load_config
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(targets:.*?)```", readme, re.S)
+    assert example is not None
+    path = tmp_path / "config.yaml"
+    path.write_text(example.group(1), encoding="utf-8")
+    targets = load_config(path, environ={}).settings.targets
+    assert [t.name for t in targets] == ["prod-aws", "org-aws", "corp-azure", "org-gcp"]
+    assert targets[1].services.exclude == ["cloudtrail"]
+    assert targets[0].options == {"profile": "prod", "regions": ["eu-west-1", "us-east-1"]}
