@@ -35,7 +35,6 @@ def run(args: argparse.Namespace) -> int:
     from cloudscope.cli.completion_scripts import script, words
     from cloudscope.cli.main import build_parser
     from cloudscope.cli.runtime import Runtime
-
     from cloudscope.domain.errors import CloudScopeError
     from cloudscope.host.plugin_host import PluginHost
 
