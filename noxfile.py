@@ -28,6 +28,9 @@ TEST_REQUIREMENTS = [
     "pytest>=8", "hypothesis>=6.100", "moto[server]>=5.1,<6", "trustme>=1.1",
     "networkx>=3.2", "psycopg[binary]>=3.2", "psycopg-pool>=3.2", "cryptography>=42",
     "requests>=2.31",
+    # SARIF checked against the OASIS schema; OCSF against py-ocsf-models; the Cypher
+    # export loaded into an embedded graph database.
+    "jsonschema>=4.20", "py-ocsf-models>=0.10", "kuzu>=0.11",
 ]
 
 

@@ -16,6 +16,7 @@ from cloudscope.ports.hookspecs import API_VERSION, hookimpl
 if TYPE_CHECKING:
     # Type checkers read these; at run time _LAZY imports each name on first use.
     from cloudscope.domain.asset import Asset
+    from cloudscope.domain.checks import Check, CheckStatus
     from cloudscope.domain.errors import (
         CloudScopeError,
         CollectionError,
@@ -69,6 +70,8 @@ if TYPE_CHECKING:
 
 _LAZY: Final = {
     "Asset": "cloudscope.domain.asset",
+    "Check": "cloudscope.domain.checks",
+    "CheckStatus": "cloudscope.domain.checks",
     "Relationship": "cloudscope.domain.relationship",
     "Finding": "cloudscope.domain.finding",
     "Severity": "cloudscope.domain.finding",
@@ -126,6 +129,8 @@ __all__ = [  # literal, so that type checkers see the re-exports; test_api keeps
     "AssetQuery",
     "AssetRecord",
     "AssetRule",
+    "Check",
+    "CheckStatus",
     "CloudScopeError",
     "CollectContext",
     "CollectionError",

@@ -74,6 +74,11 @@ class FileRepository(FileRunLog, Repository):
     ``?mode=ro`` (queries only).
     """
 
+    @classmethod
+    def exists(cls, url: str) -> bool | None:
+        """Whether the URL's directory holds a store (its ``meta.json``)."""
+        return (directory_from_url(url)[0] / META).is_file()
+
     def __init__(self, url: str) -> None:
         self.url = url
         path, options = directory_from_url(url)

@@ -13,7 +13,7 @@ def add_parser(commands: Any) -> None:
     parser = commands.add_parser("plugins", help="list plugins, their status and components",
                                  description="List every discovered plugin with its version, "
                                              "API range, status and what it registered.")
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--format", choices=("table", "json", "jsonl"), default="table")
     parser.set_defaults(run=run)
 
 
@@ -38,6 +38,9 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         json.dump(rows, stdout(), indent=2)
         stdout().write("\n")
+    elif args.format == "jsonl":
+        for row in rows:
+            stdout().write(json.dumps(row) + "\n")
     else:
         _print_table(rows)
     for conflict in conflicts:
@@ -50,7 +53,8 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
     table = []
     for row in rows:
         provides = "; ".join(f"{kind}: {', '.join(names)}" for kind in
-                             ("collectors", "repositories", "exporters", "rules")
+                             ("collectors", "repositories", "exporters", "rules",
+                              "secret_resolvers")
                              if (names := row[kind]))
         if kind_count := len(row["rules"]):
             provides = provides.replace(f"rules: {', '.join(row['rules'])}", f"rules: {kind_count}")

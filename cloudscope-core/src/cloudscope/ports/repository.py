@@ -83,6 +83,14 @@ class Repository(ABC):
     url: str
 
     # Lifecycle -------------------------------------------------------------------------
+    @classmethod
+    def exists(cls, url: str) -> bool | None:
+        """Whether a store exists at ``url``, told without opening (or creating) it; None,
+        the default, when that cannot be told without connecting (a server). Commands that
+        only read refuse a store that does not exist instead of creating an empty one.
+        Added in API 1.1."""
+        return None
+
     @abstractmethod
     def migrate(self) -> int:
         """Bring the schema to the current version; return it. Idempotent."""
