@@ -36,6 +36,7 @@ from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import CollectionRun, RunStatus, ScopeKey, ScopeStatus
 from cloudscope.host.plugin_host import PluginHost
 from cloudscope.ports.repository import Repository
+from cloudscope.testing.pagination_contract import PaginationContract
 
 SCOPE_A = ScopeKey(provider="aws", account="111111111111", region="eu-west-1", service="ec2")
 SCOPE_B = ScopeKey(provider="aws", account="111111111111", region="us-east-1", service="ec2")
@@ -91,7 +92,7 @@ def ids(assets: Iterator[Asset] | Sequence[Asset]) -> list[str]:
     return [asset.id for asset in assets]
 
 
-class RepositoryContract:
+class RepositoryContract(PaginationContract):
     """Behaviour every repository must have. Subclasses provide ``repository_url``."""
 
     @pytest.fixture
