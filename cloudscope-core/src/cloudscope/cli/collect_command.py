@@ -7,7 +7,8 @@ from typing import Any
 
 from cloudscope.cli.output import stdout
 
-COMMON_OPTIONS = ("db", "format", "shard", "concurrency", "batch_size", "scope_timeout")
+COMMON_OPTIONS = ("db", "format", "shard", "concurrency", "batch_size", "scope_timeout",
+                  "metrics_file")
 
 
 def add_parser(commands: Any) -> None:
@@ -39,6 +40,9 @@ def add_collection_options(parser: argparse.ArgumentParser) -> None:
                         help="items written per transaction (default: collect.batch_size)")
     common.add_argument("--scope-timeout", type=float, metavar="SECONDS",
                         help="fail a scope that takes longer than this")
+    common.add_argument("--metrics-file", metavar="PATH",
+                        help="write the run's Prometheus metrics to PATH (a node_exporter "
+                             "textfile-collector file; its counters keep counting)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -78,7 +82,15 @@ def run(args: argparse.Namespace) -> int:
                          config=runtime.config.as_dict(),
                          log=get_logger(f"cloudscope.collect.{provider}"),
                          settings_loader=runtime.config.plugin_settings)
-    collector = build_component(registration, "collector", Collector, ctx, options)
+    metrics_file = None
+    if common["metrics_file"]:
+        from cloudscope.infrastructure.metrics import check_metrics_file
+
+        metrics_file = check_metrics_file(common["metrics_file"])
+    from cloudscope.infrastructure.telemetry import CollectionTracing
+
+    tracing = CollectionTracing.start(provider)
+    collector = tracing.wrap(build_component(registration, "collector", Collector, ctx, options))
     progress = None
     if sys.stderr.isatty() and common["format"] == "text":
         from cloudscope.cli.progress import RichProgress
@@ -88,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
                          progress=progress)
     interrupted = False
     try:
-        with progress or _nothing():
+        with progress or _nothing(), tracing.run(lambda: collect.run):
             summary = collect.execute()
     except KeyboardInterrupt:
         interrupted = True
@@ -96,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if collect.opened_repository is not None:
             collect.opened_repository.close()
+    if metrics_file is not None:
+        _write_metrics(metrics_file, summary)
     if common["format"] == "json":
         json.dump(summary.as_json(), stdout(), indent=2)
         stdout().write("\n")
@@ -104,6 +118,19 @@ def run(args: argparse.Namespace) -> int:
     if interrupted:
         raise KeyboardInterrupt
     return 0 if summary.run.status is RunStatus.OK else 3
+
+
+def _write_metrics(path: Any, summary: Any) -> None:
+    """The run's metrics; a file that cannot be written is a warning, not the run's failure."""
+    import sys
+
+    from cloudscope.domain.errors import CloudScopeError
+    from cloudscope.infrastructure.metrics import write_collection_metrics
+
+    try:
+        write_collection_metrics(path, summary.run, summary.scopes)
+    except CloudScopeError as error:
+        sys.stderr.write(f"cloudscope: warning: {error}\n")
 
 
 class _nothing:

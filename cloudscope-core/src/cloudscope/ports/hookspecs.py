@@ -18,8 +18,10 @@ import pluggy
 if TYPE_CHECKING:
     from cloudscope.ports.registration import Register
 
-API_VERSION: Final = "1.0"
-"""The plugin API these specs define. Plugins declare the range they accept."""
+API_VERSION: Final = "1.1"
+"""The plugin API these specs define. Plugins declare the range they accept. 1.1 added
+keyset pagination and finding queries to the repository port (additive: an API-1.0
+repository keeps working)."""
 PROJECT_NAME: Final = "cloudscope"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
