@@ -95,6 +95,8 @@ class AuthSettings(_Section):
     leeway_s: float = Field(default=30, ge=0, le=600)
     #: How long keys fetched from ``jwks_url`` are kept; an unknown ``kid`` refetches.
     jwks_cache_s: float = Field(default=300, ge=0, le=86_400)
+    #: The least time between two refetches forced by unknown key ids.
+    jwks_cooldown_s: float = Field(default=30, ge=0, le=3600)
 
 
 class ServeSettings(_Section):
