@@ -66,13 +66,21 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run(app: Any, sock: socket.socket, *, shutdown_timeout_s: float) -> int:
-    """Serve ``app`` on ``sock`` until SIGTERM or Ctrl-C; return the exit code."""
+def make_server(app: Any, *, shutdown_timeout_s: float) -> uvicorn.Server:
+    """The uvicorn server of ``app``: no access log (the audit log replaces it), no
+    lifespan events, requests in flight given ``shutdown_timeout_s`` to finish."""
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
                             timeout_graceful_shutdown=math.ceil(shutdown_timeout_s),
                             server_header=False, date_header=True)
     server = _Server(config)
     server.received = []
+    return server
+
+
+def run(app: Any, sock: socket.socket, *, shutdown_timeout_s: float) -> int:
+    """Serve ``app`` on ``sock`` until SIGTERM or Ctrl-C; return the exit code."""
+    server = make_server(app, shutdown_timeout_s=shutdown_timeout_s)
+    assert isinstance(server, _Server)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     sys.stderr.write(f"cloudscope: serving on http://{shown}:{port}\n")
