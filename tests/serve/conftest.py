@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "postgres"))
 from cloudscope.cli.main import build_parser
 from serve_fixtures import (
     AUDIENCE,
+    FLAKY_PLUGIN,
     ISSUER,
     Keys,
     RunningService,
@@ -117,3 +118,10 @@ def start_service(tmp_path_factory: pytest.TempPathFactory,
     for running in started:
         if running.thread.is_alive():
             running.stop()
+
+
+@pytest.fixture
+def flaky_plugin(fake_distribution: Callable[..., Any]) -> None:
+    """A collector plugin whose second scope fails, installed for the test."""
+    fake_distribution("cloudscope-flaky", entry_points={"flaky": "flaky_plugin"},
+                      modules={"flaky_plugin": FLAKY_PLUGIN})

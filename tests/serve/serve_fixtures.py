@@ -25,6 +25,30 @@ ROOT = Path(__file__).resolve().parents[2]
 ESTATE = ROOT / "examples" / "estate" / "estate.json"
 ISSUER = "https://idp.test/"
 AUDIENCE = "cloudscope"
+# A collector plugin whose second scope fails; each scope meets two throttling answers.
+FLAKY_PLUGIN = """
+from cloudscope.api import Asset, CollectionError, Collector, ScopeKey, hookimpl
+
+CLOUDSCOPE_API = ">=1.0,<2"
+
+
+class Flaky(Collector):
+    '''Two scopes; ``bad`` is denied; each scope meets two throttling answers.'''
+
+    def plan(self):
+        return [ScopeKey(provider="flaky", account="a", service=name) for name in ("good", "bad")]
+
+    def collect(self, scope):
+        self.ctx.count("throttled", 2)
+        if scope.service == "bad":
+            raise CollectionError("AccessDenied")
+        yield Asset(id="flaky-1", provider="flaky", asset_type="flaky:good:thing")
+
+
+@hookimpl
+def cloudscope_register_collectors(register):
+    register("flaky", Flaky)
+"""
 
 
 @dataclass(frozen=True)

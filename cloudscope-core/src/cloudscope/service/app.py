@@ -8,6 +8,7 @@ borrow a store for the request.
 
 # No ``from __future__ import annotations`` here: FastAPI reads the handlers' annotations
 # at run time, and the ``Depends`` in them refer to names local to create_app.
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -117,6 +118,17 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     for status in (400, 401, 403, 404, 503)}
 
 
+def _without_native_telemetry() -> dict[str, Any]:
+    """Recent FastAPI releases trace and meter requests by themselves whenever
+    OpenTelemetry is importable; the Observe middleware already does (with the metric
+    names and span attributes documented here, on every FastAPI version the extra
+    allows), so theirs is turned off rather than doubled."""
+    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    return {"telemetry": {"tracing": False, "metrics": False, "logs": False,
+                          "operation_spans": False, "auto_configure": False}}
+
+
 def create_app(ctx: ServiceContext) -> FastAPI:
     """The FastAPI application over ``ctx``."""
     pool = RepositoryPool(ctx.open_repository, ctx.store_connections)
@@ -129,7 +141,8 @@ def create_app(ctx: ServiceContext) -> FastAPI:
 
     registry, http_metrics = metrics.service_registry(store_figures)
     app = FastAPI(title="CloudScope", version=__version__, docs_url=None, redoc_url=None,
-                  description="A read-only API over a CloudScope inventory.")
+                  description="A read-only API over a CloudScope inventory.",
+                  **_without_native_telemetry())
     app.state.pool = pool
     install_handlers(app)
     app.add_middleware(Observe, audit=ctx.audit, metrics=http_metrics, tracer=ctx.tracer)

@@ -108,7 +108,9 @@ class Observe:
                 await self.app(scope, receive, send_observed)
             finally:
                 route_object = scope.get("route")
-                route = getattr(route_object, "path", None) or "unmatched"
+                # path_format drops converters: /v1/assets/{asset_id}, not {asset_id:path}.
+                route = getattr(route_object, "path_format", None) or \
+                    getattr(route_object, "path", None) or "unmatched"
                 seconds = time.perf_counter() - started
                 self.metrics.observe(method, route, status, seconds)
                 client = scope.get("client")
