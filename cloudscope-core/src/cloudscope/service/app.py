@@ -90,8 +90,20 @@ class _RawBearer(HTTPBearer):
         return request.headers.get("authorization")
 
 
+ASSET_FIELDS = tuple(Asset.model_fields)
+FINDING_FIELDS = tuple(Finding.model_fields)
+
+
 def _json(data: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(data), status_code=status, media_type=JSON)
+    # OPT_UTC_Z writes UTC times as pydantic does ("...Z"): the bytes `assets list --format
+    # json` prints, at a tenth of model_dump's cost (pages are the hot path).
+    return Response(orjson.dumps(data, option=orjson.OPT_UTC_Z), status_code=status,
+                    media_type=JSON)
+
+
+def _document(model: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    """A stored model's fields as a dict for orjson (values came from JSON: no conversion)."""
+    return {name: getattr(model, name) for name in fields}
 
 
 def _tags(items: list[str]) -> dict[str, str]:
@@ -167,7 +179,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         return Depends(authorize)
 
     @app.get("/healthz", tags=["operations"])
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         """Liveness: the process answers."""
         return {"status": "ok"}
 
@@ -202,7 +214,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
                            tags=_tags(tag), include_deleted=include_deleted)
         with pool.borrow() as repository:
             page = page_assets(repository, query, limit, cursor)
-        return _json({"items": [asset.model_dump(mode="json") for asset in page.items],
+        return _json({"items": [_document(asset, ASSET_FIELDS) for asset in page.items],
                       "next_cursor": page.next_cursor})
 
     @app.get("/v1/assets/{asset_id:path}", tags=["inventory"], response_model=None,
@@ -234,7 +246,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
                              provider=provider)
         with pool.borrow() as repository:
             page = page_findings(repository, query, limit, cursor)
-        return _json({"items": [f.model_dump(mode="json") for f in page.items],
+        return _json({"items": [_document(f, FINDING_FIELDS) for f in page.items],
                       "next_cursor": page.next_cursor})
 
     @app.get("/v1/runs", tags=["inventory"], response_model=None,

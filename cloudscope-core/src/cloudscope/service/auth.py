@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import json
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -30,6 +32,10 @@ from cloudscope.domain.errors import ConfigError
 from cloudscope.infrastructure.config import AuthSettings
 
 ASYMMETRIC: Final = frozenset({"RS256", "ES256"})
+VERIFIED_CACHE_SIZE: Final = 4096
+VERIFIED_TTL_S: Final = 60.0
+"""How long a verified token is trusted without checking its signature again: a key
+removed from the JWKS stops being honoured within this time."""
 REALM: Final = 'Bearer realm="cloudscope"'
 
 
@@ -185,6 +191,10 @@ class JwtAuthenticator:
             raise ConfigError("hs256_secret is shorter than 32 bytes",
                               key="serve.auth.hs256_secret",
                               hint="use a random secret of at least 32 bytes (RFC 7518 3.2)")
+        # Tokens verified lately, so that a client's repeated requests cost a dict lookup
+        # rather than a signature check; expiry and nbf are still checked on every use.
+        self._verified: OrderedDict[str, tuple[Principal, float, float, float]] = OrderedDict()
+        self._verified_lock = threading.Lock()
         self._keys: _FileKeys | _UrlKeys | None = None
         if settings.jwks_file is not None:
             self._keys = _FileKeys(settings.jwks_file)
@@ -201,6 +211,24 @@ class JwtAuthenticator:
         if scheme.lower() != "bearer" or not token or " " in token:
             raise unauthorized("the Authorization header is not 'Bearer <token>'",
                                error="invalid_request")
+        now = time.time()
+        with self._verified_lock:
+            cached = self._verified.get(token)
+        if cached is not None:
+            principal, not_before, expires, verified_at = cached
+            if not_before - self.leeway <= now < expires + self.leeway and \
+                    now - verified_at < VERIFIED_TTL_S:
+                return principal
+        principal, not_before, expires = self._verify(token)
+        with self._verified_lock:
+            self._verified[token] = (principal, not_before, expires, now)
+            while len(self._verified) > VERIFIED_CACHE_SIZE:
+                self._verified.popitem(last=False)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float, float]:
+        """The principal of a token whose signature and claims are checked, with its
+        ``nbf`` and ``exp``."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -227,8 +255,11 @@ class JwtAuthenticator:
             raise unauthorized("the token is invalid") from None
         roles = role_names(claims, self.roles_claim)
         known = [Role[name.upper()] for name in roles if name.upper() in Role.__members__]
-        return Principal(sub=str(claims["sub"]), roles=roles,
-                         role=max(known) if known else None)
+        principal = Principal(sub=str(claims["sub"]), roles=roles,
+                              role=max(known) if known else None)
+        not_before = claims.get("nbf")
+        return (principal, float(not_before) if isinstance(not_before, int | float) else 0.0,
+                float(claims["exp"]))
 
     def _key_for(self, algorithm: Any, kid: Any) -> Any:
         if algorithm == "HS256":
