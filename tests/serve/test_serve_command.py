@@ -163,3 +163,17 @@ def test_readiness_follows_the_store(start_service: Callable[..., RunningService
     assert ready.headers["content-type"] == "application/problem+json"
     assert "not a SQLite database" in ready.json()["detail"]
     assert client.get("/healthz").status_code == 200
+
+
+def test_serve_without_the_extra_says_what_to_install(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without FastAPI (the serve extra not installed): exit 2 and the pip command."""
+    for name in [name for name in sys.modules if name.startswith("cloudscope.service")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "fastapi", None)  # as if it were not installed
+    code = main(["serve", "--db", f"sqlite:///{tmp_path / 's.db'}"])
+    stderr = capsys.readouterr().err
+    assert code == 2
+    assert "fastapi is not installed" in stderr
+    assert "pip install 'cloudscope-core[serve]'" in stderr
