@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     )
     from cloudscope.domain.field_path import FieldPath
     from cloudscope.domain.finding import Finding, Severity
-    from cloudscope.domain.query import AssetQuery
+    from cloudscope.domain.query import AssetQuery, FindingQuery
     from cloudscope.domain.redaction import REDACTED, redact, redact_text
     from cloudscope.domain.relationship import Relationship
     from cloudscope.domain.scope import (
@@ -76,6 +76,7 @@ _LAZY: Final = {
     "Finding": "cloudscope.domain.finding",
     "Severity": "cloudscope.domain.finding",
     "AssetQuery": "cloudscope.domain.query",
+    "FindingQuery": "cloudscope.domain.query",
     "Scope": "cloudscope.domain.scope",
     "ScopeKey": "cloudscope.domain.scope",
     "ScopeStatus": "cloudscope.domain.scope",
@@ -143,6 +144,7 @@ __all__ = [  # literal, so that type checkers see the re-exports; test_api keeps
     "Exporter",
     "FieldPath",
     "Finding",
+    "FindingQuery",
     "InputError",
     "NotFoundError",
     "PluginError",

@@ -9,7 +9,8 @@ from typing import Any
 from cloudscope.cli.output import stdout
 
 COMMON_OPTIONS = ("db", "format", "shard", "concurrency", "batch_size", "scope_timeout",
-                  "include_service", "exclude_service", "include_type", "exclude_type")
+                  "include_service", "exclude_service", "include_type", "exclude_type",
+                  "metrics_file")
 
 
 def add_parser(commands: Any) -> None:
@@ -46,6 +47,9 @@ def add_collection_options(parser: argparse.ArgumentParser) -> None:
                         help="items written per transaction (default: collect.batch_size)")
     common.add_argument("--scope-timeout", type=float, metavar="SECONDS",
                         help="fail a scope that takes longer than this")
+    common.add_argument("--metrics-file", metavar="PATH",
+                        help="write the run's Prometheus metrics to PATH (a node_exporter "
+                             "textfile-collector file; its counters keep counting)")
     selection = parser.add_argument_group(
         "selection", "shell-style patterns, case-insensitive, each option repeatable")
     selection.add_argument("--include-service", action="append", metavar="PATTERN",
@@ -67,6 +71,8 @@ class _Job:
     provider: str
     collect: Any
     output_format: str
+    tracing: Any
+    metrics_file: Any = None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -140,8 +146,17 @@ def _prepare(runtime: Any, args: argparse.Namespace, store: _SharedStore, provid
         circuit_breaker_threshold=settings.circuit_breaker_threshold,
     )
     args.db = common["db"]
-    collect = CollectRun(provider, built.collector, store.open, built.collector.ctx, run_options)
-    return _Job(target, provider, collect, common["format"] or "text")
+    metrics_file = None
+    if common["metrics_file"]:
+        from cloudscope.infrastructure.metrics import check_metrics_file
+
+        metrics_file = check_metrics_file(common["metrics_file"])
+    from cloudscope.infrastructure.telemetry import CollectionTracing
+
+    tracing = CollectionTracing.start(provider)
+    collect = CollectRun(provider, tracing.wrap(built.collector), store.open,
+                         built.collector.ctx, run_options)
+    return _Job(target, provider, collect, common["format"] or "text", tracing, metrics_file)
 
 
 @dataclass
@@ -244,8 +259,11 @@ def _execute(job: _Job, *, contained: bool = False) -> tuple[Any, bool]:
     else:
         context = _nothing()
     try:
-        with context:
-            return collect.execute(), False
+        with context, job.tracing.run(lambda: collect.run):
+            summary = collect.execute()
+        if job.metrics_file is not None:
+            _write_metrics(job.metrics_file, summary)
+        return summary, False
     except KeyboardInterrupt:
         return collect.summary, True
     except CloudScopeError as error:
@@ -260,6 +278,19 @@ def _is_ok(summary: Any) -> bool:
     from cloudscope.domain.scope import RunStatus
 
     return summary.run.status is RunStatus.OK
+
+
+def _write_metrics(path: Any, summary: Any) -> None:
+    """The run's metrics; a file that cannot be written is a warning, not the run's failure."""
+    import sys
+
+    from cloudscope.domain.errors import CloudScopeError
+    from cloudscope.infrastructure.metrics import write_collection_metrics
+
+    try:
+        write_collection_metrics(path, summary.run, summary.scopes)
+    except CloudScopeError as error:
+        sys.stderr.write(f"cloudscope: warning: {error}\n")
 
 
 class _nothing:

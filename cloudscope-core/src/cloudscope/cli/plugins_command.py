@@ -26,14 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from cloudscope.host.plugin_host import PluginHost
 
     host = PluginHost.from_environment(disabled=args.disable_plugin)
-    rows = []
-    for report in host.reports.values():
-        components = host.components_of(report.name)
-        rows.append({
-            "name": report.name, "distribution": report.distribution, "version": report.version,
-            "api": report.api, "status": report.status.value, "reason": report.reason,
-            **components,
-        })
+    rows = plugin_rows(host)
     conflicts = [c for registry in host.registries.values() for c in registry.conflicts]
     if args.format == "json":
         json.dump(rows, stdout(), indent=2)
@@ -46,6 +39,15 @@ def run(args: argparse.Namespace) -> int:
     for conflict in conflicts:
         sys.stderr.write(f"cloudscope: warning: {conflict}\n")
     return 0
+
+
+def plugin_rows(host: Any) -> list[dict[str, Any]]:
+    """One object per discovered plugin, as ``--format json`` prints (and ``serve``'s
+    ``/v1/plugins`` answers)."""
+    return [{"name": report.name, "distribution": report.distribution,
+             "version": report.version, "api": report.api, "status": report.status.value,
+             "reason": report.reason, **host.components_of(report.name)}
+            for report in host.reports.values()]
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Final, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
 from cloudscope.domain.errors import ConfigError
@@ -117,6 +117,38 @@ class TargetSettings(BaseModel):
         return dict(self.model_extra or {})
 
 
+class AuthSettings(_Section):
+    """How ``cloudscope serve`` authenticates requests (checked when serve starts)."""
+
+    mode: Literal["jwt", "none"] = "jwt"
+    issuer: str | None = None
+    audience: str | None = None
+    jwks_file: Path | None = None
+    jwks_url: str | None = None
+    #: HS256 is accepted only when this is set; a SecretStr, so that neither plugins
+    #: (``cloudscope_configure``) nor messages ever see it.
+    hs256_secret: SecretStr | None = None
+    roles_claim: str = Field(default="roles", min_length=1)
+    leeway_s: float = Field(default=30, ge=0, le=600)
+    #: How long keys fetched from ``jwks_url`` are kept; an unknown ``kid`` refetches.
+    jwks_cache_s: float = Field(default=300, ge=0, le=86_400)
+    #: The least time between two refetches forced by unknown key ids.
+    jwks_cooldown_s: float = Field(default=30, ge=0, le=3600)
+
+
+class ServeSettings(_Section):
+    """``cloudscope serve``: where it listens, who may ask, where the audit goes."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65_535)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    audit_log: Path | None = None
+    #: Stores opened at once (each request borrows one).
+    store_connections: int = Field(default=4, ge=1, le=64)
+    #: How long SIGTERM waits for requests in flight before closing them.
+    shutdown_timeout_s: float = Field(default=30, ge=0, le=3600)
+
+
 class Settings(BaseModel):
     """The whole configuration. Unknown top-level keys are plugin sections."""
 
@@ -139,6 +171,9 @@ class Settings(BaseModel):
             raise PydanticCustomError("unique_names", "target names must be unique: "
                                       "{names} repeated", {"names": ", ".join(repeated)})
         return targets
+
+
+    serve: ServeSettings = Field(default_factory=ServeSettings)
 
 
 class Config:
