@@ -1,13 +1,13 @@
 """The baseline rules YAML cannot express: port ranges, policy documents, graph paths.
 
-The logic lives in the domain (``open_ports``, ``privilege``, ``exposure``, ``detection``);
-these classes give it the Rule interface.
+The logic lives in the domain (``open_ports`` and the ``reachability*`` modules,
+``privilege``, ``exposure``, ``detection``); these classes give it the Rule interface.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.detection import NetworkLinks, PrincipalLinks, ReferenceLinks
@@ -21,16 +21,31 @@ from cloudscope.domain.open_ports import (
     world_open_ports,
 )
 from cloudscope.domain.privilege_aws import aws_managed_name, judge_document, partition_of
+from cloudscope.domain.reachability_gcp import (
+    effective_world_ports,
+    is_ingress,
+    is_world_sourced,
+    network_of,
+)
 from cloudscope.domain.relationship import Relationship
 from cloudscope.ports.rule import AssetRule, DetectionRule, RiskRule, RuleGraph
 
+ADMIN_PORTS_REMEDIATION = ("Restrict the source to known address ranges, or reach the hosts "
+                           "through a bastion, VPN or identity-aware proxy.")
+
+
+def _open_ports_finding(rule: RiskRule, asset_id: str, ports: list[int]) -> Finding:
+    """A finding listing the open ports and what they serve."""
+    names = ", ".join(f"{port} ({ADMIN_PORTS[port]})" for port in ports)
+    return rule.finding(asset_id, detail=f"open to the internet: {names}",
+                        evidence={"open_ports": ports})
+
 
 class _AdminPortsOpen(AssetRule):
-    """A group, NSG or firewall opening an administrative port to the whole internet."""
+    """A group or NSG opening an administrative port to the whole internet."""
 
     severity = Severity.HIGH
-    remediation = ("Restrict the source to known address ranges, or reach the hosts through "
-                   "a bastion, VPN or identity-aware proxy.")
+    remediation = ADMIN_PORTS_REMEDIATION
     group_type: ClassVar[str] = ""
 
     def __init__(self) -> None:
@@ -39,11 +54,7 @@ class _AdminPortsOpen(AssetRule):
     def check(self, asset: Asset) -> Iterable[Finding]:
         """A finding listing the open ports and what they serve."""
         ports = world_open_ports(asset.asset_type, asset.properties)
-        if not ports:
-            return ()
-        names = ", ".join(f"{port} ({ADMIN_PORTS[port]})" for port in ports)
-        return (self.finding(asset.id, detail=f"open to the internet: {names}",
-                             evidence={"open_ports": ports}),)
+        return (_open_ports_finding(self, asset.id, ports),) if ports else ()
 
 
 class AwsSecurityGroupAdminPorts(_AdminPortsOpen):
@@ -56,7 +67,9 @@ class AwsSecurityGroupAdminPorts(_AdminPortsOpen):
 
 
 class AzureNsgAdminPorts(_AdminPortsOpen):
-    """Azure network security group allowing inbound SSH, RDP or a database port from anywhere."""
+    """Azure network security group letting in SSH, RDP or a database port from anywhere:
+    its rules in priority order with the default rules, a Deny at a higher priority
+    taking the port back."""
 
     rule_id = "azure.network.nsg-admin-ports-open"
     title = "Network security group allows an administrative port from the internet"
@@ -64,13 +77,43 @@ class AzureNsgAdminPorts(_AdminPortsOpen):
     group_type = NETWORK_SECURITY_GROUP
 
 
-class GcpFirewallAdminPorts(_AdminPortsOpen):
-    """GCP firewall rule allowing SSH, RDP or a database port from 0.0.0.0/0."""
+class GcpFirewallAdminPorts(RiskRule):
+    """GCP firewall rule allowing SSH, RDP or a database port from 0.0.0.0/0 (or ::/0),
+    unless a deny rule of its network, at a higher or equal priority and targeting at
+    least the same instances, takes the port back. Disabled and egress rules allow nothing.
+
+    Only rules whose source is the whole internet are kept while assets stream (few)."""
 
     rule_id = "gcp.compute.firewall-admin-ports-open"
     title = "Firewall rule allows an administrative port from the internet"
+    severity = Severity.HIGH
+    remediation = ADMIN_PORTS_REMEDIATION
     references = ("CIS GCP 3.6", "CIS GCP 3.7")
-    group_type = FIREWALL
+    asset_types = frozenset({FIREWALL})
+
+    def __init__(self) -> None:
+        self.by_network: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        self.open: list[tuple[str, str]] = []
+
+    def observe(self, asset: Asset) -> Iterable[Finding]:
+        """Keep internet-sourced rules by network; note those opening an admin port."""
+        properties = asset.properties
+        network = network_of(properties.get("network")) or ""
+        opens = bool(world_open_ports(FIREWALL, properties))
+        if opens:
+            self.open.append((asset.id, network))
+        if opens or (properties.get("denied") and is_ingress(properties)
+                     and is_world_sourced(properties)):
+            self.by_network.setdefault(network, []).append((asset.id, properties))
+        return ()
+
+    def conclude(self, graph: RuleGraph) -> Iterator[Finding]:
+        """A finding per rule whose admin ports no deny takes back."""
+        for asset_id, network in self.open:
+            rules = dict(self.by_network.get(network, ()))
+            ports = effective_world_ports(rules[asset_id], rules.values())
+            if ports:
+                yield _open_ports_finding(self, asset_id, ports)
 
 
 class AwsPolicyFullAdmin(AssetRule):
@@ -106,7 +149,9 @@ class AwsPolicyFullAdmin(AssetRule):
 
 
 class InternetToAdminExposure(RiskRule):
-    """Internet-reachable instance, open admin port, administrative identity: one path."""
+    """Internet-reachable machine, admin port let through, administrative identity: one path.
+
+    Reachability is evaluated as each cloud evaluates it (docs/exposure.md)."""
 
     rule_id = "cloudscope.exposure.internet-to-admin"
     title = "Internet-reachable instance with an open admin port runs with admin rights"
@@ -121,13 +166,13 @@ class InternetToAdminExposure(RiskRule):
         self.analysis = ExposureAnalysis()
 
     def observe(self, asset: Asset) -> Iterable[Finding]:
-        """Remember open groups, admin identities and internet-facing load balancers."""
+        """Remember each cloud's network facts and the admin identities."""
         self.analysis.observe(asset)
         return ()
 
     def observe_relationship(self, relationship: Relationship) -> None:
-        """Keep PROTECTED_BY edges to open groups, and the AWS policy attachments and group
-        memberships that complete policy sets."""
+        """Keep the edges naming network candidates (PROTECTED_BY an open group or rule),
+        and the AWS policy attachments and group memberships that complete policy sets."""
         self.analysis.observe_relationship(relationship)
 
     def conclude(self, graph: RuleGraph) -> Iterator[Finding]:
@@ -139,7 +184,7 @@ class InternetToAdminExposure(RiskRule):
                 exposure.asset_id, evidence=exposure.evidence(),
                 severity=Severity.CRITICAL if exposure.account_wide else Severity.HIGH,
                 detail=f"{exposure.entry}; ports {', '.join(map(str, exposure.open_ports))} "
-                       f"open to the internet; {exposure.privilege}")
+                       f"reachable from the internet; {exposure.privilege}")
 
 
 class ReferenceDetection(DetectionRule):
