@@ -278,7 +278,10 @@ class _Evaluation(Lookups):
         for rule in body.get("requestRoutingRules") or ():
             routing = rule.get("properties") or {}
             listener_port = listeners.get(_id(routing.get("httpListener")) or "")
-            if not isinstance(listener_port, int) or not self._gateway_front(subnets, listener_port):
+            if not isinstance(listener_port, int):
+                continue
+            front = self._gateway_front(subnets, listener_port)
+            if front is None:
                 continue
             pairs = [(_id(routing.get("backendAddressPool")), _id(routing.get("backendHttpSettings")))]
             path_map = path_maps.get(_id(routing.get("urlPathMap")) or "", {})
@@ -290,18 +293,22 @@ class _Evaluation(Lookups):
             for pool_id, settings_id in pairs:
                 port = settings.get(settings_id or "", {}).get("port")
                 if pool_id in pools and isinstance(port, int):
-                    yield from self._gateway_pool(gateway, subnets, pools[pool_id or ""],
-                                                  listener_port, port)
+                    for reach, machine in self._gateway_pool(gateway, subnets, pools[pool_id or ""],
+                                                             listener_port, port):
+                        reach.layers = front
+                        yield reach, machine
 
-    def _gateway_front(self, subnets: list[str], port: int) -> bool:
-        """The gateway's subnet NSG (when it has one) admits ``port`` from the internet."""
+    def _gateway_front(self, subnets: list[str], port: int) -> list[str] | None:
+        """The NSGs of the gateway's subnet that admit ``port`` from the internet (an empty
+        list when the subnet has none: open), or None when none admits it."""
         for subnet_id in subnets or [""]:
             subnet = self.one(subnet_id)
             nsg = self.one(_id(_body(subnet).get("networkSecurityGroup"))) if subnet else None
-            if nsg is None or nsg_ports(nsg.id, nsg.properties, Origin.INTERNET_V4, ANYWHERE,
-                                        Ports.of(port))[0]:
-                return True
-        return False
+            if nsg is None:
+                return []
+            if nsg_ports(nsg.id, nsg.properties, Origin.INTERNET_V4, ANYWHERE, Ports.of(port))[0]:
+                return [nsg.id]
+        return None
 
     def _gateway_pool(self, gateway: Asset, subnets: list[str], pool: Properties,
                       listener_port: int, port: int) -> Iterator[tuple[Reach, Asset]]:
