@@ -270,3 +270,35 @@ def test_an_allow_is_taken_back_only_by_a_deny_covering_its_targets(
     internet, targeting every instance the allow targets, closes the allow's ports."""
     allow = firewall(targetTags=["ssh"])
     assert bool(effective_world_ports(allow, [allow, deny])) is open_
+
+
+# Lookups --------------------------------------------------------------------------------
+class CountingGraph:
+    """A graph of named empty assets that counts the ids it is asked for."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def relationships_of(self, asset_ids: Any, types: Any = None) -> list[Any]:
+        return []
+
+    def assets(self, asset_ids: Any) -> Any:
+        from cloudscope.api import Asset
+
+        self.asked += list(asset_ids)
+        return iter([Asset(id=i, provider="aws", asset_type="aws:ec2:security-group")
+                     for i in asset_ids if i != "gone"])
+
+
+def test_shared_lookups_are_cached_within_a_bound() -> None:
+    """A shared asset is looked up once while it stays among the last ``limit`` looked up;
+    an id the store does not hold is remembered as missing, not asked again."""
+    from cloudscope.domain.reachability import Lookups
+
+    graph = CountingGraph()
+    lookups = Lookups(graph, limit=4)  # type: ignore[arg-type]
+    assert set(lookups.get(["a", "b", "gone"])) == {"a", "b"}
+    assert set(lookups.get(["a", "gone"])) == {"a"} and graph.asked == ["a", "b", "gone"]
+    lookups.get(["c", "d", "e"])
+    assert len(lookups._cache) <= 4 + 3
+    assert set(lookups.get(["e", "a"])) == {"e", "a"}

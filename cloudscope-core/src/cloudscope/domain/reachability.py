@@ -22,6 +22,7 @@ import ipaddress
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
+from functools import lru_cache
 from typing import Any, Final, Protocol
 
 from cloudscope.domain.asset import Asset
@@ -46,14 +47,23 @@ class Ports:
 
     def __init__(self, ranges: Iterable[tuple[int, int]] = ()) -> None:
         merged: list[tuple[int, int]] = []
-        for low, high in sorted((max(0, lo), min(MAX_PORT, hi)) for lo, hi in ranges):
+        for low, high in sorted(ranges):
+            low, high = max(low, 0), min(high, MAX_PORT)
             if low > high:
                 continue
             if merged and low <= merged[-1][1] + 1:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+                if high > merged[-1][1]:
+                    merged[-1] = (merged[-1][0], high)
             else:
                 merged.append((low, high))
         self.ranges: tuple[tuple[int, int], ...] = tuple(merged)
+
+    @classmethod
+    def _normal(cls, ranges: list[tuple[int, int]]) -> Ports:
+        # Intersections and differences of normal sets are normal: skip the merge (hot path).
+        found = cls.__new__(cls)
+        found.ranges = tuple(ranges)
+        return found
 
     @classmethod
     def of(cls, *ports: int) -> Ports:
@@ -71,20 +81,8 @@ class Ports:
     def parse(cls, texts: Any) -> Ports:
         """Port texts as the clouds write them: ``"22"``, ``"20-30"``, ``"*"`` (every port),
         one text or a list; unreadable texts add nothing."""
-        found: list[tuple[int, int]] = []
-        for text in texts if isinstance(texts, (list, tuple)) else [texts]:
-            if text is None:
-                continue
-            text = str(text).strip()
-            if text in ("*", "", "0-65535"):
-                found.append((0, MAX_PORT))
-                continue
-            low, _, high = text.partition("-")
-            try:
-                found.append((int(low), int(high or low)))
-            except ValueError:
-                continue
-        return cls(found)
+        items = texts if isinstance(texts, (list, tuple)) else [texts]
+        return _parse_ports(tuple(str(t).strip() for t in items if t is not None))
 
     def __or__(self, other: Ports) -> Ports:
         return Ports(self.ranges + other.ranges)
@@ -95,7 +93,7 @@ class Ports:
             for other_low, other_high in other.ranges:
                 if other_low <= high and low <= other_high:
                     found.append((max(low, other_low), min(high, other_high)))
-        return Ports(found)
+        return Ports._normal(found)
 
     def __sub__(self, other: Ports) -> Ports:
         remaining = list(self.ranges)
@@ -110,7 +108,7 @@ class Ports:
                 if cut_high < high:
                     kept.append((cut_high + 1, high))
             remaining = kept
-        return Ports(remaining)
+        return Ports._normal(remaining)
 
     def __bool__(self) -> bool:
         return bool(self.ranges)
@@ -136,6 +134,21 @@ class Ports:
         return sorted(port for port in ADMIN_PORTS if port in self)
 
 
+@lru_cache(maxsize=1024)
+def _parse_ports(texts: tuple[str, ...]) -> Ports:
+    found: list[tuple[int, int]] = []
+    for text in texts:
+        if text in ("*", "", "0-65535"):
+            found.append((0, MAX_PORT))
+            continue
+        low, _, high = text.partition("-")
+        try:
+            found.append((int(low), int(high or low)))
+        except ValueError:
+            continue
+    return Ports(found)
+
+
 ALL_PORTS: Final = Ports([(0, MAX_PORT)])
 NO_PORTS: Final = Ports()
 ADMIN: Final = Ports.of(*ADMIN_PORTS)
@@ -159,8 +172,14 @@ class Origin(Enum):
 
 def network_of(text: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     """A CIDR or address as a network; None when it is neither (a tag, a name)."""
+    return _parse_network(str(text).strip())
+
+
+@lru_cache(maxsize=4096)
+def _parse_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    # Estates repeat the same few ranges (0.0.0.0/0 above all); parsing is the cost.
     try:
-        return ipaddress.ip_network(str(text).strip(), strict=False)
+        return ipaddress.ip_network(text, strict=False)
     except ValueError:
         return None
 
@@ -286,11 +305,25 @@ def fetch(graph: GraphLookup, ids: Iterable[str | None]) -> dict[str, Asset]:
     return {asset.id: asset for asset in graph.assets(wanted)} if wanted else {}
 
 
-class Lookups:
-    """Assets looked up by id, each once per assessment (paths share groups and subnets)."""
+CHUNK: Final = 2000
+"""Candidates evaluated together: one lookup each for them and for what they share."""
 
-    def __init__(self, graph: GraphLookup) -> None:
-        self.graph = graph
+
+def chunked(ids: Iterable[str], size: int = CHUNK) -> Iterator[list[str]]:
+    """Sorted ``ids`` in lists of at most ``size``."""
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), size):
+        yield ordered[start:start + size]
+
+
+class Lookups:
+    """Shared assets (groups, NSGs, subnets, route tables) looked up by id, each once while
+    it stays among the last ``limit`` looked up: paths share them, and the cache stays
+    bounded however many candidates there are. Candidates themselves go through
+    :func:`fetch`, a chunk at a time."""
+
+    def __init__(self, graph: GraphLookup, limit: int = 20_000) -> None:
+        self.graph, self.limit = graph, limit
         self._cache: dict[str, Asset | None] = {}
 
     def get(self, ids: Iterable[str | None]) -> dict[str, Asset]:
@@ -298,6 +331,10 @@ class Lookups:
         wanted = [i for i in dict.fromkeys(ids) if i]
         missing = [i for i in wanted if i not in self._cache]
         if missing:
+            if len(self._cache) + len(missing) > self.limit:  # forget the older half
+                keep = set(wanted)
+                for key in [k for k in self._cache if k not in keep][:len(self._cache) // 2]:
+                    del self._cache[key]
             found = fetch(self.graph, missing)
             self._cache.update({i: found.get(i) for i in missing})
         return {i: a for i in wanted if (a := self._cache.get(i)) is not None}

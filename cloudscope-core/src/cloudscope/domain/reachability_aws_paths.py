@@ -25,6 +25,7 @@ from cloudscope.domain.reachability import (
     Ports,
     Reach,
     SubnetIndex,
+    chunked,
     fetch,
 )
 from cloudscope.domain.reachability_aws import (
@@ -116,13 +117,11 @@ class _Evaluation(Lookups):
         self.facts = facts
 
     def reaches(self) -> Iterator[tuple[Reach, Asset]]:
-        candidates = self._direct_candidates()
-        instances = {k: a for k, a in self.get(sorted(candidates)).items()
-                     if a.asset_type == INSTANCE}
-        for asset_id in sorted(instances):
-            reach = self._direct(instances[asset_id])
-            if reach:
-                yield reach, instances[asset_id]
+        for chunk in chunked(self._direct_candidates()):
+            for instance in fetch(self.graph, chunk).values():
+                reach = self._direct(instance) if instance.asset_type == INSTANCE else None
+                if reach:
+                    yield reach, instance
         yield from self._through_balancers()
 
     def group_ids(self, instance: Asset, interface: Interface) -> list[str]:

@@ -22,8 +22,9 @@ one; a Basic SKU lets everything in.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final
 
 from cloudscope.domain.reachability import (
@@ -118,11 +119,10 @@ def rule_match(body: Properties, origin: Origin, target: Target) -> Match:
     return min(source, max(destinations, default=Match.NO))
 
 
-def nsg_rules(label: str, nsg: Properties, origin: Origin, target: Target) -> list[AccessRule]:
-    """The NSG's inbound rules, default rules included, in evaluation order."""
-    body = nsg.get("properties") or {}
-    rules = []
-    for position, rule in enumerate([*(body.get("securityRules") or ()), *DEFAULT_INBOUND]):
+def _rules(label: str, rules: Iterable[Any], origin: Origin, target: Target,
+           start: int = 0) -> Iterator[tuple[int, int, AccessRule]]:
+    """(priority, position, rule) of the inbound rules among ``rules``."""
+    for position, rule in enumerate(rules, start):
         properties = rule.get("properties") or {}
         if str(properties.get("direction", "")).lower() != "inbound":
             continue
@@ -132,9 +132,22 @@ def nsg_rules(label: str, nsg: Properties, origin: Origin, target: Target) -> li
             else Match.NO
         ports = Ports.parse(_listed(properties, "destinationPortRange", "destinationPortRanges"))
         allow = str(properties.get("access", "")).lower() == "allow"
-        rules.append((priority, position, AccessRule(
-            allow, ports, match, f"{label}/{rule.get('name') or priority}")))
-    return [rule for _, _, rule in sorted(rules, key=lambda r: (r[0], r[1]))]
+        yield priority, position, AccessRule(allow, ports, match,
+                                             f"{label}/{rule.get('name') or priority}")
+
+
+@lru_cache(maxsize=256)
+def _defaults(origin: Origin, target: Target) -> tuple[tuple[int, int, AccessRule], ...]:
+    # The same three rules close every NSG: evaluated once per origin and destination.
+    return tuple(_rules("default", DEFAULT_INBOUND, origin, target, start=1 << 20))
+
+
+def nsg_rules(label: str, nsg: Properties, origin: Origin, target: Target) -> list[AccessRule]:
+    """The NSG's inbound rules, default rules included, in evaluation order."""
+    body = nsg.get("properties") or {}
+    found = [*_rules(label, body.get("securityRules") or (), origin, target),
+             *_defaults(origin, target)]
+    return [rule for _, _, rule in sorted(found, key=lambda r: (r[0], r[1]))]
 
 
 def nsg_ports(label: str, nsg: Properties, origin: Origin, target: Target = ANYWHERE,

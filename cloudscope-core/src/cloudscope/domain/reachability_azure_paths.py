@@ -29,6 +29,8 @@ from cloudscope.domain.reachability import (
     Ports,
     Reach,
     SubnetIndex,
+    chunked,
+    fetch,
     is_tcp,
 )
 from cloudscope.domain.reachability_azure import (
@@ -166,14 +168,14 @@ class _Evaluation(Lookups):
         for edge in self.graph.relationships_of(unnamed, (ATTACHED_TO,)) if unnamed else ():
             if edge.source_id in owners and "/virtualmachines/" in edge.target_id:
                 owners[edge.source_id] = edge.target_id
-        found = self.get(m for m in owners.values() if m)
+        found = fetch(self.graph, (m for m in owners.values() if m))
         return {o: found[m] for o, m in owners.items()
                 if m in found and found[m].asset_type in MACHINES}
 
     def bindings(self, configurations: Iterable[str]) -> list[Binding]:
         """The bindings of IP configuration ids (interfaces, or scale sets by name)."""
         wanted = {c.lower() for c in configurations}
-        owners = self.get(sorted({owner_of(c) for c in wanted}))
+        owners = fetch(self.graph, {owner_of(c) for c in wanted})
         found = []
         for owner_id, owner in sorted(owners.items()):
             if owner.asset_type == SCALE_SET:
@@ -188,10 +190,14 @@ class _Evaluation(Lookups):
 
     # Entries ------------------------------------------------------------------------------
     def _public_ips(self) -> Iterator[tuple[Reach, Asset]]:
-        configurations = self.facts.public_ips
+        for chunk in chunked(self.facts.public_ips):
+            yield from self._public_ip_chunk(chunk)
+
+    def _public_ip_chunk(self, chunk: list[str]) -> Iterator[tuple[Reach, Asset]]:
+        configurations = {c: self.facts.public_ips[c] for c in chunk}
         bindings = self.bindings(configurations)
         machines = self.machines(bindings)
-        addresses = self.get(sorted(set(configurations.values())))
+        addresses = fetch(self.graph, configurations.values())
         for binding in bindings:
             machine = machines.get(owner_of(binding.configuration))
             address_id = configurations[binding.configuration]
@@ -211,7 +217,7 @@ class _Evaluation(Lookups):
                 yield reach, machine
 
     def _scale_sets(self) -> Iterator[tuple[Reach, Asset]]:
-        for scale_set in self.get(sorted(self.facts.scale_sets)).values():
+        for scale_set in fetch(self.graph, self.facts.scale_sets).values():
             for binding in scale_set_bindings(scale_set.id, scale_set.properties):
                 if binding.public_ips:
                     reach = self.evaluate(binding, Origin.INTERNET_V4, ADMIN,
@@ -337,6 +343,6 @@ class _Evaluation(Lookups):
                              for s in self.facts.subnets.find(n, a)})
         placed = [e.source_id for e in self.graph.relationships_of(candidates, (IN_SUBNET,))
                   if "/networkinterfaces/" in e.source_id] if candidates else []
-        return [b for interface_id, interface in sorted(self.get(placed).items())
+        return [b for interface_id, interface in sorted(fetch(self.graph, placed).items())
                 for b in interface_bindings(interface_id, interface.properties)
                 if b.target.address in addresses]

@@ -42,8 +42,10 @@ from cloudscope.domain.reachability import (
     Origin,
     Ports,
     Reach,
+    chunked,
     cidr_match,
     contains,
+    fetch,
     first_match,
     is_tcp,
 )
@@ -209,13 +211,12 @@ class GcpReachability:
 
     def reaches(self, graph: GraphLookup) -> Iterator[tuple[Reach, Asset]]:
         """Instances reachable on administrative ports, with the path of each entry."""
-        lookups = Lookups(graph)
-        for instance in lookups.get(sorted(self.guarded)).values():
-            if instance.asset_type == INSTANCE:
-                reach = self._direct(instance)
+        for chunk in chunked(self.guarded):
+            for instance in fetch(graph, chunk).values():
+                reach = self._direct(instance) if instance.asset_type == INSTANCE else None
                 if reach:
                     yield reach, instance
-        yield from self._forwarded(lookups)
+        yield from self._forwarded(Lookups(graph))
 
     def evaluate(self, instance: Asset, origin: Origin, wanted: Ports,
                  addresses: list[str | None], interface: Properties) -> tuple[Ports, list[str]]:
