@@ -23,7 +23,7 @@ from cloudscope.domain.reachability_aws import (
     security_group_ports,
 )
 from cloudscope.domain.reachability_azure import Target, nsg_ports, through_layers
-from cloudscope.domain.reachability_gcp import effective_world_ports, firewall_ports
+from cloudscope.domain.reachability_gcp import effective_world_ports, firewall_ports, world_rule
 
 V4, V6, NETWORK = Origin.INTERNET_V4, Origin.INTERNET_V6, Origin.NETWORK
 SSH = Ports.of(22)
@@ -263,13 +263,17 @@ def test_firewall_rules_by_priority_deny_winning_ties(rules: list[dict[str, Any]
     (firewall(900, "denied", targetTags=["web"]), True),
     (firewall(1100, "denied"), True),
     (firewall(900, "denied", source="10.0.0.0/8"), True),
+    (firewall(900, "denied", destinationRanges=["10.0.0.0/24"]), True),
 ])
 def test_an_allow_is_taken_back_only_by_a_deny_covering_its_targets(
         deny: dict[str, Any], open_: bool) -> None:
     """For the firewall rule on its own: a deny at a higher or equal priority, from the whole
     internet, targeting every instance the allow targets, closes the allow's ports."""
-    allow = firewall(targetTags=["ssh"])
-    assert bool(effective_world_ports(allow, [allow, deny])) is open_
+    network = {"network": "https://www.googleapis.com/compute/v1/projects/p/global/networks/n"}
+    allow = world_rule("allow", {**firewall(targetTags=["ssh"]), **network})
+    other = world_rule("deny", {**deny, **network})  # None: not from the whole internet
+    assert allow is not None
+    assert bool(effective_world_ports(allow, [allow, *([other] if other else [])])) is open_
 
 
 # Lookups --------------------------------------------------------------------------------

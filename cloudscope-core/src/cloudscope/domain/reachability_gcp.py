@@ -27,6 +27,7 @@ client's address, so the firewall must admit the internet on the forwarded ports
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 from cloudscope.domain.asset import Asset
@@ -135,31 +136,70 @@ def world_open_ports(firewall: Properties) -> list[int]:
     return found.admin()
 
 
-def _covers(deny: Properties, allow: Properties) -> bool:
-    """Whether ``deny`` targets every instance ``allow`` targets."""
-    deny_tags = set(deny.get("targetTags") or ())
-    deny_accounts = set(deny.get("targetServiceAccounts") or ())
-    if not deny_tags and not deny_accounts:
-        return True
-    allow_tags = set(allow.get("targetTags") or ())
-    allow_accounts = set(allow.get("targetServiceAccounts") or ())
-    return bool(allow_tags and allow_tags <= deny_tags) or \
-        bool(allow_accounts and allow_accounts <= deny_accounts)
+@dataclass(frozen=True, slots=True)
+class WorldRule:
+    """A firewall rule whose source is the whole internet, reduced to what judging it
+    against the other rules of its network needs (a few hundred bytes, not its body)."""
+
+    asset_id: str
+    network: str
+    priority: int
+    tags: frozenset[str]
+    accounts: frozenset[str]
+    allowed: tuple[Ports, Ports]
+    """Administrative ports it allows from 0.0.0.0/0 and from ::/0."""
+    denied: tuple[Ports, Ports]
+    """Administrative ports it denies from 0.0.0.0/0 and from ::/0 to every address."""
+
+    @property
+    def opens(self) -> bool:
+        """True when it allows some administrative port from the internet."""
+        return any(self.allowed)
+
+    def covers(self, other: WorldRule) -> bool:
+        """Whether this rule targets every instance ``other`` targets."""
+        if not self.tags and not self.accounts:
+            return True
+        return bool(other.tags and other.tags <= self.tags) or \
+            bool(other.accounts and other.accounts <= self.accounts)
 
 
-def effective_world_ports(allow: Properties, network_rules: Iterable[Properties]) -> list[int]:
+def world_rule(asset_id: str, firewall: Properties) -> WorldRule | None:
+    """The rule's summary, or None when it is disabled, egress, or not internet-sourced."""
+    network = network_of(firewall.get("network"))
+    if not network or not is_ingress(firewall) or not is_world_sourced(firewall):
+        return None
+    allowed, denied = [], []
+    for origin in INTERNET:
+        rules = [rule for _, rule in firewall_rules(asset_id, firewall, origin)]
+        allowed.append(any_match(rules, allow=True))
+        # A deny limited to destination ranges takes back only part of what it targets.
+        denied.append(NO_PORTS if firewall.get("destinationRanges") else any_match(rules, allow=False))
+    return WorldRule(asset_id, network, priority_of(firewall),
+                     frozenset(firewall.get("targetTags") or ()),
+                     frozenset(firewall.get("targetServiceAccounts") or ()),
+                     (allowed[0], allowed[1]), (denied[0], denied[1]))
+
+
+def any_match(rules: Iterable[AccessRule], *, allow: bool) -> Ports:
+    """The administrative ports the allow (or deny) entries of one rule surely match."""
+    found = NO_PORTS
+    for rule in rules:
+        if rule.allow is allow and rule.match is Match.YES:
+            found = found | (rule.ports & ADMIN)
+    return found
+
+
+def effective_world_ports(allow: WorldRule, network_rules: Iterable[WorldRule]) -> list[int]:
     """Administrative ports ``allow`` opens to the internet that no deny of its network at a
     higher (or equal) priority, targeting at least the same instances, takes back."""
+    denies = [d for d in network_rules if d is not allow and any(d.denied)
+              and d.priority <= allow.priority and d.covers(allow)]
     found = NO_PORTS
-    denies = [d for d in network_rules if d is not allow and d.get("denied") and is_ingress(d)
-              and not d.get("destinationRanges") and priority_of(d) <= priority_of(allow)
-              and _covers(d, allow)]
-    for origin in INTERNET:
-        opened = firewall_ports([("rule", allow)], origin)[0]
+    for family in (0, 1):
+        opened = allow.allowed[family]
         for deny in denies:
-            for _, rule in firewall_rules("deny", deny, origin):
-                if rule.match is Match.YES:
-                    opened = opened - rule.ports
+            opened = opened - deny.denied[family]
         found = found | opened
     return found.admin()
 
@@ -187,7 +227,7 @@ class GcpReachability:
     relationship_types: Final = frozenset({PROTECTED_BY})
 
     def __init__(self) -> None:
-        self.firewalls: dict[str, list[tuple[str, Properties]]] = {}
+        self.firewalls: dict[str, list[str]] = {}
         self.open_firewalls: set[str] = set()
         self.guarded: set[str] = set()
         self.forwarding_rules: set[str] = set()
@@ -196,10 +236,10 @@ class GcpReachability:
         """Index one firewall rule or forwarding rule."""
         properties = asset.properties
         if asset.asset_type == FIREWALL:
-            network = network_of(properties.get("network"))
-            if network and is_ingress(properties) and is_world_sourced(properties):
-                self.firewalls.setdefault(network, []).append((asset.id, properties))
-                if world_open_ports(properties):
+            summary = world_rule(asset.id, properties)
+            if summary is not None:  # only these can decide for internet traffic
+                self.firewalls.setdefault(summary.network, []).append(asset.id)
+                if summary.opens:
                     self.open_firewalls.add(asset.id)
         elif str(properties.get("loadBalancingScheme", "EXTERNAL")).upper() == "EXTERNAL":
             self.forwarding_rules.add(asset.id)
@@ -211,22 +251,24 @@ class GcpReachability:
 
     def reaches(self, graph: GraphLookup) -> Iterator[tuple[Reach, Asset]]:
         """Instances reachable on administrative ports, with the path of each entry."""
+        lookups = Lookups(graph)
         for chunk in chunked(self.guarded):
             for instance in fetch(graph, chunk).values():
-                reach = self._direct(instance) if instance.asset_type == INSTANCE else None
+                reach = self._direct(lookups, instance) if instance.asset_type == INSTANCE else None
                 if reach:
                     yield reach, instance
-        yield from self._forwarded(Lookups(graph))
+        yield from self._forwarded(lookups)
 
-    def evaluate(self, instance: Asset, origin: Origin, wanted: Ports,
+    def evaluate(self, lookups: Lookups, instance: Asset, origin: Origin, wanted: Ports, *,
                  addresses: list[str | None], interface: Properties) -> tuple[Ports, list[str]]:
         """What the firewall rules of ``interface``'s network let through to ``instance``."""
         tags, accounts = instance_facts(instance.properties)
-        rules = [(i, f) for i, f in self.firewalls.get(network_of(interface.get("network")) or "", ())
-                 if applies_to(f, tags, accounts)]
+        found = lookups.get(self.firewalls.get(network_of(interface.get("network")) or "", ()))
+        rules = [(i, f.properties) for i, f in found.items()
+                 if applies_to(f.properties, tags, accounts)]
         return firewall_ports(rules, origin, wanted, [*addresses, interface.get("networkIP")])
 
-    def _direct(self, instance: Asset) -> Reach | None:
+    def _direct(self, lookups: Lookups, instance: Asset) -> Reach | None:
         ports, entry = NO_PORTS, ""
         by: set[str] = set()
         for interface in instance.properties.get("networkInterfaces") or ():
@@ -236,7 +278,8 @@ class GcpReachability:
                                      for c in interface.get("ipv6AccessConfigs") or ()]}
             for origin, addresses in external.items():
                 for address in [a for a in addresses if a][:1]:
-                    admitted, labels = self.evaluate(instance, origin, ADMIN, [address], interface)
+                    admitted, labels = self.evaluate(lookups, instance, origin, ADMIN,
+                                                     addresses=[address], interface=interface)
                     if admitted:
                         entry = entry or f"external address {address}"
                         ports, by = ports | admitted, by | set(labels)
@@ -277,8 +320,9 @@ class GcpReachability:
                     if instance and instance.asset_type == INSTANCE else None
                 if instance is None or interface is None or not wanted:
                     continue
-                admitted, labels = self.evaluate(instance, origin, wanted,
-                                                 [properties.get("IPAddress")], interface)
+                admitted, labels = self.evaluate(lookups, instance, origin, wanted,
+                                                 addresses=[properties.get("IPAddress")],
+                                                 interface=interface)
                 if admitted:
                     yield Reach(instance.id, path, f"external forwarding rule {rule.name or rule_id}"
                                 f" ({properties.get('IPAddress')}) forwards ports "

@@ -7,7 +7,7 @@ The logic lives in the domain (``open_ports`` and the ``reachability*`` modules,
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.detection import NetworkLinks, PrincipalLinks, ReferenceLinks
@@ -21,12 +21,7 @@ from cloudscope.domain.open_ports import (
     world_open_ports,
 )
 from cloudscope.domain.privilege_aws import aws_managed_name, judge_document, partition_of
-from cloudscope.domain.reachability_gcp import (
-    effective_world_ports,
-    is_ingress,
-    is_world_sourced,
-    network_of,
-)
+from cloudscope.domain.reachability_gcp import WorldRule, effective_world_ports, world_rule
 from cloudscope.domain.relationship import Relationship
 from cloudscope.ports.rule import AssetRule, DetectionRule, RiskRule, RuleGraph
 
@@ -92,28 +87,22 @@ class GcpFirewallAdminPorts(RiskRule):
     asset_types = frozenset({FIREWALL})
 
     def __init__(self) -> None:
-        self.by_network: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-        self.open: list[tuple[str, str]] = []
+        self.by_network: dict[str, list[WorldRule]] = {}
 
     def observe(self, asset: Asset) -> Iterable[Finding]:
-        """Keep internet-sourced rules by network; note those opening an admin port."""
-        properties = asset.properties
-        network = network_of(properties.get("network")) or ""
-        opens = bool(world_open_ports(FIREWALL, properties))
-        if opens:
-            self.open.append((asset.id, network))
-        if opens or (properties.get("denied") and is_ingress(properties)
-                     and is_world_sourced(properties)):
-            self.by_network.setdefault(network, []).append((asset.id, properties))
+        """Keep the internet-sourced rules that open an admin port or deny one, by network."""
+        rule = world_rule(asset.id, asset.properties)
+        if rule is not None and (rule.opens or any(rule.denied)):
+            self.by_network.setdefault(rule.network, []).append(rule)
         return ()
 
     def conclude(self, graph: RuleGraph) -> Iterator[Finding]:
         """A finding per rule whose admin ports no deny takes back."""
-        for asset_id, network in self.open:
-            rules = dict(self.by_network.get(network, ()))
-            ports = effective_world_ports(rules[asset_id], rules.values())
-            if ports:
-                yield _open_ports_finding(self, asset_id, ports)
+        for rules in self.by_network.values():
+            for rule in rules:
+                ports = effective_world_ports(rule, rules) if rule.opens else []
+                if ports:
+                    yield _open_ports_finding(self, rule.asset_id, ports)
 
 
 class AwsPolicyFullAdmin(AssetRule):
