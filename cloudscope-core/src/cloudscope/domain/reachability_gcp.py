@@ -192,7 +192,8 @@ def any_match(rules: Iterable[AccessRule], *, allow: bool) -> Ports:
 
 def effective_world_ports(allow: WorldRule, network_rules: Iterable[WorldRule]) -> list[int]:
     """Administrative ports ``allow`` opens to the internet that no deny of its network at a
-    higher (or equal) priority, targeting at least the same instances, takes back."""
+    higher (or equal) priority, targeting at least the same instances, takes back
+    (``network_rules``: the network's rules, or only its denies, which is all it reads)."""
     denies = [d for d in network_rules if d is not allow and any(d.denied)
               and d.priority <= allow.priority and d.covers(allow)]
     found = NO_PORTS

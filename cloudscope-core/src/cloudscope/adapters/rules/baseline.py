@@ -99,8 +99,9 @@ class GcpFirewallAdminPorts(RiskRule):
     def conclude(self, graph: RuleGraph) -> Iterator[Finding]:
         """A finding per rule whose admin ports no deny takes back."""
         for rules in self.by_network.values():
+            denies = [rule for rule in rules if any(rule.denied)]  # few: once per network
             for rule in rules:
-                ports = effective_world_ports(rule, rules) if rule.opens else []
+                ports = effective_world_ports(rule, denies) if rule.opens else []
                 if ports:
                     yield _open_ports_finding(self, rule.asset_id, ports)
 
