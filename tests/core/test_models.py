@@ -14,11 +14,13 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 word = st.from_regex(r"[a-z0-9]{1,8}(-[a-z0-9]{1,8}){0,2}", fullmatch=True)
-json_scalars = st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.text(max_size=20)
+# Valid Unicode only: a lone surrogate is not storable text (the models refuse it).
+utf8 = st.characters(codec="utf-8")
+json_scalars = st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.text(utf8, max_size=20)
 json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4) |
-                           st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
+                           st.dictionaries(st.text(utf8, max_size=8), inner, max_size=4), max_leaves=12)
 # Text fields may hold anything valid but U+0000 (PostgreSQL's text cannot store it).
-text_fields = st.characters(blacklist_characters="\x00")
+text_fields = st.characters(codec="utf-8", blacklist_characters="\x00")
 utc_times = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
                          timezones=st.just(UTC))
 
@@ -27,14 +29,14 @@ utc_times = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100
 def assets(draw: st.DrawFn) -> Asset:
     provider = draw(word)
     return Asset(
-        id=draw(st.text(min_size=1, max_size=50).filter(
+        id=draw(st.text(utf8, min_size=1, max_size=50).filter(
             lambda s: s.strip() == s and not any(ord(c) < 32 or ord(c) == 127 for c in s))),
         provider=provider, asset_type=f"{provider}:{draw(word)}:{draw(word)}",
         name=draw(st.none() | st.text(text_fields, max_size=30)),
         account=draw(st.none() | st.text(text_fields, max_size=12)),
         region=draw(st.none() | word),
-        tags=draw(st.dictionaries(st.text(max_size=10), st.text(max_size=10), max_size=4)),
-        properties=draw(st.dictionaries(st.text(max_size=8), json_values, max_size=4)),
+        tags=draw(st.dictionaries(st.text(utf8, max_size=10), st.text(utf8, max_size=10), max_size=4)),
+        properties=draw(st.dictionaries(st.text(utf8, max_size=8), json_values, max_size=4)),
         first_seen=draw(st.none() | utc_times), last_seen=draw(st.none() | utc_times),
     )
 
@@ -49,7 +51,7 @@ def test_asset_json_round_trip_is_lossless(asset: Asset) -> None:
 @settings(max_examples=100)
 @given(st.builds(Relationship, source_id=st.text(text_fields, min_size=1, max_size=20).map(lambda s: "s" + s.strip()),
                  type=st.sampled_from(["IN_SUBNET", "ROUTES_TO", "CUSTOM_2"]),
-                 target_id=st.just("t"), properties=st.dictionaries(st.text(max_size=5), json_scalars)))
+                 target_id=st.just("t"), properties=st.dictionaries(st.text(utf8, max_size=5), json_scalars)))
 def test_relationship_json_round_trip_is_lossless(relationship: Relationship) -> None:
     """Any valid relationship survives JSON serialisation unchanged."""
     assert Relationship.model_validate_json(relationship.model_dump_json()) == relationship
