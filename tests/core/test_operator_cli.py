@@ -67,7 +67,7 @@ def test_config_show_redacts_secrets_and_says_where_values_came_from(
     document = json.loads(result.stdout)
     assert document["file"] == str(config_file)
     config, origins = document["config"], document["origins"]
-    assert config["db"] == "postgresql://[REDACTED]@db.internal/inventory"
+    assert config["db"] == "postgresql://audit:[REDACTED]@db.internal/inventory"
     assert config["azure"]["client_secret"] == "[REDACTED]"
     assert (config["collect"]["concurrency"], config["collect"]["batch_size"]) == (4, 7)
     assert origins["collect.concurrency"] == f"file {config_file}"

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,6 +122,11 @@ def test_the_install_steps_build_and_install_a_working_cloudscope(
     environment = {**{k: v for k, v in os.environ.items()
                       if not k.startswith(("VIRTUAL_ENV", "PIP_", "PYTHON"))},
                    "WHEELS": str(wheels), "VENV": str(venv), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    # The image's `python` has pip; the test's own environment may not (uv makes venvs
+    # without it): the steps run with a plain venv's python first on PATH.
+    builder = tmp_path / "builder"
+    subprocess.run([sys.executable, "-m", "venv", str(builder)], check=True)
+    environment["PATH"] = f"{builder / 'bin'}{os.pathsep}{environment.get('PATH', '')}"
     run_steps(build, environment, ROOT)
     ours = sorted(p.name.split("-")[0] for p in wheels.glob("cloudscope*.whl"))
     assert ours == ["cloudscope_aws", "cloudscope_azure", "cloudscope_core",

@@ -6,7 +6,6 @@ import argparse
 from typing import Any
 
 from cloudscope.cli.output import stdout
-from cloudscope.domain.errors import EXIT_FINDINGS
 
 EPILOG = ("Exit codes: 0 every rule ran on every asset; 2 bad usage, store, configuration or "
           "rule file (nothing changed); 3 incomplete: a rule failed, or raised on some assets "
@@ -66,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
         finally:
             result.close()
     if args.fail_on and _has_finding_at_or_above(summary, args.fail_on):
+        from cloudscope.domain.errors import EXIT_FINDINGS
+
         return EXIT_FINDINGS
     return 0 if summary.complete else 3
 

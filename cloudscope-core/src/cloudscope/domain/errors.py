@@ -9,11 +9,6 @@ from __future__ import annotations
 
 from typing import Final
 
-from pydantic import ValidationError
-
-from cloudscope.domain.redaction import redact_text
-from cloudscope.domain.serialization import describe_invalid
-
 EXIT_OK: Final = 0
 EXIT_INTERNAL: Final = 1
 EXIT_USAGE: Final = 2
@@ -108,6 +103,13 @@ def describe_error(error: BaseException) -> str:
     named with its id and the field path. Text that a store could not hold (a lone
     surrogate, U+0000) is replaced, so that the error itself can be recorded.
     """
+    # Imported here: every command imports this module, and `--help` must not pay for
+    # pydantic and the redaction patterns.
+    from pydantic import ValidationError
+
+    from cloudscope.domain.redaction import redact_text
+    from cloudscope.domain.serialization import describe_invalid
+
     if isinstance(error, CloudScopeError):
         text = str(error)
     elif isinstance(error, SystemExit):

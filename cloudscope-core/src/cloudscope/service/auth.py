@@ -188,8 +188,9 @@ class JwtAuthenticator:
         self._secret = settings.hs256_secret.get_secret_value() \
             if settings.hs256_secret is not None else None
         if self._secret is not None and len(self._secret.encode()) < 32:
-            raise ConfigError("hs256_secret is shorter than 32 bytes",
-                              key="serve.auth.hs256_secret",
+            # Not `key: message`: the one-line error is redacted, and a secret-named key
+            # followed by a colon reads as an assignment whose value would be hidden.
+            raise ConfigError("serve.auth.hs256_secret is shorter than 32 bytes",
                               hint="use a random secret of at least 32 bytes (RFC 7518 3.2)")
         # Tokens verified lately, so that a client's repeated requests cost a dict lookup
         # rather than a signature check; expiry and nbf are still checked on every use.
