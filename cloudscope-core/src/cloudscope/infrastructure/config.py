@@ -9,17 +9,22 @@ it with its own model through :meth:`Config.plugin_settings`.
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final, Literal, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cloudscope.domain.errors import ConfigError
+from cloudscope.domain.documents import (
+    check_nesting,
+    decode_text,
+    load_yaml,
+    parse_json,
+    read_regular_file,
+)
+from cloudscope.domain.errors import ConfigError, InputError
 
 SCHEMA_VERSION: Final = 1
 ENV_PREFIX: Final = "CLOUDSCOPE_"
@@ -31,7 +36,8 @@ Model = TypeVar("Model", bound=BaseModel)
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    # NaN or Infinity (``.inf`` in YAML, ``inf`` in a variable) is never a sensible setting.
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
 class ScopeRateLimitSettings(_Section):
@@ -80,7 +86,7 @@ class RulesSettings(_Section):
 class Settings(BaseModel):
     """The whole configuration. Unknown top-level keys are plugin sections."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
 
     schema_version: Literal[1] = 1
     db: str | None = None
@@ -159,28 +165,15 @@ def load_config(path: str | Path | None = None, *, environ: Mapping[str, str] | 
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
+    # The file collector's guards (regular file, size, nesting, aliases): issue 12.
     try:
-        if path.is_dir():
-            raise ConfigError("is a directory, expected a YAML file", source=str(path))
-        if path.stat().st_size > MAX_CONFIG_BYTES:
-            raise ConfigError(f"larger than {MAX_CONFIG_BYTES} bytes", source=str(path))
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("no such file", source=str(path),
-                          hint="check --config or CLOUDSCOPE_CONFIG") from None
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"not UTF-8 text (byte {error.start})", source=str(path)) from None
-    except OSError as error:
-        raise ConfigError(f"cannot read: {error.strerror}", source=str(path)) from None
-    try:
-        # safe_load only: a config file must never construct Python objects.
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ConfigError(f"invalid YAML: {error.problem}", source=where) from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"invalid YAML: {error}", source=str(path)) from None
+        data = load_yaml(decode_text(read_regular_file(
+            path, MAX_CONFIG_BYTES, hint="a configuration file is small; is this the right "
+                                         "file?"), str(path)), str(path))
+    except InputError as error:
+        hint = error.hint or ("check --config or CLOUDSCOPE_CONFIG"
+                              if error.message == "no such file" else None)
+        raise ConfigError(error.message, source=error.location, hint=hint) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -220,7 +213,7 @@ def _environment_for(model: type[BaseModel], prefix: str,
     values: dict[str, Any] = {}
     for name, path in _env_names(model, prefix).items():
         if name in environ:
-            _set_path(values, path, _parse_env_value(environ[name]))
+            _set_path(values, path, _parse_env_value(name, environ[name]))
     return values
 
 
@@ -241,14 +234,20 @@ def _core_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
-def _parse_env_value(raw: str) -> Any:
-    """JSON lists and objects are decoded; everything else stays a string for pydantic."""
+def _parse_env_value(name: str, raw: str) -> Any:
+    """JSON lists and objects are decoded (within the documents' nesting limit); everything
+    else, invalid JSON included, stays a string for pydantic to refuse by name."""
     stripped = raw.strip()
     if stripped[:1] in ("[", "{"):
         try:
-            return json.loads(stripped)
-        except json.JSONDecodeError:
+            value = parse_json(stripped, name)
+        except InputError:
             return raw
+        try:
+            check_nesting(value, name, strict_keys=True)
+        except InputError as error:
+            raise ConfigError(error.message, source=f"environment variable {name}") from None
+        return value
     return raw
 
 
