@@ -37,6 +37,8 @@ ASSET_FIELDS: Final = tuple(Asset.model_fields)
 # Files we write besides the tables; anything else in a directory without meta.json
 # means it belongs to someone else.
 OWN_FILES: Final = frozenset({META, LOCK, ".gitignore"})
+# Files a commit replaces besides the tables.
+COMMITTED_FILES: Final = frozenset({META, ".gitignore"})
 
 
 def directory_from_url(url: str) -> tuple[Path, dict[str, list[str]]]:
@@ -73,11 +75,6 @@ class FileRepository(Repository):
         self.url = url
         path, options = directory_from_url(url)
         read_only = options.get("mode", [""])[0] == "ro"
-        self.directory = Directory(path, timeout=float(options.get("timeout", ["30"])[0]),
-                                   read_only=read_only)
-        self.path = path
-        self._check(path, create=not read_only)
-        self.directory.open_lock()
         self.assets = Table(path, "assets.jsonl", lambda r: r["id"])
         self.relationships = Table(path, "relationships.jsonl",
                                    lambda r: (r["source_id"], r["type"], r["target_id"]))
@@ -86,6 +83,13 @@ class FileRepository(Repository):
         self.scopes = Table(path, "scopes.jsonl", lambda r: r["scope_key"])
         self.runs = Table(path, "runs.jsonl", lambda r: r["run_id"])
         self._tables = (self.assets, self.relationships, self.findings, self.scopes, self.runs)
+        # Recovery finishes or removes the temporary files of these names only.
+        self.directory = Directory(path, timeout=float(options.get("timeout", ["30"])[0]),
+                                   read_only=read_only,
+                                   names=COMMITTED_FILES | {t.name for t in self._tables})
+        self.path = path
+        self._check(path, create=not read_only)
+        self.directory.open_lock()
         if self.schema_version() < SCHEMA_VERSION:
             self.migrate()
         elif self.schema_version() > SCHEMA_VERSION:
@@ -147,6 +151,10 @@ class FileRepository(Repository):
     def close(self) -> None:
         """Release the lock file."""
         self.directory.close()
+
+    def local_paths(self) -> tuple[Path, ...]:
+        """The store's directory: nothing may be written inside it but by the store."""
+        return (self.path.absolute(),)
 
     @contextmanager
     def _reading(self) -> Iterator[None]:

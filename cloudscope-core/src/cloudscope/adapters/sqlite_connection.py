@@ -137,6 +137,15 @@ class SQLiteConnection:
         """Close the connection."""
         self._connection.close()
 
+    def local_paths(self) -> tuple[Path, ...]:
+        """The database file and the journals SQLite keeps beside it, by the name given
+        and by the resolved name (SQLite names its journals after either)."""
+        if self.path == ":memory:":
+            return ()
+        bases = dict.fromkeys((Path(self.path).absolute(), Path(self.path).resolve()))
+        return tuple(Path(f"{base}{suffix}") for base in bases
+                     for suffix in ("", "-wal", "-shm", "-journal"))
+
     def execute_integrity_check(self) -> str:
         """SQLite's own consistency check: ``"ok"`` when the file is sound."""
         return str(self._connection.execute("PRAGMA integrity_check").fetchone()[0])

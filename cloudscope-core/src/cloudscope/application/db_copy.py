@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass
 from itertools import islice
 from typing import Final, TypeVar
 
+from cloudscope.application.output_paths import StoreFootprint
+from cloudscope.domain.errors import UsageError
 from cloudscope.domain.query import AssetQuery
 from cloudscope.ports.repository import Repository
 
@@ -46,6 +48,9 @@ def copy_store(source: Repository, target: Repository, *, batch_size: int = DEFA
                on_progress: Callable[[CopySummary], None] | None = None) -> CopySummary:
     """Copy assets (removed ones included), relationships, findings, scopes and runs from
     ``source`` into ``target``; each batch is one transaction in the target."""
+    if StoreFootprint(source.local_paths()).overlaps(StoreFootprint(target.local_paths())):
+        raise UsageError("SOURCE_URL and TARGET_URL are the same store (the same file or "
+                         "directory under two names)", hint="copy into another store")
     summary = CopySummary()
     for assets in batched(source.iter_stored_assets(), batch_size):
         target.restore(assets=assets)

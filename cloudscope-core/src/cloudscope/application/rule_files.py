@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
 
-from cloudscope.domain.errors import InputError
 from cloudscope.domain.documents import decode_text, read_regular_file
+from cloudscope.domain.errors import InputError
 from cloudscope.domain.rule_language import MAX_PACK_BYTES, parse_pack
 from cloudscope.ports.declarative_rules import rules_of
 from cloudscope.ports.rule import Rule

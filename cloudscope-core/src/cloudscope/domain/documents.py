@@ -140,7 +140,7 @@ def load_yaml(data: bytes | str, location: str) -> Any:
     import yaml  # only when YAML is read: it is not needed to start the CLI
 
     try:
-        document = yaml.load(data, Loader=_loader())  # noqa: S506 (the safe loader, below)
+        document = yaml.load(data, Loader=_loader())  # the safe loader, below
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"{location}:{mark.line + 1}:{mark.column + 1}" if mark else location
