@@ -18,9 +18,10 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from cloudscope.adapters.file_store import LOCK, Directory, Table, encode
+from cloudscope.adapters.store_url import timeout_option, url_path
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Finding, Severity
@@ -47,7 +48,7 @@ def directory_from_url(url: str) -> tuple[Path, dict[str, list[str]]]:
     if parts.netloc not in ("", "localhost"):
         raise StoreError(f"--db {url!r}: file URLs name a local directory",
                          hint="file:///absolute/dir or file:relative/dir")
-    path = unquote(parts.path)
+    path = url_path(url, parts.path)
     if not path:
         raise StoreError(f"--db {url!r} names no directory", hint="e.g. file:///srv/inventory")
     return Path(path), parse_qs(parts.query)
@@ -84,7 +85,7 @@ class FileRepository(Repository):
         self.runs = Table(path, "runs.jsonl", lambda r: r["run_id"])
         self._tables = (self.assets, self.relationships, self.findings, self.scopes, self.runs)
         # Recovery finishes or removes the temporary files of these names only.
-        self.directory = Directory(path, timeout=float(options.get("timeout", ["30"])[0]),
+        self.directory = Directory(path, timeout=timeout_option(url, options),
                                    read_only=read_only,
                                    names=COMMITTED_FILES | {t.name for t in self._tables})
         self.path = path

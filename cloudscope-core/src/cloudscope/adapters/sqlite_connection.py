@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Final
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs
 
 from cloudscope.adapters import sqlite_schema
+from cloudscope.adapters.store_url import timeout_option, url_path
 from cloudscope.domain.errors import StoreError
 
 FETCH_SIZE: Final = 1000
@@ -36,7 +37,7 @@ def path_from_url(url: str) -> str:
     if not rest.startswith("//"):
         raise StoreError(f"--db {url!r}: expected sqlite:///relative/path.db or "
                          "sqlite:////absolute/path.db")
-    path = unquote(rest[2:].split("?", 1)[0])
+    path = url_path(url, rest[2:].split("?", 1)[0])
     if path.startswith("/"):
         path = path[1:]
     if not path:
@@ -61,14 +62,17 @@ class SQLiteConnection:
         self.url = url
         self.path = path_from_url(url)
         options = parse_qs(url.partition("?")[2])
-        timeout = float(options.get("timeout", ["30"])[0])
+        timeout = timeout_option(url, options)
         self.read_only = options.get("mode", [""])[0] == "ro"
         if self.path != ":memory:":
-            parent = Path(self.path).resolve().parent
-            if Path(self.path).is_dir():
-                raise StoreError(f"--db {url!r}: {self.path} is a directory, expected a file")
-            if not parent.is_dir():
-                raise StoreError(f"--db {url!r}: directory {parent} does not exist")
+            try:
+                parent = Path(self.path).resolve().parent
+                if Path(self.path).is_dir():
+                    raise StoreError(f"--db {url!r}: {self.path} is a directory, expected a file")
+                if not parent.is_dir():
+                    raise StoreError(f"--db {url!r}: directory {parent} does not exist")
+            except OSError as error:  # a name too long, a loop of links
+                raise StoreError(f"--db {url!r}: {error.strerror or error}") from None
         try:
             target = f"file:{self.path}?mode=ro" if self.read_only else self.path
             self._connection = sqlite3.connect(target, timeout=timeout, uri=self.read_only,

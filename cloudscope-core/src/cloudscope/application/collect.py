@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -226,6 +226,9 @@ class CollectRun:
             self._collect(scopes)
         except KeyboardInterrupt:
             interrupted = True
+        except BaseException as error:
+            self._abandon(error)
+            raise
         finally:
             self.collector.close()
         failed = [s for s in self.summary.scopes if s.status is not ScopeStatus.COMPLETE]
@@ -237,6 +240,15 @@ class CollectRun:
         if interrupted:
             raise KeyboardInterrupt
         return self.summary
+
+    def _abandon(self, error: BaseException) -> None:
+        """Fail a run that cannot go on, and its running scopes: no run stays ``running``
+        (issue 12). Best effort: the store may be what failed; the caller re-raises."""
+        with suppress(Exception):
+            for scope in [s for s in self.summary.scopes if s.status is ScopeStatus.RUNNING]:
+                self._fail(scope, describe_error(error))
+            self.run.error = describe_error(error)
+            self._finish(RunStatus.FAILED)
 
     def _fail_run(self, error: BaseException) -> RunSummary:
         self.repository.start_run(self.run)

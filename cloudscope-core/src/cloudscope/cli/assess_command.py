@@ -66,15 +66,19 @@ def _print_json(result: Any, out: Any) -> None:
 
 
 def _print_table(result: Any, out: Any) -> None:
+    from cloudscope.cli.terminal import printable
+
     summary = result.summary
     for finding in result.findings():
-        out.write(f"{finding.severity.value:<9} {finding.rule_id:<46} {finding.asset_id}\n"
-                  f"{'':<9} {finding.title}\n")
+        out.write(printable(f"{finding.severity.value:<9} {finding.rule_id:<46} "
+                            f"{finding.asset_id}") + "\n"
+                  f"{'':<9} {printable(finding.title)}\n")
     counts = ", ".join(f"{severity} {count}" for severity, count in summary.counts.items())
     out.write(f"{summary.findings} findings ({counts}) from {summary.rules} rules over "
               f"{summary.assets} assets; {summary.detected_relationships} relationships "
               "detected\n")
     for failure in summary.failures:
-        out.write(f"rule failed: {failure.rule_id} ({failure.stage}): {failure.error}\n")
+        out.write(printable(f"rule failed: {failure.rule_id} ({failure.stage}): "
+                            f"{failure.error}") + "\n")
     if summary.kept_findings:
         out.write(f"kept {summary.kept_findings} earlier findings of the failed rules\n")

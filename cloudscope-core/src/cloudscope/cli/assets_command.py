@@ -37,13 +37,17 @@ def query_from(args: argparse.Namespace, **extra: Any) -> Any:
 
 def add_parser(commands: Any) -> None:
     """Add ``assets list`` and ``assets show``."""
+    from cloudscope.cli.components import integer
+
     parser = commands.add_parser("assets", help="list or show stored assets",
                                  description="Query the stored inventory.")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="list assets matching filters")
     add_filter_arguments(listing)
-    listing.add_argument("--limit", type=int, metavar="N", help="at most N assets (default: all)")
-    listing.add_argument("--offset", type=int, default=0, metavar="N", help="skip the first N")
+    listing.add_argument("--limit", type=integer(), metavar="N",
+                         help="at most N assets (default: all)")
+    listing.add_argument("--offset", type=integer(), default=0, metavar="N",
+                         help="skip the first N")
     listing.add_argument("--format", choices=("table", "json", "jsonl"), default="table")
     listing.set_defaults(run=run_list)
     show = actions.add_parser("show", help="show one asset with its relationships and findings")
@@ -59,10 +63,7 @@ def run_list(args: argparse.Namespace) -> int:
     import sys
 
     from cloudscope.cli.runtime import Runtime
-    from cloudscope.domain.errors import UsageError
 
-    if (args.limit is not None and args.limit < 0) or args.offset < 0:
-        raise UsageError("--limit and --offset must be zero or more")
     query = query_from(args, limit=args.limit, offset=args.offset)
     with Runtime(args).repository() as repository:
         assets = repository.iter_assets(query)
@@ -85,8 +86,11 @@ def _print_table(assets: Any, out: Any) -> None:
     """Aligned columns, widths from the first rows so that output streams."""
     import itertools
 
+    from cloudscope.cli.terminal import printable
+
     headers = ("ID", "TYPE", "NAME", "ACCOUNT", "REGION")
-    rows = ((a.id, a.asset_type, a.name or "", a.account or "", a.region or "") for a in assets)
+    rows = (tuple(map(printable, (a.id, a.asset_type, a.name or "", a.account or "",
+                                  a.region or ""))) for a in assets)
     head = list(itertools.islice(rows, 200))
     widths = [min(60, max([len(h)] + [len(r[i]) for r in head])) for i, h in enumerate(headers)]
 
@@ -110,6 +114,7 @@ def run_show(args: argparse.Namespace) -> int:
     import sys
 
     from cloudscope.cli.runtime import Runtime
+    from cloudscope.cli.terminal import printable as p
     from cloudscope.domain.errors import NotFoundError
 
     with Runtime(args).repository() as repository:
@@ -121,24 +126,26 @@ def run_show(args: argparse.Namespace) -> int:
         json.dump(detail.model_dump(mode="json"), sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
+    # Every stored text goes through printable (p): a name or tag cannot drive the
+    # terminal. Properties are printed as JSON with every non-ASCII character escaped.
     asset = detail.asset
-    print(f"{asset.id}\n  type      {asset.asset_type} ({asset.native_type or '-'})\n"
-          f"  name      {asset.name or '-'}\n  account   {asset.account or '-'}\n"
-          f"  region    {asset.region or '-'}\n"
+    print(f"{p(asset.id)}\n  type      {p(asset.asset_type)} ({p(asset.native_type or '-')})\n"
+          f"  name      {p(asset.name or '-')}\n  account   {p(asset.account or '-')}\n"
+          f"  region    {p(asset.region or '-')}\n"
           f"  seen      {asset.first_seen} .. {asset.last_seen}")
     if asset.tags:
-        print("  tags      " + "; ".join(f"{k}={v}" for k, v in sorted(asset.tags.items())))
+        print("  tags      " + "; ".join(p(f"{k}={v}") for k, v in sorted(asset.tags.items())))
     if detail.relationships:
         print("relationships:")
         for rel in detail.relationships:
             if rel.source_id == asset.id:
-                print(f"  -{rel.type}-> {rel.target_id}")
+                print(f"  -{rel.type}-> {p(rel.target_id)}")
             else:
-                print(f"  <-{rel.type}- {rel.source_id}")
+                print(f"  <-{rel.type}- {p(rel.source_id)}")
     if detail.findings:
         print("findings:")
         for finding in detail.findings:
-            print(f"  [{finding.severity.value}] {finding.rule_id}: {finding.title}")
+            print(p(f"  [{finding.severity.value}] {finding.rule_id}: {finding.title}"))
     print("properties:")
-    print(json.dumps(asset.properties, indent=2, sort_keys=True, default=str))
+    print(json.dumps(asset.properties, indent=2, sort_keys=True, default=str, ensure_ascii=True))
     return 0

@@ -23,6 +23,8 @@ def add_parser(commands: Any) -> None:
 
 def add_collection_options(parser: argparse.ArgumentParser) -> None:
     """The options every ``cloudscope collect PROVIDER`` has."""
+    from cloudscope.cli.components import integer, seconds
+
     common = parser.add_argument_group("collection")
     common.add_argument("--db", metavar="URL", help="store URL (default: CLOUDSCOPE_DB, the "
                                                     "config, then sqlite:///cloudscope.db)")
@@ -31,11 +33,12 @@ def add_collection_options(parser: argparse.ArgumentParser) -> None:
     common.add_argument("--shard", metavar="I/N",
                         help="collect only shard I of N (I from 0); N processes together "
                              "collect exactly what one unsharded run collects")
-    common.add_argument("--concurrency", type=int, metavar="N",
+    # The bounds of collect.concurrency and collect.batch_size in the configuration.
+    common.add_argument("--concurrency", type=integer(1, 256), metavar="N",
                         help="scopes collected at once (default: collect.concurrency)")
-    common.add_argument("--batch-size", type=int, metavar="N",
+    common.add_argument("--batch-size", type=integer(1, 100_000), metavar="N",
                         help="items written per transaction (default: collect.batch_size)")
-    common.add_argument("--scope-timeout", type=float, metavar="SECONDS",
+    common.add_argument("--scope-timeout", type=seconds, metavar="SECONDS",
                         help="fail a scope that takes longer than this")
 
 
@@ -112,11 +115,13 @@ class _nothing:
 
 
 def _print_summary(summary: Any) -> None:
+    from cloudscope.cli.terminal import printable
+
     run = summary.run
     print(f"run {run.run_id} {run.status.value}: {run.assets} assets, {run.relationships} "
           f"relationships, {len(summary.scopes)} scopes in {run.duration_s():.1f} s")
     if run.error:
-        print(f"  error: {run.error}")
+        print(f"  error: {printable(run.error)}")
     counters = ", ".join(f"{k} {v}" for k, v in sorted(run.counters.items()) if v)
     if counters:
         print(f"  {counters}")
@@ -125,4 +130,4 @@ def _print_summary(summary: Any) -> None:
         where = " ".join(part for part in (key.provider, key.account, key.region or "global",
                                            key.service) if part)
         error = f"  {scope.error}" if scope.error else ""
-        print(f"  {scope.status.value:<11} {where}  {scope.assets} assets{error}")
+        print(printable(f"  {scope.status.value:<11} {where}  {scope.assets} assets{error}"))

@@ -8,17 +8,64 @@ with a parser that the component extends through its ``add_arguments(parser)`` c
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
+
+MAX_INTEGER: Final = 2**63 - 1
+"""The largest count a store can hold (SQLite and PostgreSQL integers are 64-bit)."""
 
 
 class CommandParser(argparse.ArgumentParser):
-    """argparse, with usage errors as one line on stderr and exit code 2."""
+    """argparse, with usage errors as one ``cloudscope: error:`` line and exit code 2, as
+    every other error (DESIGN.md section 6)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
+        from cloudscope.cli.terminal import printable
+
+        command = self.prog.removeprefix("cloudscope").strip()
+        sys.stderr.write(f"cloudscope: error: {f'{command}: ' if command else ''}"
+                         f"{printable(message)} (see {self.prog} --help)\n")
         raise SystemExit(2)
+
+
+def integer(minimum: int = 0, maximum: int = MAX_INTEGER) -> Callable[[str], int]:
+    """An argparse ``type`` for a whole number in ``[minimum, maximum]``: anything else,
+    a number beyond 64 bits included, is a one-line usage error (exit code 2)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            digits = text.strip().lstrip("+-")
+            if not (digits.isdigit() and len(digits) > 18):
+                raise argparse.ArgumentTypeError(
+                    f"expected a whole number, got {_shorten(text)}") from None
+            value = maximum + 1  # Python refuses to read 4,300 digits or more
+        if not minimum <= value <= maximum:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number from {minimum} to {maximum}, got {_shorten(text)}")
+        return value
+
+    parse.__name__ = "integer"  # argparse names the type in some messages
+    return parse
+
+
+def seconds(text: str) -> float:
+    """An argparse ``type`` for a positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {_shorten(text)}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, "
+                                         f"got {_shorten(text)}")
+    return value
+
+
+def _shorten(text: str) -> str:
+    return repr(text) if len(text) <= 40 else repr(text[:37] + "...")
 
 
 def add_component_command(commands: Any, name: str, *, metavar: str, help: str,

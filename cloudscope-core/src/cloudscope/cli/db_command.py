@@ -8,6 +8,8 @@ from typing import Any
 
 def add_parser(commands: Any) -> None:
     """Add ``db migrate`` and ``db copy``."""
+    from cloudscope.cli.components import integer
+
     parser = commands.add_parser("db", help="migrate a store, or copy one into another",
                                  description="Manage CloudScope stores.")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -27,7 +29,7 @@ def add_parser(commands: Any) -> None:
                     "must be empty or a CloudScope store; its findings are replaced.")
     copy.add_argument("source", metavar="SOURCE_URL")
     copy.add_argument("target", metavar="TARGET_URL")
-    copy.add_argument("--batch-size", type=int, default=5000, metavar="N",
+    copy.add_argument("--batch-size", type=integer(1), default=5000, metavar="N",
                       help="records per transaction in the target (default 5000)")
     copy.add_argument("--format", choices=("text", "json"), default="text")
     copy.set_defaults(run=run_copy)
@@ -39,6 +41,7 @@ def run_migrate(args: argparse.Namespace) -> int:
 
     from cloudscope.application.storage import choose_url, redact_url
     from cloudscope.cli.runtime import Runtime
+    from cloudscope.cli.terminal import printable
 
     runtime = Runtime(args)
     url = choose_url(args.db, runtime.config.settings.db)
@@ -47,7 +50,7 @@ def run_migrate(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps({"db": redact_url(url), "schema_version": version}))
     else:
-        print(f"{redact_url(url)}: schema version {version}")
+        print(f"{printable(redact_url(url))}: schema version {version}")
     return 0
 
 
@@ -58,10 +61,9 @@ def run_copy(args: argparse.Namespace) -> int:
     from cloudscope.application.db_copy import copy_store
     from cloudscope.application.storage import open_repository, redact_url
     from cloudscope.cli.runtime import Runtime
+    from cloudscope.cli.terminal import printable
     from cloudscope.domain.errors import UsageError
 
-    if args.batch_size < 1:
-        raise UsageError(f"--batch-size {args.batch_size}: must be at least 1")
     if args.source == args.target:
         raise UsageError("SOURCE_URL and TARGET_URL are the same store")
     runtime = Runtime(args)
@@ -74,5 +76,5 @@ def run_copy(args: argparse.Namespace) -> int:
     else:
         print(f"copied {summary.assets} assets, {summary.relationships} relationships, "
               f"{summary.findings} findings, {summary.scopes} scopes and {summary.runs} runs "
-              f"from {redact_url(args.source)} to {redact_url(args.target)}")
+              f"from {printable(redact_url(args.source))} to {printable(redact_url(args.target))}")
     return 0

@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from cloudscope.cli.assets_command import query_from
     from cloudscope.cli.components import build_component, find_component
     from cloudscope.cli.runtime import Runtime
+    from cloudscope.cli.terminal import printable
     from cloudscope.ports.exporter import Exporter
 
     runtime = Runtime(args)
@@ -69,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
     with runtime.repository() as repository:
         summary = run_export(exporter, RepositorySource(repository, query), target, options)
     if summary.files:
-        shown = ", ".join(summary.files[:3]) + (" ..." if len(summary.files) > 3 else "")
+        shown = ", ".join(map(printable, summary.files[:3])) + \
+            (" ..." if len(summary.files) > 3 else "")
         sys.stderr.write(f"cloudscope: exported {summary.assets} assets to "
                          f"{len(summary.files)} file{'s' if len(summary.files) > 1 else ''}: "
                          f"{shown}\n")

@@ -64,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as error:
+        from cloudscope.cli.terminal import printable
         from cloudscope.domain.errors import CloudScopeError
         from cloudscope.domain.redaction import redact_text
 
@@ -72,10 +73,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             traceback.print_exc()
         if isinstance(error, CloudScopeError):
-            sys.stderr.write(f"cloudscope: error: {redact_text(str(error))}\n")
+            # printable: a file name or id in the message cannot drive the terminal, and
+            # the message stays one line.
+            sys.stderr.write(f"cloudscope: error: {printable(redact_text(str(error)))}\n")
             return error.exit_code
         sys.stderr.write(f"cloudscope: internal error: {type(error).__name__}: "
-                         f"{redact_text(str(error).splitlines()[0] if str(error) else '')}"
+                         f"{printable(redact_text(str(error).splitlines()[0] if str(error) else ''))}"
                          f"{'' if debug else ' (rerun with --debug for the traceback)'}\n")
         return 1
 
