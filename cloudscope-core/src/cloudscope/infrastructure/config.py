@@ -278,6 +278,12 @@ def _config_error(error: ValidationError, source: str, *, model: type[BaseModel]
     for name, path in (env_names or {}).items():
         if path == location[: len(path)] and environ is not None and name in environ:
             where = f"environment variable {name}"
+    if location[:1] == ("plugins",) and len(location) >= 4 and environ is not None:
+        # plugins.<name>.rate_limit.<key>, which _core_environment reads by suffix.
+        name = f"{ENV_PREFIX}PLUGINS_{location[1].upper().replace('-', '_')}_" \
+               f"{'_'.join(location[2:4]).upper()}"
+        if name in environ:
+            where = f"environment variable {name}"
     if first["type"] == "extra_forbidden":
         siblings = _sibling_names(model, location)
         close = difflib.get_close_matches(location[-1], siblings, n=1)
