@@ -7,6 +7,7 @@ half way, and a process killed mid-batch leaves the previous state intact.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from urllib.parse import parse_qs
 
 from cloudscope.adapters import sqlite_schema
 from cloudscope.adapters.store_url import timeout_option, url_path
+from cloudscope.domain.documents import not_regular
 from cloudscope.domain.errors import StoreError
 
 FETCH_SIZE: Final = 1000
@@ -69,6 +71,11 @@ class SQLiteConnection:
                 parent = Path(self.path).resolve().parent
                 if Path(self.path).is_dir():
                     raise StoreError(f"--db {url!r}: {self.path} is a directory, expected a file")
+                # SQLite would block on a FIFO and write journals beside a device
+                # (/dev/null-journal): a store is a regular file or a new one.
+                problem = Path(self.path).exists() and not_regular(os.stat(self.path).st_mode)
+                if problem:
+                    raise StoreError(f"--db {url!r}: {self.path} {problem}")
                 if not parent.is_dir():
                     raise StoreError(f"--db {url!r}: directory {parent} does not exist")
             except OSError as error:  # a name too long, a loop of links

@@ -242,11 +242,9 @@ class CollectRun:
         return self.summary
 
     def _abandon(self, error: BaseException) -> None:
-        """Fail a run that cannot go on, and its running scopes: no run stays ``running``
-        (issue 12). Best effort: the store may be what failed; the caller re-raises."""
+        """Fail a run that cannot go on (its running scopes failed in ``_drain``): no run
+        stays ``running`` (issue 12). Best effort: the store may be what failed."""
         with suppress(Exception):
-            for scope in [s for s in self.summary.scopes if s.status is ScopeStatus.RUNNING]:
-                self._fail(scope, describe_error(error))
             self.run.error = describe_error(error)
             self._finish(RunStatus.FAILED)
 
@@ -288,9 +286,9 @@ class CollectRun:
             worker.start()
         try:
             self._write(len(scopes))
-        except BaseException:
+        except BaseException as error:
             self.ctx.cancelled.set()
-            self._drain(workers)
+            self._drain(workers, None if isinstance(error, KeyboardInterrupt) else error)
             raise
 
     def _work(self, pending: queue.SimpleQueue[ScopeKey]) -> None:
@@ -346,7 +344,7 @@ class CollectRun:
             except queue.Full:
                 continue
 
-    def _drain(self, workers: Sequence[threading.Thread]) -> None:
+    def _drain(self, workers: Sequence[threading.Thread], error: BaseException | None) -> None:
         deadline = time.monotonic() + 5
         while any(w.is_alive() for w in workers) and time.monotonic() < deadline:
             try:
@@ -361,12 +359,13 @@ class CollectRun:
                 break
         now = utc_now()
         for scope in self.summary.scopes:
-            if scope.status is ScopeStatus.RUNNING:
-                scope.status = ScopeStatus.INTERRUPTED
-                scope.error = scope.error or "interrupted by the user"
+            if scope.status is ScopeStatus.RUNNING:  # Ctrl-C, or the run failed (error)
+                scope.status = ScopeStatus.FAILED if error else ScopeStatus.INTERRUPTED
+                scope.error = scope.error or (describe_error(error) if error else
+                                              "interrupted by the user")
                 scope.finished_at = now
                 self.repository.fail_scope(scope.key, self.run.run_id, scope.error, now,
-                                           interrupted=True)
+                                           interrupted=error is None)
 
     def _settle_cancelled(self, message: _Message) -> None:
         if message.kind == "started":
