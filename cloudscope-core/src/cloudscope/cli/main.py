@@ -49,10 +49,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        return _run(args)
+    except SystemExit as stop:
+        # A usage error (2), --help or --version (0), here or in a component's options
+        # (parsed once the component is known): an exit code to return, as any other.
+        return stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 2
+
+
+def _run(args: argparse.Namespace) -> int:
     debug = bool(args.debug)
     try:
         return int(args.run(args))
