@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cloudscope.cli.terminal import printable
+from cloudscope.domain.printable import printable
 from cloudscope.testing.plugin import FakeDistribution
 
 from tests.hostile.conftest import assert_one_clean_line
@@ -172,3 +172,19 @@ def test_a_file_name_that_is_not_utf8_is_refused_cleanly(run_cloudscope: Callabl
 
     with SQLiteRepository(store + "?mode=ro") as repository:
         assert [run.status.value for run in repository.list_runs()] == ["ok"]  # the template's
+
+
+def test_console_logs_escape_values_and_json_logs_keep_them() -> None:
+    """The console log format (a terminal) escapes text values; JSON logs stay exact."""
+    import io
+
+    from cloudscope.infrastructure.logging import configure_logging, get_logger
+
+    for log_format, expected in (("console", "in\\x1b[2Jventory"), ("json", "in\\u001b[2Jventory")):
+        stream = io.StringIO()
+        configure_logging(level="info", format=log_format, stream=stream)
+        try:
+            get_logger("cloudscope.test").warning("file_read", path="in\x1b[2Jventory")
+        finally:
+            configure_logging()
+        assert expected in stream.getvalue() and "\x1b[2J" not in stream.getvalue()

@@ -66,7 +66,7 @@ def _print_json(result: Any, out: Any) -> None:
 
 
 def _print_table(result: Any, out: Any) -> None:
-    from cloudscope.cli.terminal import printable
+    from cloudscope.domain.printable import printable
 
     summary = result.summary
     for finding in result.findings():

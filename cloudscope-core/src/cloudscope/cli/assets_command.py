@@ -86,7 +86,7 @@ def _print_table(assets: Any, out: Any) -> None:
     """Aligned columns, widths from the first rows so that output streams."""
     import itertools
 
-    from cloudscope.cli.terminal import printable
+    from cloudscope.domain.printable import printable
 
     headers = ("ID", "TYPE", "NAME", "ACCOUNT", "REGION")
     rows = (tuple(map(printable, (a.id, a.asset_type, a.name or "", a.account or "",
@@ -114,8 +114,8 @@ def run_show(args: argparse.Namespace) -> int:
     import sys
 
     from cloudscope.cli.runtime import Runtime
-    from cloudscope.cli.terminal import printable as p
     from cloudscope.domain.errors import NotFoundError
+    from cloudscope.domain.printable import printable as p
 
     with Runtime(args).repository() as repository:
         detail = repository.get_detail(args.id)

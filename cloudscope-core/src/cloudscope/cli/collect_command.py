@@ -115,7 +115,7 @@ class _nothing:
 
 
 def _print_summary(summary: Any) -> None:
-    from cloudscope.cli.terminal import printable
+    from cloudscope.domain.printable import printable
 
     run = summary.run
     print(f"run {run.run_id} {run.status.value}: {run.assets} assets, {run.relationships} "

@@ -22,7 +22,7 @@ class CommandParser(argparse.ArgumentParser):
     every other error (DESIGN.md section 6)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        from cloudscope.cli.terminal import printable
+        from cloudscope.domain.printable import printable
 
         command = self.prog.removeprefix("cloudscope").strip()
         sys.stderr.write(f"cloudscope: error: {f'{command}: ' if command else ''}"

@@ -41,7 +41,7 @@ def run_migrate(args: argparse.Namespace) -> int:
 
     from cloudscope.application.storage import choose_url, redact_url
     from cloudscope.cli.runtime import Runtime
-    from cloudscope.cli.terminal import printable
+    from cloudscope.domain.printable import printable
 
     runtime = Runtime(args)
     url = choose_url(args.db, runtime.config.settings.db)
@@ -61,8 +61,8 @@ def run_copy(args: argparse.Namespace) -> int:
     from cloudscope.application.db_copy import copy_store
     from cloudscope.application.storage import open_repository, redact_url
     from cloudscope.cli.runtime import Runtime
-    from cloudscope.cli.terminal import printable
     from cloudscope.domain.errors import UsageError
+    from cloudscope.domain.printable import printable
 
     if args.source == args.target:
         raise UsageError("SOURCE_URL and TARGET_URL are the same store")

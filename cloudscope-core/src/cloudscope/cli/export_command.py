@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from cloudscope.cli.assets_command import query_from
     from cloudscope.cli.components import build_component, find_component
     from cloudscope.cli.runtime import Runtime
-    from cloudscope.cli.terminal import printable
+    from cloudscope.domain.printable import printable
     from cloudscope.ports.exporter import Exporter
 
     runtime = Runtime(args)

@@ -73,8 +73,8 @@ def _run(args: argparse.Namespace) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as error:
-        from cloudscope.cli.terminal import printable
         from cloudscope.domain.errors import CloudScopeError
+        from cloudscope.domain.printable import printable
         from cloudscope.domain.redaction import redact_text
 
         if debug:

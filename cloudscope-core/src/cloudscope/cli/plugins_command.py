@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     # No config, no logging, no store: this command must work when all else is broken.
-    from cloudscope.cli.terminal import printable
+    from cloudscope.domain.printable import printable
     from cloudscope.host.plugin_host import PluginHost
 
     host = PluginHost.from_environment(disabled=args.disable_plugin)
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
-    from cloudscope.cli.terminal import printable
+    from cloudscope.domain.printable import printable
 
     headers = ("NAME", "VERSION", "API", "STATUS", "PROVIDES / REASON")
     table = []

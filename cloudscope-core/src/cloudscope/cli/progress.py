@@ -33,7 +33,7 @@ class RichProgress:
         """Add a line for the scope."""
         from rich.markup import escape
 
-        from cloudscope.cli.terminal import printable
+        from cloudscope.domain.printable import printable
 
         label = " ".join(p for p in (scope.account, scope.region or "global", scope.service) if p)
         # A file path or account is not rich markup, nor terminal control.

@@ -13,6 +13,7 @@ import threading
 from collections.abc import MutableMapping
 from typing import Any, Final, TextIO
 
+from cloudscope.domain.printable import printable
 from cloudscope.domain.redaction import redact
 
 LEVELS: Final = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
@@ -31,6 +32,15 @@ def configure_logging(level: str = "warning", format: str = "auto",
 def redact_event(_logger: object, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """structlog processor: redact secrets by key name and by value shape."""
     return {key: value if key in ("timestamp", "level", "logger") else redact(value, key=key)
+            for key, value in event.items()}
+
+
+def printable_event(_logger: object, _method: str,
+                    event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog processor for the console format: text values with control characters
+    (a file name, an id from a cloud) shown escaped, as every human-readable printer does.
+    JSON logs keep values exact."""
+    return {key: printable(value) if isinstance(value, str) else value
             for key, value in event.items()}
 
 
@@ -53,6 +63,7 @@ def _ensure_configured() -> None:
                 structlog.processors.TimeStamper(fmt="iso", utc=True),
                 structlog.processors.format_exc_info if as_json else _noop,
                 redact_event,
+                _noop if as_json else printable_event,
                 renderer,
             ],
             wrapper_class=structlog.make_filtering_bound_logger(LEVELS[_state["level"]]),

@@ -1,4 +1,5 @@
-"""Text for people: what every human-readable printer passes stored or user text through.
+"""Text for people: what every human-readable printer (the CLI's tables, text and error
+lines, the console log format) passes stored or user text through.
 
 Names, tags, regions, file paths and error messages come from clouds, files and plugins;
 written raw, an ESC sequence rewrites the terminal (colours, titles, cursor moves, a fake
