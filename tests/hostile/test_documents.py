@@ -90,6 +90,23 @@ def test_yaml_values_json_cannot_hold_are_refused(value: str, expected: str,
     assert "odd.yaml" in line and expected in line, line
 
 
+@pytest.mark.parametrize(("name", "body"), [
+    ("overflow.jsonl", '{"id": "x", "provider": "aws", "asset_type": "aws:s3:bucket", '
+                       '"properties": {"n": 1e400}}\n'),
+    ("overflow.json", '[{"id": "x", "provider": "aws", "asset_type": "aws:s3:bucket", '
+                      '"properties": {"n": -1E+999}}]'),
+    ("overflow.csv", 'id,provider,asset_type,properties\nx,aws,aws:s3:bucket,"{""n"": 2e308}"\n'),
+])
+def test_a_number_that_overflows_to_infinity_is_refused(name: str, body: str,
+                                                        refuse: Callable[..., str],
+                                                        tmp_path: Path) -> None:
+    """1e400 parses as Infinity, which JSON refuses by name: refused, not stored as null."""
+    path = tmp_path / name
+    path.write_text(body, encoding="utf-8")
+    line = refuse(path)
+    assert name in line and "Infinity" in line, line
+
+
 class _Unstorable(Collector):
     """Yields an asset whose name cannot be encoded (a lone surrogate): the store fails on
     the write, in the middle of the run."""

@@ -21,6 +21,12 @@ ASSET_FIELDS: Final = tuple(Asset.model_fields)
 RELATIONSHIP_FIELDS: Final = tuple(Relationship.model_fields)
 
 Item = Asset | Relationship
+# A number overflows a double to Infinity only with an exponent of three digits or more
+# (1e400, 1E+0400) or over 308 digits: with every digit read as 0, E as e and "+" dropped,
+# such a line holds "0e000" or 309 zeros. Two substring searches after one translate keep
+# the fast path fast (a regular expression cost half of the validation); a hex id that
+# happens to match only takes the slow path.
+_NUMBER_SHAPES: Final = bytes.maketrans(b"123456789E", b"000000000e")
 
 # Friendlier words for the patterns users most often miss.
 _EXPECTED: Final = {
@@ -65,10 +71,15 @@ def asset_from_json_line(line: bytes, location: str, *, checked: bool = True) ->
         asset = Asset.model_validate_json(line)
     except ValidationError as error:
         return _line_failure(line, location, error)
-    if checked and (b"NaN" in line or b"Infinity" in line
+    if checked and (b"NaN" in line or b"Infinity" in line or _may_overflow(line)
                     or line.count(b"{") + line.count(b"[") > MAX_DEPTH):
         to_item(parse_json(line, location), location)  # raises the precise error
     return asset
+
+
+def _may_overflow(line: bytes) -> bool:
+    shapes = line.translate(_NUMBER_SHAPES, b"+")
+    return b"0e000" in shapes or b"0" * 309 in shapes
 
 
 def _line_failure(line: bytes, location: str, error: ValidationError) -> Item:

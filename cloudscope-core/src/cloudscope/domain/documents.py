@@ -200,7 +200,8 @@ def _loader() -> type:
 # Limits -------------------------------------------------------------------------------------
 def check_nesting(value: Any, location: str, *, budget: int | None = None,
                   strict_keys: bool = False) -> int:
-    """Raise when ``value`` nests deeper than :data:`MAX_DEPTH`, holds more than ``budget``
+    """Raise when ``value`` nests deeper than :data:`MAX_DEPTH`, holds a float that is not
+    finite, holds more than ``budget``
     values (YAML aliases can expand a small file exponentially), or, with ``strict_keys``,
     has keys that are not strings or text that is not valid Unicode. Return the count.
 
@@ -216,6 +217,11 @@ def check_nesting(value: Any, location: str, *, budget: int | None = None,
                              location=location)
         if strict_keys and isinstance(node, str):
             _check_text(node, location)
+        if isinstance(node, float) and not math.isfinite(node):
+            # JSON's 1e400 parses as Infinity although NaN and Infinity are refused; stored,
+            # it would silently read back as null.
+            raise InputError("holds a number too large for a double (it reads as Infinity)",
+                             location=location)
         if isinstance(node, dict):
             if depth > MAX_DEPTH:
                 raise too_deep(location)
