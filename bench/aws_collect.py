@@ -38,6 +38,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "aws"))
 
+from aws_proxy import s3_control_environment
+
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
 
 
@@ -87,7 +89,8 @@ def environment(url: str, home: Path) -> dict[str, str]:
     PYTHONDONTWRITEBYTECODE, set on this machine, every start-up compiles botocore anew)."""
     environ = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     return {**environ, "PYTHONPYCACHEPREFIX": str(home / "pycache"),
-            "AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+            "AWS_ENDPOINT_URL": url, **s3_control_environment(url),
+            "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
             "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
             "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
             "AWS_CONFIG_FILE": str(home / "none"),

@@ -83,6 +83,16 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
      {"AttachedPolicies": [{"PolicyName": "ReadOnlyAccess",
                             "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}]}),
     ("aws.iam.policy-full-admin", "aws:iam:policy", policy("*", "*"), policy("s3:*", "*")),
+    ("aws.iam.inline-policy-admin", "aws:iam:role",
+     {"RolePolicyList": [{"PolicyName": "all", "PolicyDocument": policy("*", "*")["PolicyVersion"]["Document"]}]},
+     {"RolePolicyList": [{"PolicyName": "one-bucket",
+                          "PolicyDocument": policy("*", "arn:aws:s3:::logs/*")["PolicyVersion"]["Document"]}]}),
+    ("aws.iam.role-trust-any-principal", "aws:iam:role",
+     {"AssumeRolePolicyDocument": {"Statement": [
+         {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}},
+     {"AssumeRolePolicyDocument": {"Statement": [
+         {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+          "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}]}}),
     ("aws.kms.key-rotation-disabled", "aws:kms:key",
      {"KeyManager": "CUSTOMER", "KeyRotationEnabled": False},
      {"KeyManager": "AWS", "KeyRotationEnabled": False}),
@@ -102,6 +112,25 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
      {"Policy": {"Statement": [{"Effect": "Allow", "Principal": "*",
                                 "Action": "lambda:InvokeFunction",
                                 "Condition": {"ArnLike": {"AWS:SourceArn": "arn:x"}}}]}}),
+    ("aws.lambda.function-url-public", "aws:lambda:function",
+     {"FunctionUrlConfig": {"AuthType": "NONE"},
+      "Policy": {"Statement": [{"Effect": "Allow", "Principal": "*",
+                                "Action": "lambda:InvokeFunctionUrl",
+                                "Condition": {"StringEquals": {
+                                    "lambda:FunctionUrlAuthType": "NONE"}}}]}},
+     {"FunctionUrlConfig": {"AuthType": "AWS_IAM"},
+      "Policy": {"Statement": [{"Effect": "Allow", "Principal": "*",
+                                "Action": "lambda:InvokeFunctionUrl",
+                                "Condition": {"StringEquals": {
+                                    "lambda:FunctionUrlAuthType": "AWS_IAM"}}}]}}),
+    ("aws.kms.key-policy-public", "aws:kms:key",
+     {"Policy": {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*",
+                                "Resource": "*"}]}},
+     {"Policy": {"Statement": [{"Effect": "Allow",
+                                "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                                "Action": "kms:*", "Resource": "*"}]}}),
+    ("aws.inventory.detail-unavailable", "aws:s3:bucket",
+     {"_unavailable": {"Policy": "s3 GetBucketPolicy: AccessDenied"}}, {"Name": "b"}),
     ("aws.elb.load-balancer-internet-facing", "aws:elasticloadbalancing:load-balancer",
      {"Scheme": "internet-facing"}, {"Scheme": "internal"}),
     # Azure
@@ -138,7 +167,13 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     ("azure.aks.api-server-public", "azure:containerservice:managed-cluster",
      {"properties": {"apiServerAccessProfile": {"enablePrivateCluster": False}}},
      {"properties": {"apiServerAccessProfile": {"enablePrivateCluster": True}}}),
+    ("azure.authorization.custom-admin-role", "azure:authorization:role-definition",
+     {"properties": {"type": "CustomRole", "permissions": [{"actions": ["*"], "notActions": []}]}},
+     {"properties": {"type": "CustomRole", "permissions": [{"actions": ["*/read"], "notActions": []}]}}),
     # GCP
+    ("gcp.iam.custom-role-privileged", "gcp:iam:role",
+     {"name": "projects/p/roles/deployer", "includedPermissions": ["iam.serviceAccounts.actAs"]},
+     {"name": "projects/p/roles/viewer", "includedPermissions": ["compute.instances.get"]}),
     ("gcp.storage.bucket-public", "gcp:storage:bucket",
      {"iamPolicy": {"bindings": [{"role": "roles/storage.objectViewer", "members": ["allUsers"]}]}},
      {"iamPolicy": {"bindings": [{"role": "roles/storage.objectViewer",
@@ -176,8 +211,9 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
                            "scopes": ["https://www.googleapis.com/auth/devstorage.read_only"]}]}),
 ]
 
-GRAPH_RULES = {"cloudscope.exposure.internet-to-admin"}
-"""Rules whose findings need a graph; tested end to end in test_exposure.py."""
+GRAPH_RULES = {"cloudscope.exposure.internet-to-admin", "aws.iam.principal-admin"}
+"""Rules whose findings need a graph; tested end to end in test_exposure.py and
+test_privilege.py."""
 
 
 @pytest.fixture(scope="module")
@@ -261,3 +297,24 @@ def test_nsg_rules_read_ranges_sources_and_access(rules: dict[str, RiskRule],
                            properties)
     found = list(rule.observe(nsg_asset))
     assert bool(found) is flagged
+
+
+@pytest.mark.parametrize(("properties", "flagged"), [
+    ({"allowBlobPublicAccess": True, "creationTime": "2024-03-01T10:00:00.1234567Z"}, True),
+    ({"allowBlobPublicAccess": False, "creationTime": "2017-05-24T13:24:47.3155493Z"}, False),
+    ({"creationTime": "2017-05-24T13:24:47.3155493Z"}, True),
+    ({"allowBlobPublicAccess": None, "creationTime": "2023-11-29T23:59:59Z"}, True),
+    ({"creationTime": "2023-11-30T00:00:00Z"}, False),
+    ({"creationTime": "2024-03-01T10:00:00.1234567Z"}, False),
+    ({}, False),
+])
+def test_blob_public_access_absent_means_allowed_only_before_the_secure_default(
+        rules: dict[str, RiskRule], make_asset: Callable[..., Asset],
+        properties: dict[str, Any], flagged: bool) -> None:
+    """allowBlobPublicAccess absent (or null) allows anonymous access on an account created
+    before 2023-11-30 and disallows it on one created since; true always allows it, false
+    never; with no creation time the account is not judged."""
+    rule = rules["azure.storage.blob-public-access"]
+    account = make_asset("/subscriptions/s/sa", "azure:storage:storage-account",
+                         {"properties": properties})
+    assert bool(list(rule.observe(account))) is flagged

@@ -52,6 +52,11 @@ def test_field_paths_reach_every_value(path: str, values: list[Any]) -> None:
     ({"path": "Missing", "op": "absent"}, True),
     ({"path": "Created", "op": "older_than_days", "value": 90}, True),
     ({"path": "Created", "op": "newer_than_days", "value": 90}, False),
+    ({"path": "Created", "op": "before", "value": "2025-01-02"}, True),
+    ({"path": "Created", "op": "before", "value": "2025-01-01T00:00:00Z"}, False),
+    ({"path": "Created", "op": "since", "value": "2025-01-01T00:00:00Z"}, True),
+    ({"path": "Created", "op": "since", "value": "2025-01-01T01:00:00+00:00"}, False),
+    ({"path": "Name", "op": "before", "value": "2999-01-01"}, False),
     ({"path": "Missing", "op": "equals", "value": None}, False),
     ({"path": "@name", "op": "equals", "value": "asset-name"}, True),
     ({"path": "@tags.env", "op": "equals", "value": "prod"}, True),
@@ -105,6 +110,9 @@ detections:
      "when: {path: A, op: exists}, colour: red}]", "rules[0].colour", "unknown key"),
     ("rules: [{id: X Y, title: t, severity: low, asset_types: [aws:s3:bucket], "
      "when: {path: A, op: exists}}]", "rules[0].id", "is not a rule id"),
+    ("rules: [{id: x.y, title: t, severity: low, asset_types: [aws:s3:bucket], "
+     "when: {path: A, op: before, value: last tuesday}}]", "rules[0].when.value",
+     "needs an ISO 8601 date or time"),
     ("detections: [{id: a.b, tag: app}, {id: a.b, tag: env}]", "detections[1].id",
      "duplicate rule id"),
     ("detections: [{id: a.b, name_pattern: '^(web)$'}]", "detections[0].name_pattern",
@@ -150,3 +158,12 @@ def test_missing_rules_directory_is_an_input_error(tmp_path: Path) -> None:
     """A configured directory that does not exist is named in the error."""
     with pytest.raises(InputError, match="is not a directory"):
         load_directories([tmp_path / "nowhere"])
+
+
+def test_a_date_written_bare_in_yaml_is_midnight_utc() -> None:
+    """YAML reads `2023-11-30` as a date: `before` takes it as that day's start in UTC."""
+    (rule,) = parse_pack("rules: [{id: x.y, title: t, severity: low, asset_types: "
+                         "[aws:s3:bucket], when: {path: Created, op: before, value: 2023-11-30}}]",
+                         "team.yaml").risks
+    assert rule.condition({"Created": "2023-11-29T23:59:59Z"}, {}, NOW) is not None
+    assert rule.condition({"Created": "2023-11-30T00:00:00Z"}, {}, NOW) is None

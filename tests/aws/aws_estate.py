@@ -8,13 +8,21 @@ moto quirks these builders work around (measured with moto 5.2):
 - ``RunInstances`` costs about 19 ms an instance: batch with ``MaxCount``.
 - ``GetAccountAuthorizationDetails`` omits ``PolicyName`` and ``PolicyId`` from
   customer-managed policies (AWS returns them); the collector names a policy from its ARN.
-- ``ListBuckets`` returns no ``BucketRegion`` (AWS does since 2024): the collector falls
-  back to ``GetBucketLocation``, which moto answers.
+- ``ListBuckets`` returns no ``BucketRegion`` (AWS does to a paged call): the collector
+  falls back to ``GetBucketLocation``, which moto answers. The proxy in ``aws_proxy.py``
+  can page it as AWS does.
 - AWS-managed IAM policies exist only with ``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` set
   before the server starts; attaching one otherwise fails, so estates attach their own.
-- Security groups, subnets and Lambda ``ListFunctions`` ignore page sizes, and
-  ``ListBuckets`` with ``MaxBuckets`` truncates without a continuation token: the collector
-  never sets page sizes, so neither quirk changes what it lists.
+- Security groups, subnets and Lambda ``ListFunctions`` ignore page sizes (the collector
+  sets none for them), and ``ListBuckets`` with ``MaxBuckets`` truncates without a
+  continuation token: the collector completes a full last page with one unpaged call.
+- ``ListFunctionUrlConfigs`` is not implemented (the collector reads
+  ``GetFunctionUrlConfig``); ``AddPermission`` with ``FunctionUrlAuthType`` puts the key at
+  the statement's top level where AWS writes a ``Condition``.
+- ``ListAccounts`` outside an organization answers an empty list (AWS:
+  ``AWSOrganizationsNotInUseException``); KMS does not evaluate key policies (denials come
+  from the proxy); IAM policies are enforced for S3 once ``/moto-api/reset-auth`` sets
+  the free request count to 0.
 - AssumeRole succeeds for any role ARN; the returned credentials act in the role's
   account, which is how multi-account tests select accounts.
 """
@@ -37,6 +45,8 @@ TRUST_LAMBDA = {"Version": "2012-10-17", "Statement": [{
     "Action": "sts:AssumeRole"}]}
 ADMIN = {"Version": "2012-10-17",
          "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+READ_ONLY = {"Version": "2012-10-17",
+             "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
 
 
 def function_zip() -> bytes:
@@ -58,6 +68,15 @@ class Estate:
     def ec2_arn(self, kind: str, key: str) -> str:
         """The ARN of the EC2 resource stored under ``key``."""
         return f"arn:aws:ec2:{self.region}:{self.account}:{kind}/{self.ids[key]}"
+
+
+def lambda_function(session: boto3.Session, name: str, region: str = "us-east-1") -> str:
+    """A Python function with an execution role of its own; its ARN."""
+    role = session.client("iam").create_role(
+        RoleName=f"{name}-role", AssumeRolePolicyDocument=json.dumps(TRUST_LAMBDA))["Role"]["Arn"]
+    return str(session.client("lambda", region_name=region).create_function(
+        FunctionName=name, Runtime="python3.12", Role=role, Handler="handler.handler",
+        Code={"ZipFile": function_zip()})["FunctionArn"])
 
 
 def full_estate(session: boto3.Session, region: str = "us-east-1",
@@ -100,10 +119,15 @@ def full_estate(session: boto3.Session, region: str = "us-east-1",
 
     policy = iam.create_policy(PolicyName="estate-admin", PolicyDocument=json.dumps(ADMIN))
     ids["policy_arn"] = policy["Policy"]["Arn"]
+    # A newer version that is not the default: IAM enforces v1, so does the evaluation.
+    iam.create_policy_version(PolicyArn=ids["policy_arn"], SetAsDefault=False,
+                              PolicyDocument=json.dumps(READ_ONLY))
     role = iam.create_role(RoleName="app-role", AssumeRolePolicyDocument=json.dumps(TRUST_EC2),
                            Tags=[{"Key": "team", "Value": "app"}])
     ids["role_arn"] = role["Role"]["Arn"]
     iam.attach_role_policy(RoleName="app-role", PolicyArn=ids["policy_arn"])
+    iam.put_role_policy(RoleName="app-role", PolicyName="read-logs",
+                        PolicyDocument=json.dumps(READ_ONLY))
     profile = iam.create_instance_profile(InstanceProfileName="app-profile")
     ids["profile_arn"] = profile["InstanceProfile"]["Arn"]
     iam.add_role_to_instance_profile(InstanceProfileName="app-profile", RoleName="app-role")
@@ -112,9 +136,13 @@ def full_estate(session: boto3.Session, region: str = "us-east-1",
     ids["fn_role_arn"] = lambda_role["Role"]["Arn"]
     ids["group_arn"] = iam.create_group(GroupName="admins")["Group"]["Arn"]
     iam.attach_group_policy(GroupName="admins", PolicyArn=ids["policy_arn"])
+    iam.put_group_policy(GroupName="admins", PolicyName="admins-inline",
+                         PolicyDocument=json.dumps(READ_ONLY))
     ids["user_arn"] = iam.create_user(UserName="alice")["User"]["Arn"]
     iam.add_user_to_group(GroupName="admins", UserName="alice")
     iam.attach_user_policy(UserName="alice", PolicyArn=ids["policy_arn"])
+    iam.put_user_policy(UserName="alice", PolicyName="alice-inline",
+                        PolicyDocument=json.dumps(READ_ONLY))
     iam.create_login_profile(UserName="alice", Password="A-long-passw0rd!")
     ids["access_key"] = iam.create_access_key(UserName="alice")["AccessKey"]["AccessKeyId"]
 

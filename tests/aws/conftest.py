@@ -26,6 +26,7 @@ from moto.server import ThreadedMotoServer
 sys.path.insert(0, str(Path(__file__).parent))
 
 from aws_estate import Estate, full_estate
+from aws_proxy import s3_control_environment
 from cloudscope.api import Asset, CollectContext, RateLimiter, Relationship, ScopeKey
 from cloudscope_aws.collector import AwsCollector
 
@@ -55,6 +56,7 @@ def aws_environment(endpoint: str, home: Path) -> dict[str, str]:
     the developer's own AWS configuration (and the instance metadata service) out."""
     return {
         "AWS_ENDPOINT_URL": endpoint,
+        **s3_control_environment(endpoint),
         "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
         "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
         "AWS_DEFAULT_REGION": REGION,
@@ -66,6 +68,7 @@ def aws_environment(endpoint: str, home: Path) -> dict[str, str]:
 
 _CLEARED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_REGION",
             "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "CLOUDSCOPE_CONFIG", "CLOUDSCOPE_DB")
+_PROXIES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
 
 def apply_environment(monkeypatch: pytest.MonkeyPatch, values: Mapping[str, str]) -> None:
@@ -73,7 +76,8 @@ def apply_environment(monkeypatch: pytest.MonkeyPatch, values: Mapping[str, str]
     import os
 
     for name in list(os.environ):
-        if name in _CLEARED or name.startswith(("AWS_ENDPOINT_URL_", "CLOUDSCOPE_PLUGINS_")):
+        if name in _CLEARED or name.lower() in _PROXIES or \
+                name.startswith(("AWS_ENDPOINT_URL_", "CLOUDSCOPE_PLUGINS_")):
             monkeypatch.delenv(name)
     for name, value in values.items():
         monkeypatch.setenv(name, value)

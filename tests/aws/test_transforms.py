@@ -43,6 +43,17 @@ def test_kms_references_become_key_arns() -> None:
     assert kms_key_arn(HERE, None) is None
 
 
+def test_kms_aliases_resolve_to_the_keys_they_name() -> None:
+    """An alias (name or ARN) known to the region's aliases becomes its key's ARN; an
+    unknown one stays an alias ARN."""
+    key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd"
+    aliases = {"arn:aws:kms:eu-west-1:111122223333:alias/logs": key}
+    assert kms_key_arn(HERE, "alias/logs", aliases) == key
+    assert kms_key_arn(HERE, "arn:aws:kms:eu-west-1:111122223333:alias/logs", aliases) == key
+    assert kms_key_arn(HERE, "alias/other", aliases) == \
+        "arn:aws:kms:eu-west-1:111122223333:alias/other"
+
+
 def test_instance_has_the_roles_of_its_instance_profile() -> None:
     """An instance HAS_ROLE each role of its profile, the profile named on the edge."""
     profile = "arn:aws:iam::111122223333:instance-profile/web"

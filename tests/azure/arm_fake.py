@@ -113,6 +113,10 @@ class FakeAzure:
         """Inject a fault (see :class:`Fault`)."""
         self.faults.append(Fault(prefix.lower(), status, times, dict(headers)))
 
+    def deny(self, prefix: str, times: int = 10_000) -> None:
+        """Answer 403 AuthorizationFailed, as ARM does to a caller without the permission."""
+        self.faults.append(Fault(prefix.lower(), 403, times, {}, "AuthorizationFailed"))
+
     def requests_to(self, prefix: str) -> list[Seen]:
         """The requests whose path starts with ``prefix`` (case-insensitive)."""
         with self._lock:

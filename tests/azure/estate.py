@@ -6,7 +6,8 @@ case (``resourceGroups``, ``Microsoft.Network``) so that the tests see them lowe
 One small linked estate per subscription: a VM with its NIC, disk, public IP, subnet,
 virtual network and NSG; a scale set behind a load balancer; storage, vault, SQL, a web
 app, an AKS cluster and a user-assigned identity (vm1's) assigned Owner on the
-subscription.
+subscription; the role definitions (built-in Owner, Contributor and Reader, and a custom
+"VM Operator" role).
 """
 
 from __future__ import annotations
@@ -403,6 +404,50 @@ def role_assignment(subscription: str, name: str = "b0f43c54-e787-4862-89b1-a653
     }
 
 
+BUILT_IN_ROLES = {
+    OWNER: ("Owner", "Grants full access to manage all resources, including the ability to "
+                     "assign roles in Azure RBAC.", [{"actions": ["*"], "notActions": []}]),
+    CONTRIBUTOR: ("Contributor", "Grants full access to manage all resources, but does not "
+                                 "allow you to assign roles in Azure RBAC.", [{
+        "actions": ["*"], "notActions": [
+            "Microsoft.Authorization/*/Delete", "Microsoft.Authorization/*/Write",
+            "Microsoft.Authorization/elevateAccess/Action",
+            "Microsoft.Blueprint/blueprintAssignments/write",
+            "Microsoft.Blueprint/blueprintAssignments/delete",
+            "Microsoft.Compute/galleries/share/action", "Microsoft.Purview/consents/write",
+            "Microsoft.Purview/consents/delete"]}]),
+    READER: ("Reader", "View all resources, but does not allow you to make any changes.",
+             [{"actions": ["*/read"], "notActions": []}]),
+}
+"""Built-in role definitions as Azure lists them (name, description, permissions)."""
+
+
+def role_definition(subscription: str, guid: str, name: str, permissions: list[dict[str, Any]],
+                    *, custom: bool = False, description: str = "") -> dict[str, Any]:
+    """RoleDefinitions_List element (GetRoleDefinitionById.json shape, api-version
+    2022-04-01): a built-in role (assignable everywhere) or a custom one."""
+    return {
+        "properties": {
+            "roleName": name, "type": "CustomRole" if custom else "BuiltInRole",
+            "description": description,
+            "assignableScopes": [f"/subscriptions/{subscription}"] if custom else ["/"],
+            "permissions": [{"dataActions": [], "notDataActions": [], **block}
+                            for block in permissions],
+            "createdOn": "2015-02-02T21:55:09.8806423Z", "updatedOn": "2024-03-04T17:31:51.0000000Z",
+            "createdBy": None, "updatedBy": None,
+        },
+        "id": f"/subscriptions/{subscription}/providers/Microsoft.Authorization/"
+              f"roleDefinitions/{guid}",
+        "type": "Microsoft.Authorization/roleDefinitions", "name": guid,
+    }
+
+
+def built_in_roles(subscription: str) -> list[dict[str, Any]]:
+    """The built-in role definitions the fake lists in every subscription."""
+    return [role_definition(subscription, guid, name, permissions, description=description)
+            for guid, (name, description, permissions) in BUILT_IN_ROLES.items()]
+
+
 LIST_CALLS = {
     "/resourcegroups": [resource_group],
     "/providers/Microsoft.Compute/virtualMachines": [virtual_machine],
@@ -434,6 +479,11 @@ def populate(fake: FakeAzure, subscription: str, name: str = "Production") -> No
         rid(subscription, "Microsoft.Network/loadBalancers/lb1/frontendIPConfigurations/fe-lb"))])
     fake.add(rid(subscription, "Microsoft.Sql/servers/sqlcrudtest-4645") + "/databases",
              [sql_database(subscription)])
+    fake.add(base + "/providers/Microsoft.Authorization/roleDefinitions", [
+        *built_in_roles(subscription),
+        role_definition(subscription, "3c4f6a3e-2b8d-4f6e-9d1a-7b5c0e2f1a90", "VM Operator",
+                        [{"actions": ["Microsoft.Compute/virtualMachines/*"], "notActions": []}],
+                        custom=True, description="Start, stop and resize VMs")])
 
 
 def populate_bulk(fake: FakeAzure, subscription: str, resources: int) -> None:

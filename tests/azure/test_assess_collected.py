@@ -81,6 +81,18 @@ def add_counterparts(fake: FakeAzure) -> None:
     ])
 
 
+def add_default_access_twins(fake: FakeAzure) -> None:
+    """Two storage accounts that never set allowBlobPublicAccess (ARM then omits it): one
+    created before Azure's secure default (anonymous access allowed), one after (disallowed)."""
+    base = f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Storage/storageAccounts"
+    for name, created in (("stolegacy", "2019-03-01T08:00:00.1234567Z"),
+                          ("stonew", "2024-02-01T08:00:00.1234567Z")):
+        body = renamed(storage_account, f"Microsoft.Storage/storageAccounts/{name}",
+                       creationTime=created)
+        del body["properties"]["allowBlobPublicAccess"]
+        fake.add(base, [body])
+
+
 EXPOSURE = "cloudscope.exposure.internet-to-admin"
 PRINCIPALS = {"vm-contributor": "a1b2c3d4-0000-4000-8000-000000000001",
               "vm-reader": "a1b2c3d4-0000-4000-8000-000000000002",
@@ -148,6 +160,7 @@ def assessed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assessed]:
         populate(fake, SUBSCRIPTION, "Assessed")
         add_counterparts(fake)
         add_public_machines(fake)
+        add_default_access_twins(fake)
         env = cli_environment(fake, home)
 
         def cloudscope_json(*args: str) -> dict[str, Any]:
@@ -191,6 +204,14 @@ def test_rule_flags_the_risky_asset_and_not_its_counterpart(assessed: Assessed, 
     flagged = assessed.flagged(rule_id)
     assert f"{GROUP}/{risky}" in flagged
     assert f"{GROUP}/{compliant}" not in flagged
+
+
+def test_blob_access_left_unset_is_judged_by_the_accounts_age(assessed: Assessed) -> None:
+    """allowBlobPublicAccess absent from the collected body: the account created before
+    2023-11-30 is flagged (allowed by the old default), the one created after is not."""
+    flagged = assessed.flagged("azure.storage.blob-public-access")
+    assert f"{GROUP}/microsoft.storage/storageaccounts/stolegacy" in flagged
+    assert f"{GROUP}/microsoft.storage/storageaccounts/stonew" not in flagged
 
 
 def test_admin_port_findings_name_the_open_ports(assessed: Assessed) -> None:

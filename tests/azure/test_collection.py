@@ -199,3 +199,17 @@ def test_the_documented_catalogue_matches_the_code():
     for resource_type in [*CATALOGUE, *(c for t in CATALOGUE for _, c in t.embedded)]:
         assert resource_type.asset_type in rows, resource_type.asset_type
         assert resource_type.api_version in rows[resource_type.asset_type]
+
+
+def test_role_definitions_keep_custom_roles_and_the_built_ins_in_use(production):
+    """Role definitions are stored as their ARM bodies (permissions inline): every custom
+    role, and the built-in roles an assignment of the subscription uses (Owner here); the
+    built-ins nobody is assigned (Contributor, Reader) are left out."""
+    definitions = {a.properties["properties"]["roleName"]: a for a in production.assets.values()
+                   if a.asset_type == "azure:authorization:role-definition"}
+    assert set(definitions) == {"Owner", "VM Operator"}
+    owner = definitions["Owner"]
+    assert owner.id == (f"/subscriptions/{PRODUCTION}/providers/microsoft.authorization/"
+                        f"roledefinitions/{OWNER}")
+    assert owner.properties["properties"]["permissions"][0]["actions"] == ["*"]
+    assert definitions["VM Operator"].properties["properties"]["type"] == "CustomRole"

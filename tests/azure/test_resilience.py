@@ -7,7 +7,7 @@ from cloudscope.api import CollectionError, RateLimit, RateLimiter
 from cloudscope_azure.catalogue import CATALOGUE
 from estate import network_interface
 
-from tests.azure.conftest import PRODUCTION, STAGING
+from tests.azure.conftest import PRODUCTION, STAGING, service_principal
 
 NICS = f"/subscriptions/{PRODUCTION}/providers/Microsoft.Network/networkInterfaces"
 DISKS = f"/subscriptions/{PRODUCTION}/providers/Microsoft.Compute/disks"
@@ -107,3 +107,25 @@ def test_an_unreachable_resource_manager_fails_the_plan(collect, fake):
     fake.fail("/subscriptions", 403, times=10_000)
     with pytest.raises(CollectionError, match=r"^GET /subscriptions: HTTP 403 Fault"):
         collect()
+
+
+def test_server_errors_have_a_smaller_budget_than_throttling(collect, fake):
+    """A 5xx is retried azure.server_retries times (3) and then fails the scope, while
+    throttling keeps azure.retries (6): ARM asks to wait out a 429, a 500 that stays is down."""
+    fake.fail(DISKS, 500, times=4)
+    fake.fail(NICS, 429, times=5, Retry_After="0")
+    result = collect({"subscription": [PRODUCTION],
+                      "types": ["microsoft.compute/disks", "microsoft.network/networkinterfaces"]})
+    assert [seen.status for seen in fake.requests_to(DISKS)] == [500] * 4
+    assert "HTTP 500" in result.errors[f"azure/{PRODUCTION}/-/microsoft.compute/disks"]
+    assert [seen.status for seen in fake.requests_to(NICS)] == [429] * 5 + [200]
+    assert len(nic_ids(result)) == 1
+
+
+def test_the_server_error_budget_is_a_setting(collect, fake, trust_fake):
+    """azure.server_retries: 0 fails a scope on its first 5xx."""
+    fake.fail(DISKS, 503, times=1)
+    result = collect({"subscription": [PRODUCTION], "types": ["microsoft.compute/disks"]},
+                     settings=service_principal(trust_fake, server_retries=0))
+    assert [seen.status for seen in fake.requests_to(DISKS)] == [503]
+    assert "HTTP 503" in next(iter(result.errors.values()))

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 from cloudscope.adapters.sqlite_repository import SQLiteRepository
-from cloudscope.application.collect import CollectOptions, CollectRun, Shard
+from cloudscope.application.collect import CollectOptions, CollectRun
+from cloudscope.application.collect_settings import Shard
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.errors import CloudScopeError
 from cloudscope.domain.query import AssetQuery

@@ -109,6 +109,13 @@ def test_entry_point_that_does_not_resolve_fails_only_that_plugin(install: Calla
     assert host.reports["demo"].status is PluginStatus.LOADED
 
 
+def test_plugin_import_error_quoting_a_secret_is_redacted(install: Callable[..., None]) -> None:
+    """A reason that quotes a secret (a token read at import) shows it redacted."""
+    install("broken", "CLOUDSCOPE_API = '>=1.0'\nraise ValueError('bad API_TOKEN=Pl4ntedPlugin')")
+    reason = load(load_only={"broken"}).reports["broken"].reason or ""
+    assert "ValueError: bad API_TOKEN=[REDACTED]" in reason and "Pl4ntedPlugin" not in reason
+
+
 def test_plugin_raising_on_import_fails_with_the_error(install: Callable[..., None]) -> None:
     """An exception at import is a one-line reason with its type and message."""
     install("broken", "CLOUDSCOPE_API = '>=1.0'\nraise ValueError('bad module\\nsecond line')")

@@ -229,6 +229,11 @@ def standard_estate(fake: FakeGcp) -> StandardEstate:
         "validAfterTime": "2023-02-01T00:00:00Z", "validBeforeTime": "9999-12-31T23:59:59Z",
         "name": f"projects/{p}/serviceAccounts/{app_email}/keys/0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"},
         parent=f"//iam.googleapis.com/projects/{p}/serviceAccounts/104000000000000000001")
+    n["custom_role"] = alpha.add("iam.googleapis.com/Role", f"projects/{p}/roles/deployer", {
+        "name": f"projects/{p}/roles/deployer", "title": "Deployer",
+        "description": "Creates instances running as the app account", "stage": "GA",
+        "includedPermissions": ["compute.instances.create", "iam.serviceAccounts.actAs"],
+        "etag": "BwWKmjvelug="}, location="global")
     n["run"] = alpha.add("run.googleapis.com/Service", f"projects/{p}/locations/us-central1/services/api", {
         "apiVersion": "serving.knative.dev/v1", "kind": "Service",
         "metadata": {"name": "api", "labels": {"cloud.googleapis.com/location": "us-central1"}},

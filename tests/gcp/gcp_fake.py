@@ -58,6 +58,8 @@ class FakeGcp:
     impersonable: set[str] = field(default_factory=set)
     project_numbers: dict[str, str] = field(default_factory=dict)
     denied: set[str] = field(default_factory=set)
+    #: Parents whose IAM_POLICY listing alone is denied (no cloudasset.assets.listIamPolicy).
+    policies_denied: set[str] = field(default_factory=set)
     faults: list[Fault] = field(default_factory=list)
     recorded: list[Recorded] = field(default_factory=list)
     token_requests: int = 0
@@ -100,7 +102,8 @@ class FakeGcp:
                                                 "RESOURCE_EXHAUSTED" if fault.status == 429
                                                 else "UNAVAILABLE") | (
                         {"retry_after": fault.retry_after} if fault.retry_after else {})
-        if parent in self.denied:
+        if parent in self.denied or (parent in self.policies_denied
+                                     and query.get("contentType") == ["IAM_POLICY"]):
             return 403, _error(403, f"The caller does not have permission on {parent}",
                                "PERMISSION_DENIED")
         kind, _, identifier = parent.partition("/")

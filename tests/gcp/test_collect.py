@@ -130,12 +130,14 @@ def test_a_refusing_project_fails_alone_and_keeps_its_assets(collect_gcp, estate
 
 
 def test_a_persistent_server_error_fails_the_scope_after_retries(collect_gcp, estate, fake):
-    """A 503 that never ends fails the scopes it hits once the retries are spent (exit 3)."""
+    """A 503 that never ends fails the scopes it hits once gcp.server_retries are spent (exit 3)."""
     fake.faults.append(Fault(503, 10_000, parent=ALPHA))
-    result = collect_gcp("--scope", ALPHA, env={"CLOUDSCOPE_GCP_MAX_RETRIES": "2"})
+    result = collect_gcp("--scope", ALPHA, env={"CLOUDSCOPE_GCP_SERVER_RETRIES": "2"})
     assert result.exit_code == 3
-    assert all("503" in scope["error"] for scope in result.scopes("failed").values())
-    assert result.summary["counters"]["retries"] == 2 * len(result.scopes("failed"))
+    failed = result.scopes("failed").values()
+    assert len(failed) == len(result.scopes()) == 9
+    assert all("503" in scope["error"] for scope in failed)
+    assert result.summary["counters"]["retries"] == 2 * len(failed)
 
 
 def test_malformed_scope_is_a_usage_error(collect_gcp, estate):
@@ -144,3 +146,17 @@ def test_malformed_scope_is_a_usage_error(collect_gcp, estate):
     assert result.exit_code == 2
     assert result.stderr.strip().count("\n") == 0
     assert "expected projects/PROJECT_ID" in result.stderr
+
+
+def test_custom_roles_are_collected_with_their_permissions(collect_gcp, estate, stored):
+    """A project's custom role (``iam.googleapis.com/Role``) is stored with its
+    ``includedPermissions``, contained by its project: bindings to it are judged by them."""
+    collect_gcp("--scope", ALPHA)
+    detail = stored(estate.names["custom_role"])
+    role = detail["asset"]
+    assert (role["asset_type"], role["name"], role["account"]) == \
+        ("gcp:iam:role", "deployer", "alpha-prod")
+    assert role["properties"]["includedPermissions"] == ["compute.instances.create",
+                                                         "iam.serviceAccounts.actAs"]
+    assert any(r["type"] == "CONTAINS" and r["target_id"] == role["id"]
+               for r in detail["relationships"])

@@ -70,6 +70,18 @@ def test_wrong_credentials_never_show_the_password(
     assert "hunter2secret" not in result.stderr + result.stdout
 
 
+def test_password_with_at_sign_and_space_is_sent_whole(
+        make_database: Callable[[], str], run_cloudscope: Callable[..., CliResult]) -> None:
+    """A password holding @ and a space reaches the server whole (libpq alone would split the
+    URL at the first @ and try host "ss w0rd@..."); the output shows it redacted."""
+    url = make_database().replace("://postgres@", "://postgres:pa@ss w0rd@")
+    assert "pa@ss w0rd@" in url
+    result = run_cloudscope("db", "migrate", "--db", url)
+    assert result.exit_code == 0, result.stderr
+    assert "schema version" in result.stdout and "[REDACTED]@127.0.0.1" in result.stdout
+    assert "pa@ss" not in result.stdout + result.stderr
+
+
 def test_database_of_another_application_is_refused_unchanged(
         make_database: Callable[[], str], run_cloudscope: Callable[..., CliResult]) -> None:
     """A database holding another application's tables is refused; nothing is created."""

@@ -22,10 +22,9 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, Final, Generic, TypeVar
 
-from cloudscope.application.collect import describe_error
 from cloudscope.domain.assessment import AssessmentSummary, TypeDispatch
 from cloudscope.domain.asset import Asset
-from cloudscope.domain.errors import InputError
+from cloudscope.domain.errors import InputError, describe_error
 from cloudscope.domain.finding import Finding, Severity
 from cloudscope.domain.query import AssetQuery
 from cloudscope.domain.relationship import Relationship
@@ -217,7 +216,9 @@ class Assessment:
                 if rule.rule_id not in summary.failed_ids:
                     try:
                         rule.observe_relationship(relationship)
-                    except Exception as error:
+                    except KeyboardInterrupt:
+                        raise
+                    except BaseException as error:  # rule code, even sys.exit()
                         summary.fail(rule.rule_id, "observe_relationship", describe_error(error))
 
     def _call(self, rule: Rule, stage: str, summary: AssessmentSummary,
@@ -227,7 +228,9 @@ class Assessment:
         try:
             for item in method(self.graph):
                 sink(item)
-        except Exception as error:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # rule code, even sys.exit()
             summary.fail(rule.rule_id, stage, describe_error(error))
 
     def _store_edges(self, edges: Spool[Relationship], summary: AssessmentSummary) -> None:
@@ -290,7 +293,9 @@ def build_rules(registry: Components, user_rules: Sequence[Rule], disabled: set[
             continue
         try:
             rule = registration.resolve()()
-        except Exception as error:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # rule code, even sys.exit()
             summary.fail(registration.name, "build", describe_error(error))
             continue
         if not isinstance(rule, RiskRule | DetectionRule):
@@ -320,5 +325,7 @@ def _observe(rules: Iterable[Any], asset: Asset, sink: Spool[Any],
         try:
             for item in rule.observe(asset):
                 sink.add(item)
-        except Exception as error:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # rule code, even sys.exit()
             summary.fail(rule.rule_id, f"observe {asset.id}", describe_error(error))

@@ -18,11 +18,12 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
+from cloudscope.application.circuit_breaker import DEFAULT_THRESHOLD, CircuitBreaker
+from cloudscope.application.collect_settings import NoProgress, Progress, Shard
 from cloudscope.domain.asset import Asset
-from cloudscope.domain.errors import EXIT_USAGE, CloudScopeError, StoreError
-from cloudscope.domain.redaction import redact_text
+from cloudscope.domain.errors import EXIT_USAGE, CloudScopeError, StoreError, describe_error
 from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import (
     CollectionRun,
@@ -36,51 +37,6 @@ from cloudscope.ports.collector import CollectContext, Collector
 from cloudscope.ports.repository import Repository
 
 
-class Progress(Protocol):
-    """Receives progress events; the CLI shows them on a terminal."""
-
-    def scope_started(self, scope: ScopeKey) -> None: ...
-    def scope_progressed(self, scope: ScopeKey, assets: int) -> None: ...
-    def scope_finished(self, scope: ScopeKey, status: ScopeStatus) -> None: ...
-
-
-class NoProgress:
-    """Progress that shows nothing (output is not a terminal)."""
-
-    def scope_started(self, scope: ScopeKey) -> None:
-        """Ignore."""
-
-    def scope_progressed(self, scope: ScopeKey, assets: int) -> None:
-        """Ignore."""
-
-    def scope_finished(self, scope: ScopeKey, status: ScopeStatus) -> None:
-        """Ignore."""
-
-
-@dataclass(frozen=True, slots=True)
-class Shard:
-    """``--shard I/N``: this process collects the scopes whose stable hash lands on ``index``."""
-
-    index: int
-    count: int
-
-    @classmethod
-    def parse(cls, text: str) -> Shard:
-        """Parse ``I/N`` (I counts from 0)."""
-        index, _, count = text.partition("/")
-        try:
-            shard = cls(int(index), int(count))
-        except ValueError:
-            raise CloudScopeError(f"--shard {text!r}: expected I/N, e.g. 0/3") from None
-        if shard.count < 1 or not 0 <= shard.index < shard.count:
-            raise CloudScopeError(f"--shard {text!r}: I must be between 0 and N-1, N at least 1")
-        return shard
-
-    def owns(self, scope: ScopeKey) -> bool:
-        """True when ``scope`` belongs to this shard."""
-        return scope.shard(self.count) == self.index
-
-
 @dataclass(frozen=True, slots=True)
 class CollectOptions:
     """How to run a collection."""
@@ -90,6 +46,7 @@ class CollectOptions:
     queue_batches: int = 4
     shard: Shard | None = None
     scope_timeout_s: float | None = None
+    circuit_breaker_threshold: int = DEFAULT_THRESHOLD  # 0: never (circuit_breaker.py)
 
 
 @dataclass(slots=True)
@@ -149,16 +106,6 @@ class _Message:
     error: str | None = None
 
 
-def describe_error(error: BaseException) -> str:
-    """One line for a scope's error: the type and first line of the message, secrets redacted."""
-    if isinstance(error, CloudScopeError):
-        text = str(error)
-    else:
-        lines = str(error).strip().splitlines()
-        text = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
-    return redact_text(text)[:500]
-
-
 class CollectRun:
     """One collection: plan, shard, collect concurrently, write, apply staleness."""
 
@@ -183,6 +130,7 @@ class CollectRun:
                                                 started_at=utc_now()))
         self._queue: queue.Queue[_Message] = queue.Queue(
             maxsize=max(1, options.queue_batches + options.concurrency))
+        self._breaker = CircuitBreaker(options.circuit_breaker_threshold)
 
     @property
     def repository(self) -> Repository:
@@ -218,7 +166,9 @@ class CollectRun:
             if error.exit_code == EXIT_USAGE:
                 raise
             return self._fail_run(error)
-        except Exception as error:  # a planning failure fails the run, not the host
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # plugin code, even sys.exit(): fails the run, not the host
             return self._fail_run(error)
         self.repository.start_run(self.run)
         interrupted = False
@@ -230,7 +180,7 @@ class CollectRun:
             self._abandon(error)
             raise
         finally:
-            self.collector.close()
+            self._close_collector()
         failed = [s for s in self.summary.scopes if s.status is not ScopeStatus.COMPLETE]
         if interrupted:
             self.run.error = "interrupted by the user"
@@ -247,6 +197,15 @@ class CollectRun:
         with suppress(Exception):
             self.run.error = describe_error(error)
             self._finish(RunStatus.FAILED)
+
+    def _close_collector(self) -> None:
+        try:
+            self.collector.close()
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # plugin code: its failure to close is counted, no more
+            self.run.counters["close_errors"] = self.run.counters.get("close_errors", 0) + 1
+            self._log("warning", "collector close failed", error=describe_error(error))
 
     def _fail_run(self, error: BaseException) -> RunSummary:
         self.repository.start_run(self.run)
@@ -298,14 +257,31 @@ class CollectRun:
             except queue.Empty:
                 return
             self._put(_Message("started", scope))
+            refusal = self._breaker.refusal(scope)
+            if refusal is not None:
+                self.ctx.count("circuit_open")
+                self._put(_Message("failed", scope, error=refusal))
+                continue
             try:
                 count = self._collect_scope(scope)
             except _Interrupted:
                 self._put(_Message("failed", scope, error="interrupted by the user"))
             except BaseException as error:  # even SystemExit: the writer must hear back
-                self._put(_Message("failed", scope, error=describe_error(error)))
+                # The summary shows one line; the debug log (--debug) shows where it came
+                # from. Logged first: once the writer hears back, the run may end.
+                self._log("debug", "scope failed", scope=scope.key, exc_info=error)
+                description = describe_error(error)
+                self._breaker.record_failure(scope, error, description)
+                self._put(_Message("failed", scope, error=description))
             else:
+                self._breaker.record_success(scope)
                 self._put(_Message("done", scope, count=count))
+
+    def _log(self, level: str, event: str, **values: Any) -> None:
+        try:
+            getattr(self.ctx.log, level)(event, **values)
+        except Exception:  # an embedding caller's logger (or none) must not stop the run
+            pass
 
     def _collect_scope(self, scope: ScopeKey) -> int:
         self.ctx.limiter.acquire()

@@ -23,13 +23,14 @@ from cloudscope.application.output_paths import (
     StoreFootprint,
     check_output,
     is_protected,
+    names_stdout,
     same_place,
 )
 from cloudscope.domain.asset import Asset
-from cloudscope.domain.errors import NotFoundError, UsageError
+from cloudscope.domain.errors import CloudScopeError, NotFoundError, PluginError, UsageError, describe_error
 from cloudscope.domain.finding import Finding
 from cloudscope.domain.query import AssetQuery
-from cloudscope.domain.redaction import redact, redact_text
+from cloudscope.domain.redaction import redact_asset, redact_finding, redact_relationship, redact_text
 from cloudscope.domain.relationship import Relationship
 from cloudscope.ports.exporter import AssetRecord, Exporter, ExportSource, ExportTarget
 from cloudscope.ports.repository import Repository
@@ -62,15 +63,15 @@ class RepositorySource(ExportSource):
         by_asset: dict[str, list[Relationship]] = defaultdict(list)
         related: set[str] = set()
         for relationship in self.repository.relationships_of(ids):
-            relationship = _redacted_relationship(relationship)
+            relationship = redact_relationship(relationship)
             by_asset[relationship.source_id].append(relationship)
             if relationship.target_id != relationship.source_id:
                 by_asset[relationship.target_id].append(relationship)
             related.update((relationship.source_id, relationship.target_id))
         findings: dict[str, list[Finding]] = defaultdict(list)
         for finding in self.repository.findings_of(ids):
-            findings[finding.asset_id].append(_redacted_finding(finding))
-        redacted = [_redacted_asset(asset) for asset in chunk]
+            findings[finding.asset_id].append(redact_finding(finding))
+        redacted = [redact_asset(asset) for asset in chunk]
         names = self._names_of(related, redacted)
         for asset in redacted:
             self.exported += 1
@@ -130,33 +131,13 @@ class RepositorySource(ExportSource):
         return sorted(seen)
 
 
-def _redacted_asset(asset: Asset) -> Asset:
-    # A shallow copy with three fields replaced: the stored asset was validated on the way
-    # in, and this is half the cost of model_construct on a million rows.
-    copy = asset.__copy__()
-    copy.__dict__.update(name=redact_text(asset.name) if asset.name else asset.name,
-                         tags=redact(asset.tags), properties=redact(asset.properties))
-    return copy
-
-
-def _redacted_relationship(relationship: Relationship) -> Relationship:
-    if not relationship.properties:
-        return relationship
-    return relationship.model_copy(update={"properties": redact(relationship.properties)})
-
-
-def _redacted_finding(finding: Finding) -> Finding:
-    return finding.model_copy(update={
-        "title": redact_text(finding.title), "detail": redact_text(finding.detail),
-        "remediation": redact_text(finding.remediation), "evidence": redact(finding.evidence)})
-
-
 # Targets -------------------------------------------------------------------------------
 @dataclass
 class _Pending:
     output: Output
     temporary: Path | None  # None for a stream, written in place
     stream: TextIO
+    owned: bool = True  # False for the command's own standard output: flushed, not closed
 
 
 class _AtomicFiles(ExportTarget):
@@ -168,10 +149,11 @@ class _AtomicFiles(ExportTarget):
     written as streams.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, stdout: TextIO | None = None) -> None:
         self.files: list[str] = []
         self._pending: list[_Pending] = []
         self._store = StoreFootprint()
+        self._stdout = stdout
 
     def protect(self, store_paths: Iterable[Path]) -> None:
         """Refuse from now on every output that would touch these paths (the store's)."""
@@ -184,6 +166,11 @@ class _AtomicFiles(ExportTarget):
         if same_place([pending.output for pending in self._pending], output):
             raise UsageError(f"{option} {path}: written twice by this export")
         if output.kind is OutputKind.STREAM:
+            if self._stdout is not None and names_stdout(output.given):
+                # The command's standard output, which the CLI keeps apart from descriptor
+                # 1 (plugin prints go to stderr): /dev/stdout means that stream.
+                self._pending.append(_Pending(output, None, self._stdout, owned=False))
+                return self._stdout
             stream = _open_stream(output, option)
             self._pending.append(_Pending(output, None, stream))
             return stream
@@ -211,7 +198,8 @@ class _AtomicFiles(ExportTarget):
                 # mkstemp makes 0600 files; an export gets the mode of any new file (umask).
                 os.chmod(pending.stream.fileno(), mode)
                 os.fsync(pending.stream.fileno())
-            pending.stream.close()
+            if pending.owned:
+                pending.stream.close()
         for pending in self._pending:
             if pending.temporary is not None:
                 os.replace(pending.temporary, pending.output.path)
@@ -224,7 +212,8 @@ class _AtomicFiles(ExportTarget):
         """Remove every temporary file; final paths are untouched."""
         for pending in self._pending:
             try:
-                pending.stream.close()
+                if pending.owned:
+                    pending.stream.close()
             except OSError:
                 pass
             if pending.temporary is not None:
@@ -255,7 +244,7 @@ class StreamTarget(_AtomicFiles):
     label = "-"
 
     def __init__(self, stream: TextIO | None = None) -> None:
-        super().__init__()
+        super().__init__(stream)
         self._stream = stream
 
     @property
@@ -279,8 +268,8 @@ class FileTarget(_AtomicFiles):
     """The path given with ``--output``, or its numbered parts: files written atomically,
     a pipe or a device written as a stream."""
 
-    def __init__(self, path: str | Path) -> None:
-        super().__init__()
+    def __init__(self, path: str | Path, *, stdout: TextIO | None = None) -> None:
+        super().__init__(stdout)
         self.path = Path(path)
         self.label = str(path)
         self._parts: set[int] = set()
@@ -346,10 +335,11 @@ def _fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
-def open_target(output: str | None) -> StreamTarget | FileTarget:
-    """``-`` or nothing for stdout, else a file target (checked now; checked against the
-    store again by :func:`run_export`)."""
-    return StreamTarget() if output in (None, "", "-") else FileTarget(output)
+def open_target(output: str | None, *, stream: TextIO | None = None) -> StreamTarget | FileTarget:
+    """``-`` or nothing for ``stream`` (default stdout), else a file target (checked now;
+    checked against the store again by :func:`run_export`)."""
+    return StreamTarget(stream) if output in (None, "", "-") else \
+        FileTarget(output, stdout=stream)
 
 
 @dataclass
@@ -367,8 +357,12 @@ def run_export(exporter: Exporter, source: RepositorySource, target: StreamTarge
     target.protect(source.repository.local_paths())
     try:
         exporter.export(source, target, options)
-    except BaseException:
+    except (CloudScopeError, KeyboardInterrupt, OSError):
         target.abort()
         raise
+    except BaseException as error:  # exporter code, even sys.exit(): nothing is written
+        target.abort()
+        raise PluginError(f"exporter {type(exporter).__name__} failed: "
+                          f"{describe_error(error)}") from error
     target.commit()
     return ExportSummary(source.exported, list(target.files))

@@ -139,6 +139,13 @@ def check_output(given: str | Path, option: str = "--output",
     return Output(text, resolved, OutputKind.FILE, identity)
 
 
+def names_stdout(given: str) -> bool:
+    """Whether ``given`` names this process's standard output (``/dev/stdout``,
+    ``/dev/fd/1``, ``/proc/self/fd/1``)."""
+    path = os.path.abspath(given)
+    return path in ("/dev/stdout", "/dev/fd/1", "/proc/self/fd/1", f"/proc/{os.getpid()}/fd/1")
+
+
 def is_protected(path: Path, store: StoreFootprint) -> bool:
     """Whether ``path`` (as given) is the store, inside it, or one of its files by another
     name: for code that removes or replaces files it did not just write."""

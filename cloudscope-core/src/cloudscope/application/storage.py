@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Final
 
-from cloudscope.domain.errors import CloudScopeError, StoreError
+from cloudscope.domain.errors import CloudScopeError, StoreError, describe_error
 from cloudscope.ports.components import ComponentLookup
 from cloudscope.ports.repository import Repository
 
@@ -42,10 +42,10 @@ def open_repository(components: ComponentLookup, url: str) -> Repository:
     factory = registration.resolve()
     try:
         repository = factory(url)
-    except CloudScopeError:
+    except (CloudScopeError, KeyboardInterrupt):
         raise
-    except Exception as error:
-        raise StoreError(f"cannot open {redact_url(url)}: {type(error).__name__}: {error}") from error
+    except BaseException as error:  # plugin code, even sys.exit()
+        raise StoreError(f"cannot open {redact_url(url)}: {describe_error(error)}") from error
     if not isinstance(repository, Repository):
         raise StoreError(f"repository {scheme!r} of plugin {registration.plugin!r} "
                          f"returned {type(repository).__name__}, not a Repository")
@@ -53,7 +53,18 @@ def open_repository(components: ComponentLookup, url: str) -> Repository:
 
 
 def redact_url(url: str) -> str:
-    """The URL with any password replaced, for messages."""
-    from cloudscope.domain.redaction import redact_text
+    """The URL with any password replaced, for messages. The user info is taken as
+    urlsplit takes it (and the PostgreSQL adapter connects with it): up to the last ``@``
+    of the authority, so a password holding ``@`` or a space is hidden whole."""
+    from urllib.parse import urlsplit
 
+    from cloudscope.domain.redaction import REDACTED, redact_text
+
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError:
+        return redact_text(url)
+    userinfo, at, host = netloc.rpartition("@")
+    if at and ":" in userinfo:
+        url = url.replace(netloc, f"{userinfo.partition(':')[0]}:{REDACTED}@{host}", 1)
     return redact_text(url)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from cloudscope.cli.output import stdout
+
 EPILOG = ("Exit codes: 0 every rule ran; 2 bad usage, store, configuration or rule file "
           "(nothing changed); 3 a rule failed: it is listed, the other rules' findings are "
           "stored and the failed rule's earlier findings are kept.")
@@ -28,7 +30,6 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Assess, print the report, return 0 (complete) or 3 (a rule failed)."""
-    import sys
 
     from cloudscope.application.assess import Assessment, build_rules
     from cloudscope.application.rule_files import load_directories
@@ -47,9 +48,9 @@ def run(args: argparse.Namespace) -> int:
         result = Assessment(repository, rules).run(query, summary)
         try:
             if args.format == "json":
-                _print_json(result, sys.stdout)
+                _print_json(result, stdout())
             else:
-                _print_table(result, sys.stdout)
+                _print_table(result, stdout())
         finally:
             result.close()
     return 0 if summary.complete else 3
@@ -58,18 +59,22 @@ def run(args: argparse.Namespace) -> int:
 def _print_json(result: Any, out: Any) -> None:
     import json
 
+    from cloudscope.domain.redaction import redact_finding
+
     head = json.dumps(result.summary.as_json(), indent=2)
     out.write(head[:-2] + ',\n  "findings": [')
-    for index, finding in enumerate(result.findings()):
+    # Evidence quotes the asset's own fields: redacted as in the exports.
+    for index, finding in enumerate(map(redact_finding, result.findings())):
         out.write(("," if index else "") + "\n    " + finding.model_dump_json())
     out.write("\n  ]\n}\n")
 
 
 def _print_table(result: Any, out: Any) -> None:
     from cloudscope.domain.printable import printable
+    from cloudscope.domain.redaction import redact_finding
 
     summary = result.summary
-    for finding in result.findings():
+    for finding in map(redact_finding, result.findings()):
         out.write(printable(f"{finding.severity.value:<9} {finding.rule_id:<46} "
                             f"{finding.asset_id}") + "\n"
                   f"{'':<9} {printable(finding.title)}\n")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from cloudscope.cli.output import stdout
+
 
 def add_filter_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     """The asset filters shared by ``assets list``, ``export`` and ``assess``."""
@@ -60,14 +62,15 @@ def add_parser(commands: Any) -> None:
 def run_list(args: argparse.Namespace) -> int:
     """Stream the matching assets in the chosen format."""
     import json
-    import sys
 
     from cloudscope.cli.runtime import Runtime
+    from cloudscope.domain.redaction import redact_asset
 
     query = query_from(args, limit=args.limit, offset=args.offset)
     with Runtime(args).repository() as repository:
-        assets = repository.iter_assets(query)
-        out = sys.stdout
+        # Redacted as in the exports: what a listing prints is an export too.
+        assets = map(redact_asset, repository.iter_assets(query))
+        out = stdout()
         if args.format == "jsonl":
             for asset in assets:
                 out.write(asset.model_dump_json() + "\n")
@@ -111,20 +114,24 @@ def _print_table(assets: Any, out: Any) -> None:
 def run_show(args: argparse.Namespace) -> int:
     """Print one asset with its relationships (both directions) and findings."""
     import json
-    import sys
 
     from cloudscope.cli.runtime import Runtime
     from cloudscope.domain.errors import NotFoundError
     from cloudscope.domain.printable import printable as p
+    from cloudscope.domain.redaction import redact_asset, redact_finding, redact_relationship
 
     with Runtime(args).repository() as repository:
         detail = repository.get_detail(args.id)
     if detail is None:
         raise NotFoundError(f"no asset with id {args.id!r}",
                             hint="see `cloudscope assets list`")
+    detail = detail.model_copy(update={
+        "asset": redact_asset(detail.asset),
+        "relationships": [redact_relationship(r) for r in detail.relationships],
+        "findings": [redact_finding(f) for f in detail.findings]})
     if args.format == "json":
-        json.dump(detail.model_dump(mode="json"), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        json.dump(detail.model_dump(mode="json"), stdout(), indent=2)
+        stdout().write("\n")
         return 0
     # Every stored text goes through printable (p): a name or tag cannot drive the
     # terminal. Properties are printed as JSON with every non-ASCII character escaped.
@@ -132,20 +139,23 @@ def run_show(args: argparse.Namespace) -> int:
     print(f"{p(asset.id)}\n  type      {p(asset.asset_type)} ({p(asset.native_type or '-')})\n"
           f"  name      {p(asset.name or '-')}\n  account   {p(asset.account or '-')}\n"
           f"  region    {p(asset.region or '-')}\n"
-          f"  seen      {asset.first_seen} .. {asset.last_seen}")
+          f"  seen      {asset.first_seen} .. {asset.last_seen}", file=stdout())
     if asset.tags:
-        print("  tags      " + "; ".join(p(f"{k}={v}") for k, v in sorted(asset.tags.items())))
+        print("  tags      " + "; ".join(p(f"{k}={v}") for k, v in sorted(asset.tags.items())),
+              file=stdout())
     if detail.relationships:
-        print("relationships:")
+        print("relationships:", file=stdout())
         for rel in detail.relationships:
             if rel.source_id == asset.id:
-                print(f"  -{rel.type}-> {p(rel.target_id)}")
+                print(f"  -{rel.type}-> {p(rel.target_id)}", file=stdout())
             else:
-                print(f"  <-{rel.type}- {p(rel.source_id)}")
+                print(f"  <-{rel.type}- {p(rel.source_id)}", file=stdout())
     if detail.findings:
-        print("findings:")
+        print("findings:", file=stdout())
         for finding in detail.findings:
-            print(p(f"  [{finding.severity.value}] {finding.rule_id}: {finding.title}"))
-    print("properties:")
-    print(json.dumps(asset.properties, indent=2, sort_keys=True, default=str, ensure_ascii=True))
+            print(p(f"  [{finding.severity.value}] {finding.rule_id}: {finding.title}"),
+                  file=stdout())
+    print("properties:", file=stdout())
+    print(json.dumps(asset.properties, indent=2, sort_keys=True, default=str, ensure_ascii=True),
+          file=stdout())
     return 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from cloudscope.cli.output import stdout
+
 COMMON_OPTIONS = ("db", "format", "shard", "concurrency", "batch_size", "scope_timeout")
 
 
@@ -47,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    from cloudscope.application.collect import CollectOptions, CollectRun, Shard
+    from cloudscope.application.collect import CollectOptions, CollectRun
+    from cloudscope.application.collect_settings import Shard
     from cloudscope.cli.components import build_component, component_parser, find_component
     from cloudscope.cli.runtime import Runtime
     from cloudscope.domain.scope import RunStatus
@@ -71,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
         queue_batches=settings.queue_batches,
         shard=Shard.parse(common["shard"]) if common["shard"] else None,
         scope_timeout_s=common["scope_timeout"],
+        circuit_breaker_threshold=settings.circuit_breaker_threshold,
     )
     args.db = common["db"]
     plugin = registration.plugin
@@ -97,8 +101,8 @@ def run(args: argparse.Namespace) -> int:
         if collect.opened_repository is not None:
             collect.opened_repository.close()
     if common["format"] == "json":
-        json.dump(summary.as_json(), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        json.dump(summary.as_json(), stdout(), indent=2)
+        stdout().write("\n")
     else:
         _print_summary(summary)
     if interrupted:
@@ -119,15 +123,16 @@ def _print_summary(summary: Any) -> None:
 
     run = summary.run
     print(f"run {run.run_id} {run.status.value}: {run.assets} assets, {run.relationships} "
-          f"relationships, {len(summary.scopes)} scopes in {run.duration_s():.1f} s")
+          f"relationships, {len(summary.scopes)} scopes in {run.duration_s():.1f} s", file=stdout())
     if run.error:
-        print(f"  error: {printable(run.error)}")
+        print(f"  error: {printable(run.error)}", file=stdout())
     counters = ", ".join(f"{k} {v}" for k, v in sorted(run.counters.items()) if v)
     if counters:
-        print(f"  {counters}")
+        print(f"  {counters}", file=stdout())
     for scope in summary.scopes:
         key = scope.key
         where = " ".join(part for part in (key.provider, key.account, key.region or "global",
                                            key.service) if part)
         error = f"  {scope.error}" if scope.error else ""
-        print(printable(f"  {scope.status.value:<11} {where}  {scope.assets} assets{error}"))
+        print(printable(f"  {scope.status.value:<11} {where}  {scope.assets} assets{error}"),
+              file=stdout())

@@ -17,17 +17,41 @@ MAX_INTEGER: Final = 2**63 - 1
 """The largest count a store can hold (SQLite and PostgreSQL integers are 64-bit)."""
 
 
+class ParserExit(SystemExit):
+    """The command line's own exit (``--help``, ``--version``, a usage error), as opposed
+    to a ``SystemExit`` raised by plugin code, which the CLI reports as a plugin fault."""
+
+
 class CommandParser(argparse.ArgumentParser):
     """argparse, with usage errors as one ``cloudscope: error:`` line and exit code 2, as
-    every other error (DESIGN.md section 6)."""
+    every other error (DESIGN.md section 6), and help written to the command's standard
+    output (plugin output goes to stderr, see cli/output.py)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         from cloudscope.domain.printable import printable
+        from cloudscope.domain.redaction import redact_text
 
+        # argparse quotes the offending argument, which may be a secret given by mistake,
+        # or hold terminal controls.
         command = self.prog.removeprefix("cloudscope").strip()
         sys.stderr.write(f"cloudscope: error: {f'{command}: ' if command else ''}"
-                         f"{printable(message)} (see {self.prog} --help)\n")
-        raise SystemExit(2)
+                         f"{printable(redact_text(message))} (see {self.prog} --help)\n")
+        raise ParserExit(2)
+
+    def exit(self, status: int = 0, message: str | None = None) -> None:  # type: ignore[override]
+        if message:
+            sys.stderr.write(message)
+        raise ParserExit(status)
+
+    def print_help(self, file: Any = None) -> None:
+        from cloudscope.cli.output import stdout
+
+        super().print_help(file or stdout())
+
+    def print_usage(self, file: Any = None) -> None:
+        from cloudscope.cli.output import stdout
+
+        super().print_usage(file or stdout())
 
 
 def integer(minimum: int = 0, maximum: int = MAX_INTEGER) -> Callable[[str], int]:
@@ -112,9 +136,9 @@ def build_component(registration: Any, kind: str, expected: type, *args: Any) ->
 
     try:
         component = registration.resolve()(*args)
-    except CloudScopeError:
+    except (CloudScopeError, KeyboardInterrupt):
         raise
-    except Exception as error:
+    except BaseException as error:  # plugin code, even sys.exit()
         raise PluginError(f"{kind} {registration.name!r} could not start: "
                           f"{type(error).__name__}: {error}", plugin=registration.plugin) from error
     if not isinstance(component, expected):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from cloudscope.cli.output import stdout
+
 
 def add_parser(commands: Any) -> None:
     """Add ``db migrate`` and ``db copy``."""
@@ -48,9 +50,9 @@ def run_migrate(args: argparse.Namespace) -> int:
     with runtime.repository() as repository:
         version = repository.migrate()
     if args.format == "json":
-        print(json.dumps({"db": redact_url(url), "schema_version": version}))
+        print(json.dumps({"db": redact_url(url), "schema_version": version}), file=stdout())
     else:
-        print(f"{printable(redact_url(url))}: schema version {version}")
+        print(f"{printable(redact_url(url))}: schema version {version}", file=stdout())
     return 0
 
 
@@ -72,9 +74,10 @@ def run_copy(args: argparse.Namespace) -> int:
         summary = copy_store(source, target, batch_size=args.batch_size)
     if args.format == "json":
         print(json.dumps({"source": redact_url(args.source), "target": redact_url(args.target),
-                          **summary.as_json()}))
+                          **summary.as_json()}), file=stdout())
     else:
         print(f"copied {summary.assets} assets, {summary.relationships} relationships, "
               f"{summary.findings} findings, {summary.scopes} scopes and {summary.runs} runs "
-              f"from {printable(redact_url(args.source))} to {printable(redact_url(args.target))}")
+              f"from {printable(redact_url(args.source))} to "
+              f"{printable(redact_url(args.target))}", file=stdout())
     return 0

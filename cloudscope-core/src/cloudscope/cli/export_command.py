@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from cloudscope.application.export import RepositorySource, open_target, run_export
     from cloudscope.cli.assets_command import query_from
     from cloudscope.cli.components import build_component, find_component
+    from cloudscope.cli.output import stdout
     from cloudscope.cli.runtime import Runtime
     from cloudscope.domain.printable import printable
     from cloudscope.ports.exporter import Exporter
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     options = format_options(parsed)
     # The output path is checked before the store is opened (a typo costs nothing), and
     # against the store's own files once it is (run_export).
-    target = open_target(parsed.output)
+    target = open_target(parsed.output, stream=stdout())
     args.db = parsed.db
     with runtime.repository() as repository:
         summary = run_export(exporter, RepositorySource(repository, query), target, options)

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from typing import Final
 
 from cloudscope import __version__
-from cloudscope.cli.components import CommandParser
+from cloudscope.cli.components import CommandParser, ParserExit
+from cloudscope.cli.output import reserved_stdout, stdout
 
 COMMANDS: Final = ("plugins", "collect", "assets", "export", "assess", "db")
 EXIT_INTERRUPTED: Final = 130
@@ -47,32 +48,42 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
+    """Run the command line; return the exit code.
+
+    Called without ``argv`` (the ``cloudscope`` process), standard output is reserved for
+    the command at the descriptor level; with ``argv`` (embedded, tests), at the Python
+    level only, so that the caller's own capture of descriptor 1 is left alone.
+    """
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help()
             return 2
-        return _run(args)
-    except SystemExit as stop:
+        with reserved_stdout(whole_process=argv is None):
+            return _run(args)
+    except ParserExit as stop:
         # A usage error (2), --help or --version (0), here or in a component's options
-        # (parsed once the component is known): an exit code to return, as any other.
-        return stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 2
+        # (parsed once the component is known): an exit code returned like any other.
+        return stop.code if isinstance(stop.code, int) else 0
 
 
 def _run(args: argparse.Namespace) -> int:
     debug = bool(args.debug)
     try:
         return int(args.run(args))
+    except ParserExit:
+        raise
     except KeyboardInterrupt:
         sys.stderr.write("cloudscope: interrupted\n")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # `cloudscope export csv | head`: the reader left; not an error of ours.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stdout().fileno())
         return 0
-    except Exception as error:
+    except BaseException as error:
+        # Exception: ours or a bug. Anything else (SystemExit, GeneratorExit, a plugin's own
+        # BaseException subclass) is plugin code that escaped every guard: never a success.
         from cloudscope.domain.errors import CloudScopeError
         from cloudscope.domain.printable import printable
         from cloudscope.domain.redaction import redact_text
@@ -80,14 +91,18 @@ def _run(args: argparse.Namespace) -> int:
         if debug:
             import traceback
 
-            traceback.print_exc()
+            # Chained causes quote libraries' messages (a driver echoing its connection
+            # string): the whole traceback is redacted, not only our own line.
+            sys.stderr.write(redact_text("".join(traceback.format_exception(error))))
         if isinstance(error, CloudScopeError):
             # printable: a file name or id in the message cannot drive the terminal, and
             # the message stays one line.
             sys.stderr.write(f"cloudscope: error: {printable(redact_text(str(error)))}\n")
             return error.exit_code
-        sys.stderr.write(f"cloudscope: internal error: {type(error).__name__}: "
-                         f"{printable(redact_text(str(error).splitlines()[0] if str(error) else ''))}"
+        first = str(error).splitlines()[0] if str(error) else ""
+        what = "internal error" if isinstance(error, Exception) else "plugin code raised"
+        sys.stderr.write(f"cloudscope: {what}: {type(error).__name__}: "
+                         f"{printable(redact_text(first))}"
                          f"{'' if debug else ' (rerun with --debug for the traceback)'}\n")
         return 1
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from cloudscope.cli.output import stdout
+
 
 def add_parser(commands: Any) -> None:
     """Add the ``plugins`` command."""
@@ -35,8 +37,8 @@ def run(args: argparse.Namespace) -> int:
         })
     conflicts = [c for registry in host.registries.values() for c in registry.conflicts]
     if args.format == "json":
-        json.dump(rows, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        json.dump(rows, stdout(), indent=2)
+        stdout().write("\n")
     else:
         _print_table(rows)
     for conflict in conflicts:
@@ -61,4 +63,5 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
             row["reason"] or provides or "-")))
     widths = [max(len(str(line[i])) for line in [headers, *table]) for i in range(4)]
     for line in [headers, *table]:
-        print("  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(line[:4])) + "  " + line[4])
+        cells = "  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(line[:4]))
+        print(cells + "  " + line[4], file=stdout())

@@ -82,3 +82,19 @@ class CollectionError(CloudScopeError):
     """
 
     exit_code = EXIT_INCOMPLETE
+
+
+def describe_error(error: BaseException) -> str:
+    """One line for an error: a CloudScopeError's message, else its type and the first line
+    of its message (``sys.exit`` from plugin code as ``SystemExit: sys.exit(0) called``);
+    secrets redacted, at most 500 characters."""
+    from cloudscope.domain.redaction import redact_text
+
+    if isinstance(error, CloudScopeError):
+        text = str(error)
+    elif isinstance(error, SystemExit):
+        text = f"SystemExit: sys.exit({error.code!r}) called"
+    else:
+        lines = str(error).strip().splitlines()
+        text = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+    return redact_text(text)[:500]

@@ -20,6 +20,15 @@ from cloudscope.domain.errors import InputError
 from cloudscope.domain.field_path import FieldPath
 from cloudscope.domain.finding import Severity
 from cloudscope.domain.relationship import RELATED_TO, RELATIONSHIP_TYPE_PATTERN
+from cloudscope.domain.rule_operators import (
+    NO_VALUE,
+    OPERATORS,
+    PATH_OPERATORS,
+    TIME_OPERATORS,
+    RuleSyntaxError,
+    expected_value,
+    parse_time,
+)
 
 MAX_PACK_BYTES: Final = 1_000_000
 RULE_ID_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,199}$")
@@ -29,70 +38,6 @@ ASSET_ROOTS: Final = ("@tags", "@name", "@region", "@account", "@asset_type", "@
 Evidence = list[dict[str, Any]]
 Check = Callable[[Any, Any, datetime], Evidence | None]
 """A compiled condition: (properties, asset fields, now) -> evidence when it holds, else None."""
-
-
-class RuleSyntaxError(ValueError):
-    """A mistake in a rule, with the dotted field where it is."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-# Operators --------------------------------------------------------------------------------
-def _as_number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    return float(value) if isinstance(value, int | float) else None
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None
-
-
-def _contains(actual: Any, expected: Any) -> bool:
-    if isinstance(actual, str):
-        return isinstance(expected, str) and expected in actual
-    return isinstance(actual, list | dict) and expected in actual
-
-
-def _greater(actual: Any, expected: Any) -> bool:
-    number = _as_number(actual)
-    return number is not None and number > expected
-
-
-def _less(actual: Any, expected: Any) -> bool:
-    number = _as_number(actual)
-    return number is not None and number < expected
-
-
-OPERATORS: Final[dict[str, Callable[[Any, Any], bool]]] = {
-    # Booleans only equal booleans: YAML `1` must not match a JSON `true`.
-    "equals": lambda actual, expected: (actual == expected
-                                        and isinstance(actual, bool) == isinstance(expected, bool)),
-    "not_equals": lambda actual, expected: actual != expected,
-    "in": lambda actual, expected: actual in expected,
-    "not_in": lambda actual, expected: actual not in expected,
-    "contains": _contains,
-    "not_contains": lambda actual, expected: not _contains(actual, expected),
-    "matches": lambda actual, expected: isinstance(actual, str) and bool(expected.search(actual)),
-    "greater_than": _greater,
-    "less_than": _less,
-    "empty": lambda actual, expected: actual in (None, "", [], {}),
-    "not_empty": lambda actual, expected: actual not in (None, "", [], {}),
-}
-"""Value operators: the leaf holds when any value the path reaches satisfies the operator."""
-PATH_OPERATORS: Final = ("exists", "absent")
-"""Operators about the path itself: it reaches a value, or none."""
-TIME_OPERATORS: Final = ("older_than_days", "newer_than_days")
-"""ISO 8601 timestamps compared with the time of the assessment."""
-_NO_VALUE: Final = ("exists", "absent", "empty", "not_empty")
 
 
 # Conditions -------------------------------------------------------------------------------
@@ -153,30 +98,15 @@ def _compile_leaf(spec: Mapping[str, Any], field: str) -> Check:
     known = [*OPERATORS, *PATH_OPERATORS, *TIME_OPERATORS]
     if op not in known:
         raise RuleSyntaxError(f"{field}.op", f"unknown operator {op!r} (known: {', '.join(known)})")
-    if op in _NO_VALUE:
+    if op in NO_VALUE:
         if "value" in spec:
             raise RuleSyntaxError(f"{field}.value", f"operator {op!r} takes no value")
         expected: Any = None
     elif "value" not in spec:
         raise RuleSyntaxError(f"{field}.value", f"required by operator {op!r}")
     else:
-        expected = _expected(op, spec["value"], f"{field}.value")
+        expected = expected_value(op, spec["value"], f"{field}.value")
     return _leaf(path, on_asset, op, expected)
-
-
-def _expected(op: str, value: Any, field: str) -> Any:
-    if op in ("in", "not_in"):
-        if not isinstance(value, list):
-            raise RuleSyntaxError(field, f"operator {op!r} needs a list")
-        return value
-    if op == "matches":
-        try:
-            return re.compile(value)
-        except (re.error, TypeError) as error:
-            raise RuleSyntaxError(field, f"not a regular expression: {error}") from None
-    if op in ("greater_than", "less_than", *TIME_OPERATORS) and _as_number(value) is None:
-        raise RuleSyntaxError(field, f"operator {op!r} needs a number")
-    return value
 
 
 def _leaf(path: FieldPath, on_asset: bool, op: str, expected: Any) -> Check:
@@ -191,7 +121,7 @@ def _leaf(path: FieldPath, on_asset: bool, op: str, expected: Any) -> Check:
         if op in TIME_OPERATORS:
             limit = now - timedelta(days=expected)
             for value in values:
-                moment = _parse_time(value)
+                moment = parse_time(value)
                 if moment is not None and (moment < limit if op == "older_than_days"
                                            else moment >= limit):
                     return [{"path": text, "value": value}]

@@ -28,6 +28,12 @@ from packaging.version import Version
 
 from cloudscope.host import discovery
 from cloudscope.host.dependency_order import order_by_requirements, unloaded_requirement
+from cloudscope.host.plugin_calls import (
+    DEFAULT_TIMEOUT_S,
+    PluginCallFailed,
+    call_plugin,
+    timeout_from_environment,
+)
 from cloudscope.host.plugin_report import PluginReport, PluginStatus, first_line
 from cloudscope.host.ratelimit import RateLimit, RateLimiter
 from cloudscope.host.registry import ComponentRegistry
@@ -59,7 +65,8 @@ class PluginHost:
     """
 
     def __init__(self, *, load_only: Iterable[str] | None = None, disabled: Iterable[str] = (),
-                 builtins: bool = True, trace: bool = False) -> None:
+                 builtins: bool = True, trace: bool = False,
+                 timeout: float = DEFAULT_TIMEOUT_S) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self.pm.add_hookspecs(hookspecs)
         self.registries = {kind: ComponentRegistry(noun) for kind, noun in _NOUNS.items()}
@@ -67,6 +74,7 @@ class PluginHost:
         self.load_only = set(load_only) if load_only is not None else None
         self.disabled = set(disabled)
         self.trace = trace
+        self.timeout = timeout
         self._config: dict[str, Any] | None = None
         self._limiters: dict[str, RateLimiter] = {}
         self._discovered: dict[str, list[discovery.Candidate]] = {}
@@ -79,7 +87,8 @@ class PluginHost:
         raw = os.environ.get("CLOUDSCOPE_LOAD_PLUGINS")
         load_only = None if raw is None else {n.strip() for n in raw.split(",") if n.strip()}
         trace = os.environ.get("CLOUDSCOPE_TRACE_PLUGINS", "") not in ("", "0", "false")
-        host = cls(load_only=load_only, disabled=disabled, trace=trace)
+        host = cls(load_only=load_only, disabled=disabled, trace=trace,
+                   timeout=timeout_from_environment())
         if load:
             host.load_installed()
         return host
@@ -102,12 +111,12 @@ class PluginHost:
                 continue
             found = True
             try:
-                plugin = candidate.entry_point.load()
-            except Exception as error:
+                plugin = call_plugin(candidate.entry_point.load, timeout=self.timeout)
+            except PluginCallFailed as failure:
                 report = PluginReport(candidate.name, candidate.module, CORE_DISTRIBUTION,
                                       candidate.version)
                 report.reject(PluginStatus.FAILED, f"import of {candidate.entry_point.value!r} "
-                                                   f"failed: {first_line(error)}")
+                                                   f"failed: {failure.reason}")
                 self.reports[candidate.name] = report
                 continue
             self.add_plugin(candidate.name, plugin, distribution=CORE_DISTRIBUTION,
@@ -216,15 +225,25 @@ class PluginHost:
         def failed(_manager: object, entry_point: Any, error: BaseException) -> None:
             report = self.reports.get(entry_point.name)
             if report is not None:
-                report.reject(PluginStatus.FAILED, f"import of {entry_point.value!r} failed: "
-                                                   f"{first_line(error)}")
-                self._trace(report, error)
+                reason = error.reason if isinstance(error, PluginCallFailed) else \
+                    first_line(error)
+                report.reject(PluginStatus.FAILED,
+                              f"import of {entry_point.value!r} failed: {reason}")
+                self._trace(report, getattr(error, "error", None) or error)
+
+        timeout = self.timeout
 
         class CandidateExtensionManager(NamedExtensionManager):  # type: ignore[type-arg]
             # stevedore caches entry points per process (ENTRY_POINT_CACHE) and on disk;
             # hand it the entry points discovery just read, so a fresh install is seen.
             def list_entry_points(self) -> list[Any]:
                 return [candidate.entry_point for candidate in candidates]
+
+            # stevedore contains only Exception and re-raises KeyboardInterrupt: an import
+            # that exits, raises a BaseException or hangs would stop every plugin's load.
+            def _load_one_plugin(self, *args: Any, **kwargs: Any) -> Any:
+                load = super()._load_one_plugin
+                return call_plugin(load, *args, timeout=timeout, **kwargs)
 
         manager = CandidateExtensionManager(
             group, names=[c.name for c in candidates], on_load_failure_callback=failed,
@@ -307,13 +326,14 @@ class PluginHost:
                 continue
             register = self.registries[kind].register_for(report.name)
             try:
-                implementation.function(register=register)
-            except Exception as error:  # a plugin must never crash the host
-                self._fail_loaded(report, f"{hook_name} raised {first_line(error)}", error)
+                call_plugin(implementation.function, register=register, timeout=self.timeout)
+            except PluginCallFailed as failure:  # a plugin must never crash or hang the host
+                self._fail_loaded(report, f"{hook_name} {failure.reason}", failure.error)
                 return False
         return True
 
-    def _fail_loaded(self, report: PluginReport, reason: str, error: BaseException) -> None:
+    def _fail_loaded(self, report: PluginReport, reason: str,
+                     error: BaseException | None) -> None:
         for registry in self.registries.values():
             registry.remove_plugin(report.name)
         if self.pm.has_plugin(report.name):
@@ -334,10 +354,10 @@ class PluginHost:
         for implementation in self.pm.hook.cloudscope_configure.get_hookimpls():
             if implementation.plugin_name == report.name:
                 try:
-                    implementation.function(config=config)
-                except Exception as error:
-                    self._fail_loaded(report, f"cloudscope_configure raised {first_line(error)}",
-                                      error)
+                    call_plugin(implementation.function, config=config, timeout=self.timeout)
+                except PluginCallFailed as failure:
+                    self._fail_loaded(report, f"cloudscope_configure {failure.reason}",
+                                      failure.error)
 
     def limiter_for(self, plugin: str) -> RateLimiter:
         """The plugin's rate limiter, built from ``plugins.<name>.rate_limit`` in the config."""
@@ -347,13 +367,9 @@ class PluginHost:
             limit_settings = settings.get("rate_limit") or {}
             limit = None
             if limit_settings.get("per_second"):
-                per_second = float(limit_settings["per_second"])
-                limit = RateLimit(per_second, float(limit_settings.get("burst") or per_second))
-            scopes = {
-                scope: RateLimit(float(values["per_second"]),
-                                 float(values.get("burst") or values["per_second"]))
-                for scope, values in (limit_settings.get("scopes") or {}).items()
-            }
+                limit = _rate_limit(limit_settings)
+            scopes = {scope: _rate_limit(values)
+                      for scope, values in (limit_settings.get("scopes") or {}).items()}
             limiter = self._limiters[plugin] = RateLimiter(plugin, limit, scopes)
         return limiter
 
@@ -375,6 +391,13 @@ class PluginHost:
             for report in self.reports.values():
                 if report.status is not PluginStatus.LOADED:
                     self._trace(report)
+
+
+def _rate_limit(settings: Mapping[str, Any]) -> RateLimit:
+    """``per_second`` and ``burst``; the burst defaults to the rate, and is at least one
+    token, so that a rate below one per second (0.2/s: a call every 5 s) is valid."""
+    per_second = float(settings["per_second"])
+    return RateLimit(per_second, max(1.0, float(settings.get("burst") or per_second)))
 
 
 def _unmarked_hook_functions(plugin: Any) -> list[str]:

@@ -67,6 +67,9 @@ class CollectSettings(_Section):
     concurrency: int | None = Field(default=None, ge=1, le=256)
     batch_size: int = Field(default=1000, ge=1, le=100_000)
     queue_batches: int = Field(default=4, ge=1, le=1000)
+    #: Failures of one kind in one place (an account's credentials, an endpoint, a
+    #: service) after which that place's remaining scopes fail at once; 0 turns it off.
+    circuit_breaker_threshold: int = Field(default=3, ge=0, le=1000)
 
 
 class LogSettings(_Section):

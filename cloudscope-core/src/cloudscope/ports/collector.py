@@ -19,6 +19,18 @@ from cloudscope.ports.rate_limit import Limiter
 SettingsModel = TypeVar("SettingsModel", bound=BaseModel)
 
 
+class Cancellation(threading.Event):
+    """``ctx.cancelled``: a ``threading.Event`` that is also true exactly when it is set.
+
+    A plain Event is always truthy, so ``if ctx.cancelled:`` would stop every scope at once
+    and complete it empty (deleting its assets as stale); this one reads either way.
+    Added in API 1.0 (as a plain Event; truthiness since 1.0.1 of the core).
+    """
+
+    def __bool__(self) -> bool:
+        return self.is_set()
+
+
 class CollectContext:
     """What the core hands a collector. Added in API 1.0.
 
@@ -27,7 +39,8 @@ class CollectContext:
     - ``settings(model)``: the plugin's configuration section validated by a pydantic model,
       environment overrides (``CLOUDSCOPE_<PLUGIN>_<KEY>``) applied.
     - ``count(name)``: a counter shown in the run summary (``throttled``, ``retries``).
-    - ``cancelled``: set when the user interrupts the run; long loops should check it.
+    - ``cancelled``: set when the user interrupts the run; long loops should check it
+      (``if ctx.cancelled:`` or ``ctx.cancelled.is_set()``; ``ctx.cancelled.wait(s)`` sleeps).
     - ``log``: a structured logger (key/value pairs; secrets redacted).
     """
 
@@ -37,7 +50,7 @@ class CollectContext:
         self.limiter = limiter
         self.config = config
         self.log = log
-        self.cancelled = threading.Event()
+        self.cancelled = Cancellation()
         self._settings_loader = settings_loader
         self._counters: Counter[str] = Counter()
         self._lock = threading.Lock()

@@ -1,14 +1,20 @@
-"""API call helpers: every element across an operation's pages, and calls whose "not
-found" answer means "not configured" (a bucket without a policy, a function without one)."""
+"""API call helpers: every element across an operation's pages, calls whose "not found"
+answer means "not configured" (a bucket without a policy, a function without one), and
+per-resource calls that AWS may deny without losing the resource."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, Final, TypeVar
 
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
+
+from cloudscope_aws.errors import denial, error_code, is_denied
+
+__all__ = ["Details", "chunks", "each", "each_transformed", "error_code", "fan_out", "optional"]
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -49,9 +55,54 @@ def optional(call: Callable[[], dict[str, Any]], *absent: str) -> dict[str, Any]
         raise
 
 
-def error_code(error: ClientError) -> str:
-    """The AWS error code of a client error (``AccessDenied``)."""
-    return str(error.response.get("Error", {}).get("Code") or "Unknown")
+class Details:
+    """The secondary calls about one resource (a bucket's policy, a key's rotation).
+
+    :meth:`read` returns a call's response, or None when the resource has no such
+    configuration (one of the ``absent`` error codes) or when AWS denied the call: one
+    denied detail never loses the resource or its scope. A denial is recorded in
+    ``unavailable`` (the property it would have filled -> ``s3 GetBucketPolicy:
+    AccessDenied``), which the transforms store as ``properties._unavailable``, and
+    reported to ``on_denied`` (the run's ``details_unavailable`` counter and a warning).
+    Any other error propagates and fails the scope.
+    """
+
+    __slots__ = ("_on_denied", "unavailable")
+
+    def __init__(self, on_denied: Callable[[str], None]) -> None:
+        self._on_denied = on_denied
+        self.unavailable: dict[str, str] = {}
+
+    def read(self, name: str, client: BaseClient, method: str, /, *absent: str,
+             **kwargs: Any) -> dict[str, Any] | None:
+        """``client.method(**kwargs)``'s response for the property ``name``, or None."""
+        try:
+            return optional(partial(getattr(client, method), **kwargs), *absent)
+        except ClientError as error:
+            self._denied(name, client, error)
+            return None
+
+    def read_all(self, name: str, client: BaseClient, method: str, key: str, /,
+                 **kwargs: Any) -> list[Any] | None:
+        """Every element of ``key`` across the pages of ``client.method(**kwargs)``, or
+        None when denied."""
+        try:
+            return list(each(client, method, key, **kwargs))
+        except ClientError as error:
+            self._denied(name, client, error)
+            return None
+
+    def _denied(self, name: str, client: BaseClient, error: ClientError) -> None:
+        if not is_denied(error):
+            raise error
+        self.mark(name, denial(client.meta.service_model.service_name, error))
+
+    def mark(self, name: str, reason: str) -> None:
+        """Record ``name`` as unavailable for ``reason`` and report it (also for a denial
+        shared by many resources, such as the account's public access block: the counter
+        counts what each asset misses)."""
+        self.unavailable[name] = reason
+        self._on_denied(reason)
 
 
 def chunks(items: list[str], size: int) -> Iterator[list[str]]:

@@ -24,18 +24,23 @@ from botocore.loaders import Loader, create_loader
 from botocore.retries.standard import RetryEventAdapter, ThrottlingErrorDetector
 
 from cloudscope_aws import __version__
+from cloudscope_aws.calls import Details
 
 RetryMode = Literal["standard", "adaptive"]
 Value = TypeVar("Value")
 
 # boto3 client names whose ARN service prefix differs: the rate limiter's scopes and the
 # run's scopes use the ARN prefix (``elasticloadbalancing``), as asset types do.
-_LIMITER_SCOPE: Final = {"elbv2": "elasticloadbalancing"}
+_LIMITER_SCOPE: Final = {"elbv2": "elasticloadbalancing", "s3control": "s3"}
 
 
 @dataclass(frozen=True, slots=True)
 class ClientSettings:
-    """How clients are built: botocore's retry mode and attempts, the profile to read."""
+    """How clients are built: botocore's retry mode and attempts, the profile to read.
+
+    ``max_attempts`` counts every attempt, the first included: it is botocore's
+    ``total_max_attempts`` (its ``max_attempts`` key counts retries only, one fewer).
+    """
 
     retry_mode: RetryMode = "standard"
     max_attempts: int = 10
@@ -45,7 +50,7 @@ class ClientSettings:
     def config(self) -> Config:
         """The botocore client configuration."""
         return Config(
-            retries={"mode": self.retry_mode, "max_attempts": self.max_attempts},
+            retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
             max_pool_connections=self.max_pool_connections,
             user_agent_extra=f"cloudscope-aws/{__version__}",
         )
@@ -67,7 +72,9 @@ class _SharedCredentials(CredentialProvider):  # type: ignore[misc]
 
 class RequestHooks:
     """The handlers put on every client: a rate-limiter token per HTTP attempt (retries
-    included, as ``before-send`` fires for each), and counters of requests and throttles."""
+    included, as ``before-send`` fires for each), and the run counters ``requests`` (every
+    attempt sent), ``retries`` (attempts after a request's first) and ``throttled``
+    (throttling answers)."""
 
     def __init__(self, ctx: Any) -> None:
         self._ctx = ctx
@@ -80,9 +87,14 @@ class RequestHooks:
         client.meta.events.register("needs-retry", self._after_attempt)
         return client
 
-    def _before_send(self, scope: str, **_: Any) -> None:
+    def _before_send(self, scope: str, request: Any = None, **_: Any) -> None:
         self._ctx.limiter.acquire(scope=scope)
         self._ctx.count("requests")
+        # botocore numbers the attempts of one call in the request context (the same
+        # numbers it sends in the amz-sdk-request header): the second and later are retries.
+        retries = getattr(request, "context", {}).get("retries") or {}
+        if retries.get("attempt", 1) > 1:
+            self._ctx.count("retries")
 
     def _after_attempt(self, **kwargs: Any) -> None:
         # Returns None, so botocore's own retry handler still decides and sleeps.
@@ -105,6 +117,8 @@ class AccountClients:
     thread's client, built on first use with the retry configuration and the hooks.
     Global services (IAM, S3's ListBuckets, STS) use ``home_region``, so that their
     endpoint is the partition's (``aws-cn``, ``aws-us-gov``) and not the default one.
+    ``run_accounts`` are the ids of every account the run collects (set once planned),
+    for resources that several accounts see (organization trails).
     """
 
     def __init__(self, credentials: Credentials, settings: ClientSettings, hooks: RequestHooks,
@@ -120,6 +134,8 @@ class AccountClients:
         self._created: dict[threading.Thread, list[BaseClient]] = {}
         self._memo: dict[str, Any] = {}
         self._memo_locks: dict[str, threading.Lock] = {}
+        self._denials_logged: set[str] = set()
+        self.run_accounts: frozenset[str] = frozenset()
 
     def client(self, service: str, region: str | None = None) -> BaseClient:
         """This thread's ``service`` client in ``region`` (default: the home region)."""
@@ -153,6 +169,20 @@ class AccountClients:
     def warn(self, event: str, **values: Any) -> None:
         """Log a warning about this account's collection."""
         self._hooks.warn(event, **values)
+
+    def details(self) -> Details:
+        """A reader of one resource's secondary calls whose denials are counted in the
+        run's ``details_unavailable`` and logged once per call and error."""
+        return Details(self._detail_denied)
+
+    def _detail_denied(self, reason: str) -> None:
+        self._hooks.count("details_unavailable")
+        with self._lock:
+            first = reason not in self._denials_logged
+            self._denials_logged.add(reason)
+        if first:
+            self._hooks.warn("aws.detail_unavailable", call=reason,
+                             hint="assets name what is missing under properties._unavailable")
 
     def release(self) -> None:
         """Close this thread's clients, and those of threads that have ended.

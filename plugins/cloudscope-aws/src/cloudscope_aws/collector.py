@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import re
+import threading
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, Final
 
@@ -19,12 +20,14 @@ from cloudscope.api import CollectContext, CollectionError, Collector, ScopeKey,
 
 from cloudscope_aws.accounts import Account, AccountResolver
 from cloudscope_aws.clients import ClientSettings, RequestHooks, shared_loader
-from cloudscope_aws.errors import collection_error
+from cloudscope_aws.errors import collection_error, is_denied, is_scp_denial
 from cloudscope_aws.services import SERVICES
 from cloudscope_aws.shapes import Item, Location
 
 _REGION: Final = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 _ROLE_ARN: Final = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+_ROLE_NAME: Final = re.compile(r"^([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
+_EXTERNAL_ID: Final = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
 ACCOUNT_SERVICE: Final = "sts"
 """The service of the one scope planned for an account that could not be reached."""
 
@@ -42,8 +45,8 @@ class AwsCollector(Collector):
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        """``--region``, ``--profile``, ``--role-arn``, ``--service``, ``--retry-mode``,
-        ``--max-attempts``."""
+        """``--region``, ``--profile``, ``--role-arn``, ``--org-role-name``,
+        ``--external-id``, ``--service``, ``--retry-mode``, ``--max-attempts``."""
         parser.add_argument("--region", action="append", metavar="REGION",
                             help="region to collect (repeatable; default: every region "
                                  "enabled in the account)")
@@ -52,6 +55,13 @@ class AwsCollector(Collector):
         parser.add_argument("--role-arn", action="append", metavar="ARN",
                             help="role to assume in each account to collect (repeatable; "
                                  "default: the current credentials' account)")
+        parser.add_argument("--org-role-name", metavar="NAME",
+                            help="collect every active account of the organization, assuming "
+                                 "the role NAME in each (needs the management account's or a "
+                                 "delegated administrator's credentials)")
+        parser.add_argument("--external-id", metavar="ID",
+                            help="the ExternalId to pass when assuming --role-arn or "
+                                 "--org-role-name roles")
         parser.add_argument("--service", action="append", choices=sorted(SERVICES),
                             help="service to collect (repeatable; default: all)")
         parser.add_argument("--retry-mode", choices=("standard", "adaptive"), default="standard",
@@ -66,6 +76,9 @@ class AwsCollector(Collector):
         self._role_arns = _checked(options.get("role_arn"), _ROLE_ARN, "--role-arn",
                                    "an IAM role ARN such as arn:aws:iam::123456789012:role/Audit")
         self._services = list(options.get("service") or SERVICES)
+        self._org_role_name = options.get("org_role_name") or None
+        self._external_id = options.get("external_id") or None
+        _check_roles(self._role_arns, self._org_role_name, self._external_id)
         attempts = options.get("max_attempts")
         attempts = 10 if attempts is None else int(attempts)
         if attempts < 1:
@@ -79,13 +92,18 @@ class AwsCollector(Collector):
         self._hooks = RequestHooks(ctx)
         self._loader = shared_loader()
         self._accounts: dict[str, Account] = {}
+        self._lock = threading.Lock()
+        self._denials_logged: set[str] = set()
 
     def plan(self) -> list[ScopeKey]:
         """Regional services per (account, region), then global services per account."""
         resolver = AccountResolver(self._settings, self._hooks, self._loader,
-                                   self._regions[0] if self._regions else None)
-        if self._role_arns:
-            accounts = [resolver.assumed(arn, self._regions) for arn in self._role_arns]
+                                   regions=self._regions, role_arns=self._role_arns,
+                                   external_id=self._external_id)
+        if self._org_role_name:
+            accounts = resolver.organization(self._org_role_name, self._regions)
+        elif self._role_arns:
+            accounts = resolver.roles(self._role_arns, self._regions)
         else:
             accounts = [resolver.current(self._regions)]
         scopes: list[ScopeKey] = []
@@ -96,6 +114,9 @@ class AwsCollector(Collector):
                 continue
             self._accounts[account.id] = account
             scopes += self._scopes(account)
+        for account in self._accounts.values():
+            if account.clients is not None:
+                account.clients.run_accounts = frozenset(self._accounts)
         return scopes
 
     def _scopes(self, account: Account) -> list[ScopeKey]:
@@ -123,15 +144,52 @@ class AwsCollector(Collector):
                 module = importlib.import_module(module_name)
                 yield from module.collect(account.clients, location)
         except (ClientError, BotoCoreError) as error:
-            raise collection_error(scope.service, error) from error
+            if is_denied(error):
+                self._listing_denied(scope, error)
+            raise collection_error(scope.service, error, region=scope.region) from error
         finally:
             account.clients.release()
+
+    def _listing_denied(self, scope: ScopeKey, error: Exception) -> None:
+        """Log a denied listing once for what it is about: a service control policy's
+        denial once per (account, region), since such a policy usually denies whole
+        regions; any other denial once per (account, service), since an IAM policy
+        usually lacks a service's permission in every region. Each scope still fails with
+        its own line."""
+        scp = bool(scope.region) and is_scp_denial(error)
+        key = f"{scope.account}/region/{scope.region}" if scp else \
+            f"{scope.account}/service/{scope.service}"
+        with self._lock:
+            first = key not in self._denials_logged
+            self._denials_logged.add(key)
+        if first:
+            self.ctx.log.warning("aws.region_denied" if scp else "aws.listing_denied",
+                                 account=scope.account, region=scope.region,
+                                 service=scope.service,
+                                 error=collection_error(scope.service, error).message)
 
     def close(self) -> None:
         """Close every client of every account."""
         for account in self._accounts.values():
             if account.clients is not None:
                 account.clients.close()
+
+
+def _check_roles(role_arns: list[str], org_role_name: str | None,
+                 external_id: str | None) -> None:
+    """The role options fit together; a usage error names every problem at once."""
+    problems = []
+    if role_arns and org_role_name:
+        problems.append("--role-arn and --org-role-name: give one or the other")
+    if org_role_name and not _ROLE_NAME.match(org_role_name):
+        problems.append(f"--org-role-name {org_role_name!r}: expected a role name such as "
+                        "CloudScopeAudit")
+    if external_id is not None and not _EXTERNAL_ID.match(external_id):
+        problems.append("--external-id: expected 2 to 1224 letters, digits or +=,.@:/-")
+    if external_id is not None and not (role_arns or org_role_name):
+        problems.append("--external-id: only used with --role-arn or --org-role-name")
+    if problems:
+        raise UsageError("; ".join(problems))
 
 
 def _checked(values: Any, pattern: re.Pattern[str], flag: str, expected: str) -> list[str]:

@@ -17,6 +17,9 @@ Item = Asset | Relationship
 """What a collect function yields."""
 
 _DROPPED_KEYS: Final = frozenset({"ResponseMetadata"})
+UNAVAILABLE: Final = "_unavailable"
+"""The property naming what could not be read: each property a denied secondary call
+would have filled -> ``service Operation: ErrorCode`` (docs/properties.md)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +52,7 @@ class Location:
         ARNs for subnets and security groups only; the format is AWS's documented one)."""
         return self.arn("ec2", f"{resource_type}/{resource_id}")
 
-    def in_region(self, region: str) -> Location:
+    def in_region(self, region: str | None) -> Location:
         """The same account in ``region`` (an S3 bucket's own region, for example)."""
         return Location(self.partition, self.account, region)
 
@@ -114,18 +117,33 @@ def edges(source: str, type_: str, targets: Iterable[str | None]) -> Iterator[Re
             yield Relationship(source_id=source, type=type_, target_id=target)
 
 
-def kms_key_arn(location: Location, reference: str | None) -> str | None:
-    """A KMS key reference (key id, key ARN, alias name or alias ARN) as an ARN.
+def kms_key_arn(location: Location, reference: str | None,
+                aliases: Mapping[str, str] | None = None) -> str | None:
+    """A KMS key reference (key id, key ARN, alias name or alias ARN) as a key's ARN.
 
-    EC2, RDS and CloudTrail report key ARNs; S3 and Lambda may report a bare key id or an
-    alias, which becomes ``arn:PARTITION:kms:REGION:ACCOUNT:key/ID`` (or ``alias/NAME``).
+    EC2, RDS and CloudTrail report key ARNs; S3 and EKS may report a bare key id or an
+    alias. A key id becomes ``arn:PARTITION:kms:REGION:ACCOUNT:key/ID``; an alias becomes
+    the ARN of the key it points to when ``aliases`` (alias ARN -> key ARN) knows it,
+    else the alias's own ARN.
     """
     if not reference:
         return None
-    if reference.startswith("arn:"):
-        return reference
-    resource = reference if reference.startswith("alias/") else f"key/{reference}"
-    return location.arn("kms", resource)
+    if not reference.startswith("arn:"):
+        resource = reference if reference.startswith("alias/") else f"key/{reference}"
+        reference = location.arn("kms", resource)
+    return (aliases or {}).get(reference, reference)
+
+
+def is_kms_alias(reference: str | None) -> bool:
+    """Whether a KMS key reference names an alias (``alias/NAME`` or an alias ARN)."""
+    return bool(reference) and (str(reference).startswith("alias/") or ":alias/" in str(reference))
+
+
+def with_unavailable(properties: dict[str, Any], unavailable: Mapping[str, str]) -> dict[str, Any]:
+    """``properties`` with ``_unavailable`` set when some secondary call was denied."""
+    if unavailable:
+        properties[UNAVAILABLE] = dict(sorted(unavailable.items()))
+    return properties
 
 
 def account_of(arn: str) -> str:

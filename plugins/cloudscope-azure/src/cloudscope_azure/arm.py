@@ -16,7 +16,12 @@ from urllib.parse import urlsplit
 
 from azure.core import PipelineClient
 from azure.core.credentials import TokenCredential
-from azure.core.exceptions import AzureError, ClientAuthenticationError
+from azure.core.exceptions import (
+    AzureError,
+    ClientAuthenticationError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import (
     BearerTokenCredentialPolicy,
@@ -34,6 +39,50 @@ from cloudscope_azure import __version__
 RETRY_BACKOFF_MAX_S: Final = 60
 CONNECTION_TIMEOUT_S: Final = 10
 READ_TIMEOUT_S: Final = 120
+UNAVAILABLE: Final = "_unavailable"
+"""The key under which a body records the detail calls that were denied (docs/properties.md)."""
+_DEFAULT_PORTS: Final = {"https": 443, "http": 80}
+
+
+class ArmError(CollectionError):
+    """A Resource Manager call that failed for good.
+
+    ``status_code`` (the HTTP answer, if any), ``code`` (ARM's error code, e.g.
+    ``AuthorizationFailed``) and ``failure_kind`` (for the core's circuit breaker: a sign-in
+    or a connection that failed, docs/plugins.md) say what failed without parsing the message.
+    """
+
+    def __init__(self, message: str, *, status_code: int | None = None, code: str | None = None,
+                 failure_kind: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.status_code = status_code
+        self.code = code
+        self.failure_kind = failure_kind
+
+
+class ArmRetryPolicy(RetryPolicy):
+    """azure-core's RetryPolicy with a budget of its own for server errors.
+
+    Throttling (429) is retried up to ``retry_status`` times, honouring Retry-After: waiting
+    is what ARM asks for. A 408 or 5xx is retried at most ``server_retries`` times, whatever
+    its Retry-After: with one shared budget a subscription whose network API answered 500
+    held each of its scopes about 50 s before failing (issue 13).
+    """
+
+    def __init__(self, *, server_retries: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._server_retries = server_retries
+
+    def is_retry(self, settings: dict[str, Any], response: PipelineResponse[Any, Any]) -> bool:
+        """Stop retrying a server error once its own budget is spent."""
+        status = response.http_response.status_code
+        if status == 408 or status >= 500:
+            failed = sum(1 for attempt in settings["history"]
+                         if attempt.http_response is not None
+                         and attempt.http_response.status_code != 429)
+            if failed >= self._server_retries:
+                return False
+        return bool(super().is_retry(settings, response))
 
 
 class RateLimitPolicy(SansIOHTTPPolicy[Any, Any]):
@@ -71,14 +120,18 @@ class ArmClient:
     """Lists Resource Manager collections, one azure-core pipeline per thread."""
 
     def __init__(self, ctx: CollectContext, credential: TokenCredential, base_url: str,
-                 audience: str, *, retries: int = 6, retry_backoff_s: float = 0.8) -> None:
+                 audience: str, *, retries: int = 6, retry_backoff_s: float = 0.8,
+                 server_retries: int = 3) -> None:
         self._ctx = ctx
         # ARM throttles reads per subscription and principal (a token bucket refilled every
         # second) and answers 429 with Retry-After, which RetryPolicy honours; the status
-        # retries ride out a burst.
-        self._retry = {"retry_total": retries + 2, "retry_status": retries,
-                       "retry_backoff_factor": retry_backoff_s,
-                       "retry_backoff_max": RETRY_BACKOFF_MAX_S}
+        # retries ride out a burst. Server errors and connection failures get a short budget
+        # (0 + 1.6 + 3.2 s by default): the core's circuit breaker handles what stays down.
+        self._retry: dict[str, Any] = {
+            "retry_total": retries + server_retries + 2, "retry_status": retries,
+            "retry_connect": server_retries, "retry_read": server_retries,
+            "server_retries": server_retries, "retry_backoff_factor": retry_backoff_s,
+            "retry_backoff_max": RETRY_BACKOFF_MAX_S}
         self._credential = credential
         self.base_url = base_url.rstrip("/")
         self.token_scope = audience.rstrip("/") + "/.default"
@@ -92,7 +145,7 @@ class ArmClient:
             policies = [
                 HeadersPolicy({"Accept": "application/json"}),
                 UserAgentPolicy(sdk_moniker=f"cloudscope-azure/{__version__}"),
-                RetryPolicy(**self._retry),
+                ArmRetryPolicy(**self._retry),
                 RateLimitPolicy(self._ctx),
                 BearerTokenCredentialPolicy(self._credential, self.token_scope),
             ]
@@ -116,7 +169,7 @@ class ArmClient:
                 return
             # nextLink is absolute and carries api-version and the skip token already. It
             # must stay on Resource Manager's host: the bearer token goes with it.
-            if not _same_origin(next_link, self.base_url):
+            if not same_origin(next_link, self.base_url):
                 raise CollectionError(f"GET {path}: nextLink leaves {self.base_url}")
             request = HttpRequest("GET", next_link)
 
@@ -125,20 +178,44 @@ class ArmClient:
         return self._get(HttpRequest("GET", self.base_url + path,
                                      params={"api-version": api_version}), path)
 
+    def detail(self, body: dict[str, Any], property_name: str, call: str, path: str,
+               api_version: str) -> dict[str, Any] | None:
+        """A per-resource detail call for the resource ``body`` (a listed body).
+
+        A denial (403) does not fail the scope: ``body["_unavailable"][property_name]``
+        records the call and ARM's error code (docs/properties.md), the run counts
+        ``details_unavailable``, and None is returned. Any other failure raises
+        :class:`ArmError` as :meth:`get` does.
+        """
+        try:
+            return self.get(path, api_version)
+        except ArmError as error:
+            if error.status_code != 403:
+                raise
+            body.setdefault(UNAVAILABLE, {})[property_name] = \
+                f"{call}: {error.code or 'AuthorizationFailed'}"
+            self._ctx.count("details_unavailable")
+            return None
+
     def _get(self, request: HttpRequest, path: str) -> dict[str, Any]:
         if self._ctx.cancelled.is_set():
             raise CollectionError("interrupted by the user")
         try:
             response = self._client().send_request(request)
         except ClientAuthenticationError as error:
-            raise CollectionError(f"Azure sign-in failed: {_sign_in_reason(error)}",
-                                  hint="check the credentials (az login, AZURE_* variables "
-                                       "or the azure: section)") from None
+            raise ArmError(f"Azure sign-in failed: {_sign_in_reason(error)}",
+                           failure_kind="authentication",
+                           hint="check the credentials (az login, AZURE_* variables "
+                                "or the azure: section)") from None
         except AzureError as error:
-            raise CollectionError(f"GET {path}: {_first_line(error)}") from None
+            # Not sent (refused, DNS, TLS) or no answer read: after the retries either way.
+            kind = "unreachable-endpoint" if isinstance(error, ServiceRequestError) else \
+                "server-error" if isinstance(error, ServiceResponseError) else None
+            raise ArmError(f"GET {path}: {_first_line(error)}", failure_kind=kind) from None
         if response.status_code != 200:
-            raise CollectionError(f"GET {path}: HTTP {response.status_code} "
-                                  f"{_arm_error(response)}".rstrip())
+            code, message = _arm_error(response)
+            raise ArmError(f"GET {path}: HTTP {response.status_code} {message}".rstrip(),
+                           status_code=response.status_code, code=code or None)
         body = response.json()
         if not isinstance(body, dict):
             raise CollectionError(f"GET {path}: expected a JSON object")
@@ -152,19 +229,31 @@ class ArmClient:
             client.close()
 
 
-def _same_origin(url: str, base_url: str) -> bool:
-    link, base = urlsplit(url), urlsplit(base_url)
-    return (link.scheme, link.netloc.lower()) == (base.scheme, base.netloc.lower())
+def same_origin(url: str, base_url: str) -> bool:
+    """True when ``url`` has the scheme, host and port of ``base_url``, the scheme's
+    default port written or not (``https://management.azure.com:443/...`` is ARM itself)."""
+    origin = _origin(url)
+    return origin is not None and origin == _origin(base_url)
 
 
-def _arm_error(response: Any) -> str:
-    """ARM's ``{"error": {"code", "message"}}``, one line, or the reason phrase."""
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    parts = urlsplit(url)
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme.lower())
+    except ValueError:  # a port that is not a number: no origin at all
+        return None
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def _arm_error(response: Any) -> tuple[str, str]:
+    """ARM's ``{"error": {"code", "message"}}``: the code, and one line (or the reason phrase)."""
     try:
         error = response.json().get("error") or {}
-        text = f"{error.get('code', '')}: {error.get('message', '')}".strip(": ")
+        code = str(error.get("code") or "")
+        text = f"{code}: {error.get('message', '')}".strip(": ")
     except (ValueError, AttributeError):
-        text = ""
-    return _one_line(text or (response.reason or ""))
+        code, text = "", ""
+    return _one_line(code), _one_line(text or (response.reason or ""))
 
 
 def _sign_in_reason(error: BaseException) -> str:

@@ -160,11 +160,20 @@ ROLE_ASSIGNMENTS: Final = ResourceType(
     "2022-04-01", "/providers/Microsoft.Authorization/roleAssignments",
     "RoleAssignments_ListForSubscription (RoleAssignments_ListForSubscription.json)")
 
+# What an assignment grants is in its role definition (permissions[].actions/notActions).
+# Listed at subscription scope, the answer holds every built-in role (hundreds) and the
+# custom roles assignable there; the collector keeps the custom roles and the built-in
+# roles that an assignment of the subscription uses (see AzureCollector._role_definitions).
+ROLE_DEFINITIONS: Final = ResourceType(
+    "Microsoft.Authorization/roleDefinitions", "azure:authorization:role-definition",
+    "2022-04-01", "/providers/Microsoft.Authorization/roleDefinitions",
+    "RoleDefinitions_List (GetRoleDefinitionById.json element)")
+
 CATALOGUE: Final[tuple[ResourceType, ...]] = (
     SUBSCRIPTION, RESOURCE_GROUPS, VIRTUAL_MACHINES, SCALE_SETS, DISKS, VIRTUAL_NETWORKS,
     NETWORK_INTERFACES, NETWORK_SECURITY_GROUPS, PUBLIC_IP_ADDRESSES, LOAD_BALANCERS,
     STORAGE_ACCOUNTS, KEY_VAULTS, SQL_SERVERS, SQL_DATABASES, WEB_SITES, MANAGED_CLUSTERS,
-    USER_ASSIGNED_IDENTITIES, ROLE_ASSIGNMENTS,
+    USER_ASSIGNED_IDENTITIES, ROLE_ASSIGNMENTS, ROLE_DEFINITIONS,
 )
 """The scoped types, in planning order (each is one scope per subscription)."""
 

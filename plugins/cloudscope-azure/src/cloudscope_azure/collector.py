@@ -26,6 +26,8 @@ from cloudscope_azure.assets import normalise_id, to_asset
 from cloudscope_azure.catalogue import (
     BY_SERVICE,
     CATALOGUE,
+    ROLE_ASSIGNMENTS,
+    ROLE_DEFINITIONS,
     SUBSCRIPTION,
     SUBSCRIPTIONS_API_VERSION,
     ResourceType,
@@ -36,6 +38,8 @@ from cloudscope_azure.settings import CLOUDS, AzureSettings, Cloud
 if TYPE_CHECKING:
     from cloudscope_azure.arm import ArmClient
 
+SKIPPED_STATES: Final = frozenset({"disabled", "deleted"})
+"""Subscription states (``GET /subscriptions`` ``state``) not collected unless named."""
 _SUBSCRIPTION_ID: Final = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
@@ -80,7 +84,8 @@ class AzureCollector(Collector):
         self.credential = build_credential(self.settings, explicit)
         self.arm: ArmClient = ArmClient(
             ctx, self.credential, self.resource_manager_url, cloud.audience,
-            retries=self.settings.retries, retry_backoff_s=self.settings.retry_backoff_s)
+            retries=self.settings.retries, retry_backoff_s=self.settings.retry_backoff_s,
+            server_retries=self.settings.server_retries)
 
     def plan(self) -> list[ScopeKey]:
         """A scope per subscription and resource type, subscriptions listed when not given."""
@@ -92,13 +97,24 @@ class AzureCollector(Collector):
                 for subscription in subscriptions for resource_type in self.types]
 
     def _visible_subscriptions(self) -> list[str]:
-        found = sorted({str(body["subscriptionId"]).lower()
-                        for body in self.arm.list("/subscriptions", SUBSCRIPTIONS_API_VERSION)
-                        if body.get("subscriptionId")})
+        found: set[str] = set()
+        for body in self.arm.list("/subscriptions", SUBSCRIPTIONS_API_VERSION):
+            if not body.get("subscriptionId"):
+                continue
+            subscription = str(body["subscriptionId"]).lower()
+            state = str(body.get("state") or "")
+            # A disabled or deleted subscription answers reads with errors or nothing: it
+            # is skipped with a note rather than failing its scopes on every run.
+            if state.lower() in SKIPPED_STATES:
+                self.ctx.count("subscriptions_skipped")
+                self.ctx.log.warning("azure.subscription_skipped", subscription=subscription,
+                                     state=state)
+                continue
+            found.add(subscription)
         if not found:
-            raise CollectionError("the identity can see no subscription",
+            raise CollectionError("the identity can see no enabled subscription",
                                   hint="grant it Reader on a subscription, or pass --subscription")
-        return found
+        return sorted(found)
 
     def collect(self, scope: ScopeKey) -> Iterator[Asset | Relationship]:
         """List the scope's resource type in its subscription; yield assets and edges."""
@@ -120,6 +136,8 @@ class AzureCollector(Collector):
         base = f"/subscriptions/{subscription}"
         if resource_type is SUBSCRIPTION:
             yield self.arm.get(base, resource_type.api_version)
+        elif resource_type is ROLE_DEFINITIONS:
+            yield from self._role_definitions(base)
         elif resource_type.parent is not None:
             parent = resource_type.parent
             for parent_body in self.arm.list(base + parent.list_path, parent.api_version):
@@ -127,6 +145,16 @@ class AzureCollector(Collector):
                 yield from self.arm.list(path, resource_type.api_version)
         else:
             yield from self.arm.list(base + resource_type.list_path, resource_type.api_version)
+
+    def _role_definitions(self, base: str) -> Iterator[dict[str, Any]]:
+        """Custom roles, and the built-in roles an assignment of the subscription uses."""
+        used = {_last_segment((body.get("properties") or {}).get("roleDefinitionId"))
+                for body in self.arm.list(base + ROLE_ASSIGNMENTS.list_path,
+                                          ROLE_ASSIGNMENTS.api_version)}
+        for body in self.arm.list(base + ROLE_DEFINITIONS.list_path, ROLE_DEFINITIONS.api_version):
+            kind = str((body.get("properties") or {}).get("type") or "").lower()
+            if kind == "customrole" or _last_segment(body.get("id")) in used:
+                yield body
 
     def _items(self, resource_type: ResourceType, body: dict[str, Any], subscription: str,
                location: str | None = None) -> Iterator[Asset | Relationship]:
@@ -144,6 +172,11 @@ class AzureCollector(Collector):
         close = getattr(self.credential, "close", None)
         if close is not None:
             close()
+
+
+def _last_segment(resource_id: Any) -> str:
+    """The last segment of an id in lower case (a role definition's GUID)."""
+    return str(resource_id or "").rstrip("/").rsplit("/", 1)[-1].lower()
 
 
 def _subscriptions(values: Any) -> list[str]:

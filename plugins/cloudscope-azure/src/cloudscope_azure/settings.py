@@ -57,10 +57,13 @@ class AzureSettings(BaseModel):
     certificate_password: SecretStr | None = None
     resource_manager_url: str | None = None
     disable_instance_discovery: bool = False
-    #: Retries of a throttled (429) or failed (408, 5xx) request, and the exponential
-    #: backoff factor in seconds when the answer carries no Retry-After.
+    #: Retries of a throttled (429) request, and the exponential backoff factor in seconds
+    #: when the answer carries no Retry-After.
     retries: int = Field(default=6, ge=0, le=20)
     retry_backoff_s: float = Field(default=0.8, ge=0, le=60)
+    #: Retries of a server error (408, 5xx) or a failed connection: a short budget, since
+    #: the core's circuit breaker stops the scopes of a service that stays down.
+    server_retries: int = Field(default=3, ge=0, le=20)
 
     @field_validator("client_secret", "certificate_password", mode="before")
     @classmethod

@@ -49,8 +49,11 @@ GROUPS: Final = (
     ServiceGroup("storage.googleapis.com", ("storage.googleapis.com/Bucket",),
                  iam_policy_types=("storage.googleapis.com/Bucket",)),
     ServiceGroup("sqladmin.googleapis.com", ("sqladmin.googleapis.com/Instance",)),
+    # Custom roles (``includedPermissions``): what a binding to projects/P/roles/R grants.
+    # Organization-level custom roles are not listed at project scope and not collected.
     ServiceGroup("iam.googleapis.com",
-                 (SERVICE_ACCOUNT_TYPE, "iam.googleapis.com/ServiceAccountKey"),
+                 (SERVICE_ACCOUNT_TYPE, "iam.googleapis.com/ServiceAccountKey",
+                  "iam.googleapis.com/Role"),
                  iam_policy_types=(SERVICE_ACCOUNT_TYPE,)),
     ServiceGroup("run.googleapis.com", ("run.googleapis.com/Service",),
                  iam_policy_types=("run.googleapis.com/Service",),

@@ -29,9 +29,11 @@ from cloudscope_gcp.mapping import to_asset
 from cloudscope_gcp.relationships import RelationshipBuilder
 from cloudscope_gcp.scopes import HierarchyScope
 from cloudscope_gcp.settings import GcpSettings
-from cloudscope_gcp.transport import AssetApi
+from cloudscope_gcp.transport import AssetApi, AssetApiError
 
 PROVIDER = "gcp"
+IAM_POLICY_CALL = "ListAssets(IAM_POLICY)"
+"""How a denied policy listing is named under ``_unavailable`` (docs/properties.md)."""
 
 
 class GcpCollector(Collector):
@@ -94,7 +96,7 @@ class GcpCollector(Collector):
             raise CollectionError(f"unknown GCP scope service {scope.service!r}") from error
         parent = scope.account if hierarchy else f"projects/{scope.account}"
         account = None if hierarchy else scope.account
-        policies = self._iam_policies(parent, group)
+        policies, denied = self._iam_policies(parent, group)
         builder = RelationshipBuilder(scope.account)
         own = set(group.asset_types)
         listed = [*group.asset_types, *(t for t in group.lookup_types if t not in own)]
@@ -105,7 +107,8 @@ class GcpCollector(Collector):
                 builder.observe_lookup(raw)
                 continue
             count += 1
-            yield to_asset(raw, account=account, iam_policy=policies.pop(raw["name"], None))
+            yield to_asset(raw, account=account, iam_policy=policies.pop(raw["name"], None),
+                           unavailable=denied if native in group.iam_policy_types else None)
             yield from builder.add(raw)
         yield from builder.finish()
         self.ctx.log.debug("gcp.scope_collected", parent=parent, service=scope.service,
@@ -115,14 +118,26 @@ class GcpCollector(Collector):
         """Close the HTTP sessions."""
         self.api.close()
 
-    def _iam_policies(self, parent: str, group: ServiceGroup) -> dict[str, Any]:
+    def _iam_policies(self, parent: str,
+                      group: ServiceGroup) -> tuple[dict[str, Any], dict[str, str] | None]:
+        """The group's IAM policies by resource name, and the denial to record on each of
+        its resources when the caller may list resources but not their policies."""
         # Listed first and held (policies are small and few) so that each resource streams
         # out with its policy merged, instead of holding the resources.
         if not group.iam_policy_types:
-            return {}
-        return {raw["name"]: raw["iamPolicy"]
-                for raw in self.api.list_assets(parent, group.iam_policy_types, "IAM_POLICY")
-                if raw.get("iamPolicy")}
+            return {}, None
+        try:
+            return {raw["name"]: raw["iamPolicy"]
+                    for raw in self.api.list_assets(parent, group.iam_policy_types, "IAM_POLICY")
+                    if raw.get("iamPolicy")}, None
+        except AssetApiError as error:
+            # cloudasset.assets.listIamPolicy is a permission of its own: without it the
+            # resources are still listed (a denied resource listing fails the scope below).
+            if error.status_code != 403:
+                raise
+            self.ctx.count("details_unavailable")
+            self.ctx.log.warning("gcp.iam_policies_denied", parent=parent, service=group.service)
+            return {}, {"iamPolicy": f"{IAM_POLICY_CALL}: {error.status or 'PERMISSION_DENIED'}"}
 
     def _project_id(self, identifier: str) -> str:
         """A project id, resolving a project number through its Project asset."""

@@ -28,12 +28,18 @@ _LABEL_PATHS: Final = {
     "run.googleapis.com/Service": ("metadata", "labels"),
 }
 
+UNAVAILABLE: Final = "_unavailable"
 cached_asset_type = cache(asset_type_of)
 
 
 def to_asset(raw: dict[str, Any], *, account: str | None,
-             iam_policy: dict[str, Any] | None = None) -> Asset:
-    """The CloudScope asset of one Cloud Asset ``Asset`` (content type RESOURCE)."""
+             iam_policy: dict[str, Any] | None = None,
+             unavailable: dict[str, str] | None = None) -> Asset:
+    """The CloudScope asset of one Cloud Asset ``Asset`` (content type RESOURCE).
+
+    ``unavailable`` names the properties whose read was denied (``{property: "call: error
+    code"}``), kept under ``_unavailable`` as docs/properties.md describes.
+    """
     native = raw["assetType"]
     name = raw["name"]
     resource = raw.get("resource") or {}
@@ -41,6 +47,8 @@ def to_asset(raw: dict[str, Any], *, account: str | None,
     properties = dict(data)
     if iam_policy is not None:
         properties["iamPolicy"] = iam_policy
+    if unavailable:
+        properties[UNAVAILABLE] = dict(unavailable)
     location = resource.get("location")
     return Asset(
         id=name, provider="gcp", asset_type=cached_asset_type(native), native_type=native,

@@ -38,6 +38,23 @@ _HINTS: Final = {
 }
 
 
+class AssetApiError(CollectionError):
+    """A Cloud Asset call that failed for good.
+
+    ``status_code`` (the HTTP answer, if any), ``status`` (the API's own, e.g.
+    ``PERMISSION_DENIED``) and ``failure_kind`` (for the core's circuit breaker: a token
+    that cannot be had, an endpoint that cannot be reached, docs/plugins.md) say what
+    failed without parsing the message.
+    """
+
+    def __init__(self, message: str, *, status_code: int | None = None, status: str | None = None,
+                 failure_kind: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.status_code = status_code
+        self.status = status
+        self.failure_kind = failure_kind
+
+
 class AssetApi:
     """Paged ``assets.list`` calls, one AuthorizedSession per thread.
 
@@ -99,19 +116,28 @@ class AssetApi:
             try:
                 response = session.get(url, params=params, timeout=timeout)
             except exceptions.RefreshError as error:
-                raise CollectionError(f"{parent}: cannot obtain a Google access token: "
-                                      f"{describe_auth_error(error)}") from None
+                raise AssetApiError(f"{parent}: cannot obtain a Google access token: "
+                                    f"{describe_auth_error(error)}",
+                                    failure_kind="authentication") from None
             except (requests.RequestException, exceptions.TransportError) as error:
-                if attempt >= self._settings.max_retries:
-                    raise CollectionError(
+                # A connection never made, or an answer never read: either way the short
+                # budget of server errors, the core's circuit breaker handles what stays down.
+                if attempt >= self._settings.server_retries:
+                    unreachable = isinstance(error, requests.ConnectionError
+                                             | exceptions.TransportError)
+                    raise AssetApiError(
                         f"{parent}: cannot reach the Cloud Asset API at "
-                        f"{self._settings.api_endpoint} ({type(error).__name__})") from None
+                        f"{self._settings.api_endpoint} ({type(error).__name__})",
+                        failure_kind="unreachable-endpoint" if unreachable
+                        else "server-error") from None
                 self._wait(self._backoff(attempt), parent)
                 attempt += 1
                 continue
             if response.status_code == 200:
                 return _json(response, parent)
-            if response.status_code in RETRYABLE and attempt < self._settings.max_retries:
+            budget = self._settings.max_retries if response.status_code == 429 \
+                else self._settings.server_retries
+            if response.status_code in RETRYABLE and attempt < budget:
                 if response.status_code == 429:
                     self._ctx.count("throttled")
                 self._ctx.count("retries")
@@ -131,7 +157,7 @@ class AssetApi:
             raise CollectionError(f"{parent}: interrupted while waiting to retry")
 
 
-def api_error(response: Any, parent: str) -> CollectionError:
+def api_error(response: Any, parent: str) -> AssetApiError:
     """A one-line error for a failed call: status, the API's own status and message."""
     status = ""
     message = ""
@@ -145,7 +171,8 @@ def api_error(response: Any, parent: str) -> CollectionError:
     text = f"{parent}: the Cloud Asset API answered {detail}"
     if message:
         text += f": {redact_text(message)[:300]}"
-    return CollectionError(text, hint=_HINTS.get(response.status_code))
+    return AssetApiError(text, status_code=response.status_code, status=status or None,
+                         hint=_HINTS.get(response.status_code))
 
 
 def _json(response: Any, parent: str) -> dict[str, Any]:

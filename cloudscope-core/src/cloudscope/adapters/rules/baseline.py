@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.detection import NetworkLinks, PrincipalLinks, ReferenceLinks
-from cloudscope.domain.exposure import ExposureAnalysis
+from cloudscope.domain.exposure import EXPOSURE_RELATIONSHIPS, ExposureAnalysis
 from cloudscope.domain.finding import Finding, Severity
 from cloudscope.domain.open_ports import (
     ADMIN_PORTS,
@@ -20,8 +20,8 @@ from cloudscope.domain.open_ports import (
     SECURITY_GROUP,
     world_open_ports,
 )
-from cloudscope.domain.privilege import is_admin_policy_document
-from cloudscope.domain.relationship import PROTECTED_BY, Relationship
+from cloudscope.domain.privilege_aws import aws_managed_name, judge_document, partition_of
+from cloudscope.domain.relationship import Relationship
 from cloudscope.ports.rule import AssetRule, DetectionRule, RiskRule, RuleGraph
 
 
@@ -74,27 +74,35 @@ class GcpFirewallAdminPorts(_AdminPortsOpen):
 
 
 class AwsPolicyFullAdmin(AssetRule):
-    """A customer managed IAM policy allowing every action on every resource.
+    """A customer-managed IAM policy whose default version grants administrative rights.
 
-    AWS's own ``AdministratorAccess`` is not flagged here: attaching it is what
-    ``aws.iam.admin-policy-attached`` reports."""
+    Judged by its document (docs/privilege.md): every action on every resource (``*``,
+    ``*:*``, a ``NotAction`` leaving IAM allowed...), an IAM write that grants anything, or
+    PassRole with compute; a Deny in the same document counts. AWS's own
+    ``AdministratorAccess`` is not flagged here: attaching it is what
+    ``aws.iam.admin-policy-attached`` reports; a customer policy that merely bears its
+    name is judged like any other."""
 
     rule_id = "aws.iam.policy-full-admin"
-    title = "IAM policy allows * on *"
+    title = "Customer managed IAM policy grants administrative rights"
     severity = Severity.HIGH
     remediation = "Grant only the actions and resources the principals need (least privilege)."
     references = ("CIS AWS 1.16",)
     asset_types = frozenset({"aws:iam:policy"})
 
     def check(self, asset: Asset) -> Iterable[Finding]:
-        """A finding when the default version's document has an Allow of * on *."""
-        if ":iam::aws:policy/" in asset.id:  # AWS managed (AdministratorAccess): by design
+        """A finding when the default version's document is administrative."""
+        if aws_managed_name(asset.id):  # AWS managed: by design, reported on attachment
             return ()
         document = (asset.properties.get("PolicyVersion") or {}).get("Document")
-        if not is_admin_policy_document(document):
+        verdict = judge_document(document, partition_of(asset.id))
+        if verdict is None:
             return ()
-        return (self.finding(asset.id, evidence={"statement": "Effect Allow, Action *, "
-                                                              "Resource *"}),)
+        version = (asset.properties.get("PolicyVersion") or {}).get("VersionId")
+        return (self.finding(asset.id, detail=f"its default version {verdict.reason}",
+                             evidence={"level": verdict.level, "reason": verdict.reason,
+                                       "conditional": verdict.conditional,
+                                       "default_version": version}),)
 
 
 class InternetToAdminExposure(RiskRule):
@@ -107,7 +115,7 @@ class InternetToAdminExposure(RiskRule):
                    "the public address or load balancer, or reduce the identity's rights.")
     references = ("CIS AWS 5.2", "CIS AWS 1.16", "CIS GCP 4.1", "CIS Azure 6.1")
     asset_types = None
-    relationship_types = frozenset({PROTECTED_BY})
+    relationship_types = EXPOSURE_RELATIONSHIPS
 
     def __init__(self) -> None:
         self.analysis = ExposureAnalysis()
@@ -118,14 +126,18 @@ class InternetToAdminExposure(RiskRule):
         return ()
 
     def observe_relationship(self, relationship: Relationship) -> None:
-        """Keep the PROTECTED_BY edges that reach an open group."""
+        """Keep PROTECTED_BY edges to open groups, and the AWS policy attachments and group
+        memberships that complete policy sets."""
         self.analysis.observe_relationship(relationship)
 
     def conclude(self, graph: RuleGraph) -> Iterator[Finding]:
-        """One critical finding per exposed instance, ``evidence.path`` from the internet."""
+        """One finding per exposed instance, ``evidence.path`` from the internet: critical
+        when the identity administers the whole account, subscription or project, high when
+        it administers one resource group or resource (docs/privilege.md)."""
         for exposure in self.analysis.exposures(graph):
             yield self.finding(
                 exposure.asset_id, evidence=exposure.evidence(),
+                severity=Severity.CRITICAL if exposure.account_wide else Severity.HIGH,
                 detail=f"{exposure.entry}; ports {', '.join(map(str, exposure.open_ports))} "
                        f"open to the internet; {exposure.privilege}")
 

@@ -26,6 +26,14 @@ PYTHON_RULES: Final = {
     "cloudscope.detect.principals": "PrincipalDetection",
 }
 """Rule id -> class name in :mod:`cloudscope.adapters.rules.baseline`."""
+IDENTITY_RULES: Final = {
+    "aws.iam.role-trust-any-principal": "AwsRoleTrustAnyPrincipal",
+    "aws.iam.inline-policy-admin": "AwsInlinePolicyAdmin",
+    "aws.iam.principal-admin": "AwsPrincipalAdmin",
+    "azure.authorization.custom-admin-role": "AzureCustomAdminRole",
+    "gcp.iam.custom-role-privileged": "GcpCustomRolePrivileged",
+}
+"""Rule id -> class name in :mod:`cloudscope.adapters.rules.identity`."""
 PACKS: Final = ("aws.yaml", "azure.yaml", "gcp.yaml", "detection.yaml")
 # A list item of `rules:` or `detections:` starts with its id (the packs' documented layout).
 _RULE_ID: Final = re.compile(r"""^  - id:\s*["']?([^"'\s#]+)""", re.MULTILINE)
@@ -47,8 +55,9 @@ def build_yaml_rule(pack: str, rule_id: str) -> Any:
 
 def register_baseline(register: Register) -> None:
     """Register every baseline rule under its id."""
-    for rule_id, class_name in PYTHON_RULES.items():
-        register(rule_id, f"cloudscope.adapters.rules.baseline:{class_name}")
+    for module, rules in (("baseline", PYTHON_RULES), ("identity", IDENTITY_RULES)):
+        for rule_id, class_name in rules.items():
+            register(rule_id, f"cloudscope.adapters.rules.{module}:{class_name}")
     for pack in PACKS:
         for rule_id in pack_ids(pack):
             register(rule_id, partial(build_yaml_rule, pack, rule_id))

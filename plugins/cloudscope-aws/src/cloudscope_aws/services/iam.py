@@ -2,11 +2,15 @@
 service ``iam``, once per account).
 
 ``GetAccountAuthorizationDetails`` returns every principal with its attached policies,
-group memberships, trust policy and the customer-managed policies' documents in a few
-pages, where the per-entity list calls would take one request per principal. Users add
-``ListUsers`` (``PasswordLastUsed``) and three calls each: MFA devices, access keys and
-login profile. IAM returns ARNs for everything; attached AWS-managed policies are
-HAS_POLICY targets by ARN (``arn:aws:iam::aws:policy/NAME``) though not collected.
+its inline policies (``UserPolicyList``, ``GroupPolicyList``, ``RolePolicyList``: name and
+document), group memberships (``GroupList``), trust policy and the customer-managed
+policies' versions in a few pages, where the per-entity list calls would take one request
+per principal and policy. Every policy document arrives decoded to JSON (botocore decodes
+IAM's URL-encoded ``policyDocumentType``), as the privilege evaluation reads it
+(docs/privilege.md). Users add ``ListUsers`` (``PasswordLastUsed``) and three calls each:
+MFA devices, access keys and login profile. IAM returns ARNs for everything; attached
+AWS-managed policies are HAS_POLICY targets by ARN (``arn:aws:iam::aws:policy/NAME``)
+though not collected (``AdministratorAccess`` is recognised by that ARN).
 """
 
 from __future__ import annotations
@@ -101,8 +105,9 @@ def transform_group(location: Location, group: Element) -> list[Item]:
 
 
 def transform_role(location: Location, role: Element) -> list[Item]:
-    """A role with its trust policy (``AssumeRolePolicyDocument``, decoded JSON) and
-    ``AttachedPolicies``: HAS_POLICY; each AWS principal it trusts ASSUMES it."""
+    """A role with its trust policy (``AssumeRolePolicyDocument``, decoded JSON), its inline
+    policies (``RolePolicyList``) and ``AttachedPolicies``: HAS_POLICY; each AWS principal
+    it trusts ASSUMES it."""
     properties = _principal(role, drop=("InstanceProfileList",))
     return [location.asset(ROLE, role["Arn"], properties, name=role["RoleName"]),
             *_policies(role["Arn"], role),
@@ -131,7 +136,8 @@ def trusted_principals(location: Location, document: Any) -> list[str]:
 
 def transform_policy(location: Location, policy: Element) -> list[Item]:
     """A customer-managed policy: the ``ListPolicies`` fields plus ``PolicyVersion``, its
-    default version with the decoded ``Document``."""
+    default version (``IsDefaultVersion``, not the newest) with the decoded ``Document``;
+    the other versions are dropped: IAM enforces the default version only."""
     properties = {key: value for key, value in policy.items() if key != "PolicyVersionList"}
     default = next((version for version in policy.get("PolicyVersionList") or ()
                     if version.get("IsDefaultVersion")), None)
