@@ -125,8 +125,9 @@ def test_filters_replace_only_the_assessed_assets_findings(
 def test_failing_rules_are_reported_skipped_and_keep_their_findings(
         assess_cli: Callable[..., CliResult], fake_distribution: Callable[..., FakeDistribution],
         repository: SQLiteRepository) -> None:
-    """A plugin rule that raises, and one that cannot be built, are listed with exit code 3;
-    the other rules' findings are stored and the failed rule's earlier findings are kept."""
+    """A plugin rule that raises on an asset, and one that cannot be built, are listed with
+    exit code 3; the other rules' findings are stored and the earlier findings of what
+    failed are kept."""
     dist = fake_distribution("acme-rules", entry_points={"acme": "acme_rules"},
                              modules={"acme_rules": FLAKY_PLUGIN})
     env = {"PYTHONPATH": str(dist.path), "CLOUDSCOPE_LOAD_PLUGINS": "acme"}
@@ -137,8 +138,10 @@ def test_failing_rules_are_reported_skipped_and_keep_their_findings(
     report = json.loads(result.stdout)
     assert report["failed_rules"] == [
         {"rule_id": "acme.unbuildable", "stage": "build",
-         "error": "ImportError: missing optional dependency"},
-        {"rule_id": "acme.flaky", "stage": f"observe {BUCKET}",
+         "error": "ImportError: missing optional dependency"}]
+    assert report["item_errors"] == 1
+    assert report["listed_item_errors"] == [
+        {"rule_id": "acme.flaky", "stage": "observe", "item": BUCKET,
          "error": "ValueError: cannot read the bucket policy"}]
     assert rule_ids(report)["acme.flaky"] == BUCKET
     assert "cloudscope.exposure.internet-to-admin" in rule_ids(report)

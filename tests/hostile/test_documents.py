@@ -16,9 +16,8 @@ from typing import Any
 import pytest
 from cloudscope.adapters.sqlite_repository import SQLiteRepository
 from cloudscope.application.collect import CollectOptions, CollectRun
+from cloudscope.application.collect_report import NoProgress
 from cloudscope.domain.asset import Asset
-from cloudscope.domain.errors import StoreError
-from cloudscope.domain.query import AssetQuery
 from cloudscope.domain.scope import RunStatus, ScopeKey, ScopeStatus
 from cloudscope.host.ratelimit import RateLimiter
 from cloudscope.ports.collector import CollectContext, Collector
@@ -107,28 +106,36 @@ def test_a_number_that_overflows_to_infinity_is_refused(name: str, body: str,
     assert name in line and "Infinity" in line, line
 
 
-class _Unstorable(Collector):
-    """Yields an asset whose name cannot be encoded (a lone surrogate): the store fails on
-    the write, in the middle of the run."""
+class _OneScope(Collector):
+    """One scope, one asset."""
 
     def plan(self) -> Iterable[ScopeKey]:
         return [ScopeKey(provider="demo", account="a", region=None, service="s")]
 
     def collect(self, scope: ScopeKey) -> Iterator[Asset]:
-        yield Asset(id="demo:x", provider="demo", asset_type="demo:s:thing", name="caf\udcff")
+        yield Asset(id="demo:x", provider="demo", asset_type="demo:s:thing")
 
 
-def test_a_run_the_store_fails_in_the_middle_of_is_recorded_failed(sqlite_url: str) -> None:
-    """When a write fails mid-run, the error reaches the caller and the run and its scope
-    are recorded `failed`: no run is left `running`."""
+class _BrokenProgress(NoProgress):
+    """A progress display that fails when the first batch is written: a bug in the writer's
+    thread, neither the store's failure nor the collector's."""
+
+    def scope_progressed(self, scope: ScopeKey, assets: int) -> None:
+        raise RuntimeError("progress display broke")
+
+
+def test_a_run_that_fails_on_a_bug_is_recorded_failed(sqlite_url: str) -> None:
+    """An unexpected error in the middle of a run reaches the caller, and the run and its
+    scope are recorded `failed` with that error: no run is left `running`."""
     ctx = CollectContext("demo", limiter=RateLimiter("demo"), config={}, log=None)
-    run = CollectRun("demo", _Unstorable(ctx, {}), lambda: SQLiteRepository(sqlite_url), ctx,
-                     CollectOptions())
-    with pytest.raises(StoreError):
+    run = CollectRun("demo", _OneScope(ctx, {}), lambda: SQLiteRepository(sqlite_url), ctx,
+                     CollectOptions(), progress=_BrokenProgress())
+    with pytest.raises(RuntimeError, match="progress display broke"):
         run.execute()
     assert run.opened_repository is not None
     run.opened_repository.close()
     with SQLiteRepository(sqlite_url) as repository:
-        assert [r.status for r in repository.list_runs()] == [RunStatus.FAILED]
+        runs = repository.list_runs()
+        assert [r.status for r in runs] == [RunStatus.FAILED]
+        assert "progress display broke" in (runs[0].error or "")
         assert [s.status for s in repository.list_scopes()] == [ScopeStatus.FAILED]
-        assert repository.count_assets(AssetQuery()) == 0

@@ -208,9 +208,10 @@ def test_server_back_within_the_retry_window_loses_nothing(
     repository.close()
 
 
-def test_collect_losing_its_server_exits_2_with_whole_batches(
+def test_collect_losing_its_server_exits_3_with_whole_batches(
         proxy: object, postgres_url: str, tmp_path: Path) -> None:
-    """`collect` whose server goes away mid-run: exit 2, one stderr line, whole batches."""
+    """`collect` whose server goes away mid-run: exit 3 (a store that failed mid-run, DESIGN
+    section 6), one stderr line, whole batches."""
     total, batch = 10_000, 200
     estate = tmp_path / "estate.jsonl"
     with estate.open("w", encoding="utf-8") as out:
@@ -230,7 +231,7 @@ def test_collect_losing_its_server_exits_2_with_whole_batches(
         proxy.cut()  # type: ignore[attr-defined]
         _, stderr = process.communicate(timeout=120)
         stored = observer.count_assets(AssetQuery())
-    assert process.returncode == 2, stderr
+    assert process.returncode == 3, stderr
     assert len(stderr.strip().splitlines()) == 1, stderr
-    assert "PostgreSQL at 127.0.0.1:" in stderr
+    assert "the store failed mid-run" in stderr and "PostgreSQL at 127.0.0.1:" in stderr
     assert 0 < stored < total and stored % batch == 0

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         NotFoundError,
         PluginError,
         StoreError,
+        StoreFailedError,
         UsageError,
     )
     from cloudscope.domain.field_path import FieldPath
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from cloudscope.domain.relationship import Relationship
     from cloudscope.domain.scope import (
         CollectionRun,
+        RunOwner,
         RunStatus,
         Scope,
         ScopeKey,
@@ -50,8 +52,10 @@ if TYPE_CHECKING:
     )
     from cloudscope.ports.registration import Register
     from cloudscope.ports.repository import (
+        HEARTBEAT_INTERVAL_S,
         AssetDetail,
         Repository,
+        RunLiveness,
         StoredAsset,
         StoredRelationship,
     )
@@ -74,6 +78,7 @@ _LAZY: Final = {
     "ScopeStatus": "cloudscope.domain.scope",
     "CollectionRun": "cloudscope.domain.scope",
     "RunStatus": "cloudscope.domain.scope",
+    "RunOwner": "cloudscope.domain.scope",
     "utc_now": "cloudscope.domain.timestamps",
     "REDACTED": "cloudscope.domain.redaction",
     "redact": "cloudscope.domain.redaction",
@@ -85,6 +90,7 @@ _LAZY: Final = {
     "NotFoundError": "cloudscope.domain.errors",
     "PluginError": "cloudscope.domain.errors",
     "StoreError": "cloudscope.domain.errors",
+    "StoreFailedError": "cloudscope.domain.errors",
     "UsageError": "cloudscope.domain.errors",
     "RateLimit": "cloudscope.host.ratelimit",
     "RateLimiter": "cloudscope.host.ratelimit",
@@ -100,6 +106,8 @@ _LAZY: Final = {
     "StoredAsset": "cloudscope.ports.repository",
     "StoredRelationship": "cloudscope.ports.repository",
     "Repository": "cloudscope.ports.repository",
+    "RunLiveness": "cloudscope.ports.repository",
+    "HEARTBEAT_INTERVAL_S": "cloudscope.ports.repository",
     "Rule": "cloudscope.ports.rule",
     "RiskRule": "cloudscope.ports.rule",
     "AssetRule": "cloudscope.ports.rule",
@@ -111,6 +119,7 @@ _LAZY: Final = {
 __all__ = [  # literal, so that type checkers see the re-exports; test_api keeps it equal to _LAZY
     "API_VERSION",
     "EXPORT_SCHEMA_VERSION",
+    "HEARTBEAT_INTERVAL_S",
     "REDACTED",
     "Asset",
     "AssetDetail",
@@ -140,12 +149,15 @@ __all__ = [  # literal, so that type checkers see the re-exports; test_api keeps
     "RiskRule",
     "Rule",
     "RuleGraph",
+    "RunLiveness",
+    "RunOwner",
     "RunStatus",
     "Scope",
     "ScopeKey",
     "ScopeStatus",
     "Severity",
     "StoreError",
+    "StoreFailedError",
     "StoredAsset",
     "StoredRelationship",
     "UsageError",

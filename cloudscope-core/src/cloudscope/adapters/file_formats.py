@@ -25,7 +25,6 @@ from cloudscope.adapters.file_records import (
 )
 from cloudscope.domain.documents import (
     BOM,
-    check_nesting,
     load_yaml,
     parse_json,
     read_regular_file,
@@ -135,11 +134,11 @@ class JsonLinesReader(RecordReader):
                     yield Record(number, item, hash(line))
 
     def items(self) -> Iterator[Item]:
-        """Stream the lines again, without the checks pass one made."""
+        """Stream the lines again (the fingerprints are not needed)."""
         with self.path.open("rb") as stream:
             for number, line in self._lines(stream):
                 if not line.isspace():
-                    yield asset_from_json_line(line, self.location(number), checked=False)
+                    yield asset_from_json_line(line, self.location(number))
 
 
 class CsvReader(RecordReader):
@@ -213,13 +212,14 @@ class CsvReader(RecordReader):
                 continue
             if name in self._JSON_COLUMNS:
                 try:
-                    record[name] = pydantic_core.from_json(cell, allow_inf_nan=False)
+                    # NaN is parsed, for the model to refuse naming the field.
+                    record[name] = pydantic_core.from_json(cell, allow_inf_nan=True)
                 except ValueError as error:
                     raise InputError(f"expected a JSON object ({error})", location=location,
                                      field=name) from None
             else:
                 record[name] = cell
-        return Record(line, to_item(record, location, relationship=relationship),
+        return Record(line, to_item(record, location, relationship=relationship, from_json=True),
                       hash(tuple(row)))
 
 
@@ -228,6 +228,7 @@ class DocumentReader(RecordReader):
     optionally ``relationships``. Positions are indexes in those lists."""
 
     limit: ClassVar[int]
+    _from_json: ClassVar[bool] = True  # parsed from JSON text: only JSON's types
 
     def location(self, position: int) -> str:
         """``file.json: assets[3]``: lists count from 0."""
@@ -289,10 +290,11 @@ class DocumentReader(RecordReader):
             if isinstance(record, dict) and "source_id" in record and "target_id" in record:
                 raise InputError("a relationship among the assets", location=location,
                                  hint="put relationships under 'relationships'")
-            item = to_item(record, location, relationship=False)
+            item = to_item(record, location, relationship=False, from_json=self._from_json)
             yield Record(index, item, hash(item.model_dump_json()))
         for index, record in enumerate(relationships, start=len(assets)):
-            item = to_item(record, self.location(index), relationship=True)
+            item = to_item(record, self.location(index), relationship=True,
+                           from_json=self._from_json)
             yield Record(index, item, hash(item.model_dump_json()))
 
 
@@ -303,9 +305,8 @@ class JsonReader(DocumentReader):
     limit = MAX_JSON_BYTES
 
     def _parse(self, data: bytes) -> Any:
-        document = parse_json(data, self.display)
-        check_nesting(document, self.display)
-        return document
+        # Records are checked by the models (depth included), with the path of the value.
+        return parse_json(data, self.display)
 
 
 class YamlReader(DocumentReader):
@@ -314,6 +315,7 @@ class YamlReader(DocumentReader):
 
     format = "yaml"
     limit = MAX_YAML_BYTES
+    _from_json = False  # timestamps and !!binary are Python types, converted by the models
 
     def _parse(self, data: bytes) -> Any:
         document = load_yaml(data, self.display)

@@ -1,8 +1,11 @@
 """One record of an asset file turned into an Asset or a Relationship, or a precise InputError.
 
-Shared by every file format: the limits (nesting depth, from ``cloudscope.domain.documents``,
-which configuration and rule files share) and the translation of pydantic's errors into
-one line that names the field and what was expected. See ``docs/files.md``.
+Shared by every file format: the translation of pydantic's errors into one line that names
+the field and what was expected. What a store can hold (finite numbers, 64-bit integers,
+valid Unicode, nesting depth) is checked by the models themselves, for files as for plugins
+(``cloudscope.domain.serialization``); what a document may be before it holds records (its
+size, nesting, YAML aliases) by ``cloudscope.domain.documents``, which configuration and
+rule files share. See ``docs/files.md``.
 """
 
 from __future__ import annotations
@@ -13,20 +16,17 @@ from typing import Any, Final
 from pydantic import ValidationError
 
 from cloudscope.domain.asset import Asset
-from cloudscope.domain.documents import MAX_DEPTH, check_nesting, kind_of, parse_json, too_deep
+from cloudscope.domain.documents import check_nesting, kind_of, parse_json, too_deep
 from cloudscope.domain.errors import InputError
 from cloudscope.domain.relationship import Relationship
+from cloudscope.domain.serialization import FROM_JSON, MAX_DEPTH, JsonDataError, dotted
 
 ASSET_FIELDS: Final = tuple(Asset.model_fields)
 RELATIONSHIP_FIELDS: Final = tuple(Relationship.model_fields)
 
 Item = Asset | Relationship
-# A number overflows a double to Infinity only with an exponent of three digits or more
-# (1e400, 1E+0400) or over 308 digits: with every digit read as 0, E as e and "+" dropped,
-# such a line holds "0e000" or 309 zeros. Two substring searches after one translate keep
-# the fast path fast (a regular expression cost half of the validation); a hex id that
-# happens to match only takes the slow path.
-_NUMBER_SHAPES: Final = bytes.maketrans(b"123456789E", b"000000000e")
+__all__ = ["ASSET_FIELDS", "MAX_DEPTH", "RELATIONSHIP_FIELDS", "Item", "asset_from_json_line",
+           "check_nesting", "is_relationship", "parse_json", "to_item", "validation_failure"]
 
 # Friendlier words for the patterns users most often miss.
 _EXPECTED: Final = {
@@ -41,45 +41,35 @@ def is_relationship(record: Mapping[str, Any]) -> bool:
     return "source_id" in record and "target_id" in record
 
 
-def to_item(record: Any, location: str, *, relationship: bool | None = None) -> Item:
+def to_item(record: Any, location: str, *, relationship: bool | None = None,
+            from_json: bool = False) -> Item:
     """Validate a parsed record (a dict) as an asset, or as a relationship when it has
-    ``source_id`` and ``target_id`` (or when ``relationship`` says so)."""
+    ``source_id`` and ``target_id`` (or when ``relationship`` says so); ``from_json`` when
+    it was parsed from JSON text (it holds only JSON's types)."""
     if not isinstance(record, dict):
         raise InputError(f"expected an object with asset fields, got {kind_of(record)}",
                          location=location)
-    check_nesting(record, location)
     if relationship is None:
         relationship = is_relationship(record)
     model: type[Asset] | type[Relationship] = Relationship if relationship else Asset
     try:
-        return model.model_validate(record)
+        return model.model_validate(record, context=FROM_JSON if from_json else None)
     except ValidationError as error:
         raise validation_failure(error, location, model) from None
 
 
-def asset_from_json_line(line: bytes, location: str, *, checked: bool = True) -> Item:
+def asset_from_json_line(line: bytes, location: str) -> Item:
     """An asset or relationship from one JSON Lines line.
 
-    Assets are validated from the bytes directly (the fast path); the rare shapes (NaN,
-    deep nesting, relationships, errors) are parsed first. ``checked=False`` skips the
-    checks that pydantic does not make (NaN, depth), for a second pass over a file whose
-    first pass made them and whose digest is compared at the end.
+    Assets are validated from the bytes directly (the fast path; the model checks NaN,
+    Infinity, depth and 64-bit integers itself); relationships and errors are parsed first.
     """
     if line.startswith(b'{"source_id"'):
-        return to_item(parse_json(line, location), location)
+        return to_item(parse_json(line, location), location, from_json=True)
     try:
-        asset = Asset.model_validate_json(line)
+        return Asset.model_validate_json(line, context=FROM_JSON)
     except ValidationError as error:
         return _line_failure(line, location, error)
-    if checked and (b"NaN" in line or b"Infinity" in line or _may_overflow(line)
-                    or line.count(b"{") + line.count(b"[") > MAX_DEPTH):
-        to_item(parse_json(line, location), location)  # raises the precise error
-    return asset
-
-
-def _may_overflow(line: bytes) -> bool:
-    shapes = line.translate(_NUMBER_SHAPES, b"+")
-    return b"0e000" in shapes or b"0" * 309 in shapes
 
 
 def _line_failure(line: bytes, location: str, error: ValidationError) -> Item:
@@ -94,7 +84,7 @@ def _line_failure(line: bytes, location: str, error: ValidationError) -> Item:
     if b'"source_id"' in line and b'"target_id"' in line:
         record = parse_json(line, location)
         if isinstance(record, dict) and is_relationship(record):
-            return to_item(record, location, relationship=True)
+            return to_item(record, location, relationship=True, from_json=True)
     if "recursion limit" in str(error):
         raise too_deep(location)
     raise validation_failure(error, location, Asset)
@@ -108,6 +98,10 @@ def validation_failure(error: ValidationError, location: str,
     loc = [str(part) for part in first["loc"]]
     more = f" (and {len(details) - 1} more problems)" if len(details) > 1 else ""
     kind = first["type"]
+    problem = first.get("ctx", {}).get("error")
+    if isinstance(problem, JsonDataError):  # a value no store can hold, with its path
+        return InputError(problem.problem + more, location=location,
+                          field=dotted((*loc, *problem.path)) or None)
     if kind == "json_invalid":
         return InputError(f"invalid JSON: {first['msg'].removeprefix('Invalid JSON: ')}",
                           location=location)

@@ -7,7 +7,8 @@ whole store is held in memory while it is open. Use SQLite for anything larger.
 
 Files: ``meta.json`` (application and schema version), ``assets.jsonl`` (removed assets
 stay, with ``deleted_at``), ``relationships.jsonl``, ``findings.jsonl``, ``scopes.jsonl``,
-``runs.jsonl``.
+``runs.jsonl`` (runs and scopes: :mod:`file_runs`), and ``.cloudscope-runs/`` (the lock
+files of running runs).
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
-from cloudscope.adapters.file_store import LOCK, Directory, Table, encode
+from cloudscope.adapters.file_runs import FileRunLog, run_record
+from cloudscope.adapters.file_store import JOURNAL, LOCK, TEMPORARY, Directory, Table, encode
 from cloudscope.adapters.store_url import timeout_option, url_path
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Finding, Severity
 from cloudscope.domain.query import AssetQuery
 from cloudscope.domain.relationship import Relationship
-from cloudscope.domain.scope import CollectionRun, RunStatus, Scope, ScopeKey, ScopeStatus
+from cloudscope.domain.scope import CollectionRun, Scope, ScopeKey
 from cloudscope.domain.timestamps import isoformat as stamp
 from cloudscope.ports.repository import Repository, StoredAsset, StoredRelationship
 
@@ -36,8 +38,11 @@ SCHEMA_VERSION: Final = 1
 META: Final = "meta.json"
 ASSET_FIELDS: Final = tuple(Asset.model_fields)
 # Files we write besides the tables; anything else in a directory without meta.json
-# means it belongs to someone else.
-OWN_FILES: Final = frozenset({META, LOCK, ".gitignore"})
+# means it belongs to someone else. The commit that creates a store writes meta.json.tmp and
+# commit.json(.tmp) first: another process starting on the same new directory at that moment
+# must not take them for someone else's files (issue 12).
+OWN_FILES: Final = frozenset({META, LOCK, ".gitignore", META + TEMPORARY, JOURNAL,
+                              JOURNAL + TEMPORARY})
 # Files a commit replaces besides the tables.
 COMMITTED_FILES: Final = frozenset({META, ".gitignore"})
 
@@ -65,7 +70,7 @@ def _listing_key(record: dict[str, Any]) -> tuple[Any, ...]:
             record["id"])
 
 
-class FileRepository(Repository):
+class FileRepository(FileRunLog, Repository):
     """A CloudScope store in a directory of JSON Lines files. Added in API 1.0.
 
     URL options: ``?timeout=SECONDS`` (how long a writer waits for another, default 30) and
@@ -109,9 +114,12 @@ class FileRepository(Repository):
                 raise StoreError(f"--db {self.url!r}: {path} does not exist")
             try:
                 path.mkdir()
+            except FileExistsError:
+                pass  # created at this moment by another process: check it as found
             except OSError as error:
                 raise StoreError(f"cannot create {path}: {error.strerror}") from None
-            return
+            else:
+                return
         meta = self._read_meta()
         if meta is None:
             others = sorted(p.name for p in path.iterdir()
@@ -150,7 +158,8 @@ class FileRepository(Repository):
         return self.schema_version()
 
     def close(self) -> None:
-        """Release the lock file."""
+        """Release the lock file and the locks of runs this process did not finish."""
+        self.run_locks.release_all()
         self.directory.close()
 
     def local_paths(self) -> tuple[Path, ...]:
@@ -188,26 +197,7 @@ class FileRepository(Repository):
                     table.forget()
                 raise
 
-    # Collection ------------------------------------------------------------------------
-    def start_run(self, run: CollectionRun) -> None:
-        """Record a run that starts."""
-        with self._writing():
-            self.runs.put(_run_record(run))
-
-    def finish_run(self, run: CollectionRun) -> None:
-        """Record the run's outcome."""
-        with self._writing():
-            self.runs.put(_run_record(run))
-
-    def start_scope(self, scope: ScopeKey, run_id: str, started_at: datetime) -> None:
-        """Record that ``run_id`` starts ``scope``."""
-        with self._writing():
-            previous = self.scopes.records.get(scope.key, {})
-            self.scopes.put({**scope.model_dump(), "scope_key": scope.key, "status": "running",
-                             "run_id": run_id, "assets": previous.get("assets", 0),
-                             "error": None, "started_at": stamp(started_at),
-                             "finished_at": None})
-
+    # Collection (runs and scopes: file_runs) -------------------------------------------
     def write_batch(self, scope: ScopeKey, run_id: str, assets: Sequence[Asset],
                     relationships: Sequence[Relationship], seen_at: datetime) -> None:
         """Upsert a batch in one atomic commit."""
@@ -246,32 +236,6 @@ class FileRepository(Repository):
             self._update_scope(scope, run_id, status="complete", assets=assets, error=None,
                                finished_at=finished)
         return removed
-
-    def fail_scope(self, scope: ScopeKey, run_id: str, error: str, finished_at: datetime,
-                   *, interrupted: bool = False) -> None:
-        """Mark the scope failed; keep everything stored."""
-        status = ScopeStatus.INTERRUPTED if interrupted else ScopeStatus.FAILED
-        with self._writing():
-            self._update_scope(scope, run_id, status=status.value, error=error,
-                               finished_at=stamp(finished_at))
-
-    def _update_scope(self, scope: ScopeKey, run_id: str, **changes: Any) -> None:
-        record = self.scopes.records.get(scope.key)
-        if record is not None and record["run_id"] == run_id:
-            self.scopes.put({**record, **changes})
-
-    def list_scopes(self) -> list[Scope]:
-        """Every scope and its last status."""
-        with self._reading():
-            records = [self.scopes.records[key] for key in sorted(self.scopes.records)]
-        return [_scope(record) for record in records]
-
-    def list_runs(self, limit: int | None = None) -> list[CollectionRun]:
-        """Runs, newest first."""
-        with self._reading():
-            records = sorted(self.runs.records.values(), key=lambda r: r["started_at"],
-                             reverse=True)
-        return [_run(record) for record in records[:limit]]
 
     # Queries ---------------------------------------------------------------------------
     def _matching(self, query: AssetQuery) -> list[dict[str, Any]]:
@@ -358,17 +322,18 @@ class FileRepository(Repository):
         with self._reading():
             records = [self.assets.records[key] for key in sorted(self.assets.records)]
         for record in records:
-            yield StoredAsset(asset=_asset(record), scope_key=record["scope_key"],
-                              deleted_at=_parse(record["deleted_at"]))
+            # Not validated, as the other stores read them: db copy validates what it copies.
+            yield StoredAsset.model_construct(asset=_asset(record), scope_key=record["scope_key"],
+                                              deleted_at=_parse(record["deleted_at"]))
 
     def iter_stored_relationships(self) -> Iterator[StoredRelationship]:
         """Every relationship with its scope key and last_seen."""
         with self._reading():
             records = [self.relationships.records[k] for k in sorted(self.relationships.records)]
         for record in records:
-            yield StoredRelationship(relationship=_relationship(record),
-                                     scope_key=record["scope_key"],
-                                     last_seen=datetime.fromisoformat(record["last_seen"]))
+            yield StoredRelationship.model_construct(
+                relationship=_relationship(record), scope_key=record["scope_key"],
+                last_seen=datetime.fromisoformat(record["last_seen"]))
 
     def restore(self, assets: Sequence[StoredAsset] = (),
                 relationships: Sequence[StoredRelationship] = (), scopes: Sequence[Scope] = (),
@@ -397,7 +362,7 @@ class FileRepository(Repository):
                                  "finished_at": stamp(scope.finished_at) if scope.finished_at
                                  else None})
             for run in runs:
-                self.runs.put(_run_record(run))
+                self.runs.put(run_record(run))
 
 
 def _asset(record: dict[str, Any]) -> Asset:
@@ -416,29 +381,3 @@ def _relationship(record: dict[str, Any]) -> Relationship:
 
 def _finding(record: dict[str, Any]) -> Finding:
     return Finding.model_construct(**{**record, "severity": Severity(record["severity"])})
-
-
-def _scope(record: dict[str, Any]) -> Scope:
-    return Scope(key=ScopeKey(provider=record["provider"], account=record["account"],
-                              region=record["region"], service=record["service"]),
-                 status=ScopeStatus(record["status"]), run_id=record["run_id"],
-                 assets=record["assets"], error=record["error"],
-                 started_at=_parse(record["started_at"]),
-                 finished_at=_parse(record["finished_at"]))
-
-
-def _run_record(run: CollectionRun) -> dict[str, Any]:
-    return {"run_id": run.run_id, "collector": run.collector, "status": run.status.value,
-            "started_at": stamp(run.started_at),
-            "finished_at": stamp(run.finished_at) if run.finished_at else None,
-            "assets": run.assets, "relationships": run.relationships, "error": run.error,
-            "counters": run.counters}
-
-
-def _run(record: dict[str, Any]) -> CollectionRun:
-    return CollectionRun(run_id=record["run_id"], collector=record["collector"],
-                         status=RunStatus(record["status"]),
-                         started_at=datetime.fromisoformat(record["started_at"]),
-                         finished_at=_parse(record["finished_at"]), assets=record["assets"],
-                         relationships=record["relationships"], error=record["error"],
-                         counters=record["counters"])

@@ -12,6 +12,7 @@ Writers take turns through ``fcntl.flock`` on a lock file; readers share it.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from cloudscope.domain.errors import StoreError
-from cloudscope.domain.serialization import json_default
+from cloudscope.domain.serialization import dumps
 
 JOURNAL: Final = "commit.json"
 LOCK: Final = ".cloudscope.lock"
@@ -50,10 +51,20 @@ def fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a store holds")
+
+
+# NaN and Infinity appear only if the file was edited by hand: refused as an invalid record.
+_decode: Final = json.JSONDecoder(parse_constant=_no_constant).decode
+
+
 def encode(record: dict[str, Any]) -> str:
-    """One line: sorted keys, compact, non-ASCII kept (diff-friendly and readable)."""
-    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=json_default)
+    """One line: sorted keys, compact, non-ASCII kept (diff-friendly and readable).
+
+    The serializer every repository uses, so that each accepts exactly the same values.
+    """
+    return dumps(record, sort_keys=True)
 
 
 class Table:
@@ -82,7 +93,7 @@ class Table:
                     if not line:
                         continue
                     try:
-                        record = json.loads(line)
+                        record = _decode(line)
                         key = self._key(record)
                     except (ValueError, KeyError, TypeError) as error:
                         raise StoreError(f"{self.path}:{number} is not a valid record ({error})",
@@ -101,7 +112,7 @@ class Table:
         line = encode(record)
         key = self._key(record)
         self._lines[key] = line
-        self.records[key] = json.loads(line)
+        self.records[key] = _decode(line)
         self.dirty = True
 
     def delete(self, key: Any) -> None:
@@ -142,14 +153,17 @@ class Directory:
         lock = self.path / LOCK
         try:
             self._lock_file = lock.open("r" if self.read_only else "a+")
-        except PermissionError:
-            if not lock.exists():
-                self.read_only = True
-                return
-            self._lock_file = lock.open("r")
-            self.read_only = True
+            return
         except FileNotFoundError:
             self.read_only = True
+            return
+        except OSError as error:
+            if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise StoreError(f"cannot open {lock}: {error.strerror}") from None
+        # Not writable (permissions, a read-only filesystem): readers still share the lock.
+        self.read_only = True
+        if lock.exists():
+            self._lock_file = lock.open("r")
 
     def close(self) -> None:
         """Release the lock file."""
@@ -233,13 +247,22 @@ class Directory:
         if self.read_only:
             raise StoreError(f"{self.path} is read-only", hint="use a writable --db")
         try:
-            for name, content in files.items():
-                self._write(self.path / (name + TEMPORARY), content)
-            if len(files) > 1:
-                journal = json.dumps({"files": sorted(files)}).encode("utf-8")
-                self._write(self.path / (JOURNAL + TEMPORARY), journal)
-                os.replace(self.path / (JOURNAL + TEMPORARY), self.path / JOURNAL)
-                fsync_directory(self.path)  # the commit point
+            try:
+                for name, content in files.items():
+                    self._write(self.path / (name + TEMPORARY), content)
+                if len(files) > 1:
+                    journal = json.dumps({"files": sorted(files)}).encode("utf-8")
+                    self._write(self.path / (JOURNAL + TEMPORARY), journal)
+                    os.replace(self.path / (JOURNAL + TEMPORARY), self.path / JOURNAL)
+                    fsync_directory(self.path)  # the commit point
+            except OSError:
+                # Before the commit point nothing changed: drop the new files at once, so
+                # that a full disk gets back the room they took (the run can then record
+                # its end), rather than at the next open.
+                for name in (*files, JOURNAL):
+                    with contextlib.suppress(OSError):
+                        (self.path / (name + TEMPORARY)).unlink()
+                raise
             for name in files:
                 os.replace(self.path / (name + TEMPORARY), self.path / name)
             fsync_directory(self.path)

@@ -85,6 +85,15 @@ MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
                server_started_at timestamptz NOT NULL DEFAULT clock_timestamp())""",
         "CREATE INDEX runs_started ON runs (started_at)",
     ),
+    # Run liveness: the owner (host, pid, process identity) and a heartbeat stamped by the
+    # server's clock, so that a later command can tell a run whose process is gone.
+    2: (
+        "ALTER TABLE runs ADD COLUMN owner_host text",
+        "ALTER TABLE runs ADD COLUMN owner_pid integer",
+        "ALTER TABLE runs ADD COLUMN owner_process text",
+        "ALTER TABLE runs ADD COLUMN heartbeat_at timestamptz",
+        "CREATE INDEX runs_running ON runs (run_id) WHERE status = 'running'",
+    ),
 }
 
 CURRENT_VERSION: Final = max(MIGRATIONS)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cloudscope.adapters.postgresql_reads import where_clause
+from cloudscope.adapters.postgresql_runs import RESTORE_RUNS, run_row
 from cloudscope.adapters.postgresql_statements import (
     RESTORE_ASSETS,
     STAGE_ASSET_COLUMNS,
@@ -111,17 +112,7 @@ class PostgreSQLWritePath(PostgreSQLStore):
                     [(s.key.key, s.key.provider, s.key.account, s.key.region, s.key.service,
                       s.status.value, s.run_id, s.assets, s.error, s.started_at, s.finished_at)
                      for s in scopes])
-                cursor.executemany(
-                    "INSERT INTO runs (run_id, collector, status, started_at, finished_at,"
-                    " assets, relationships, error, counters, server_started_at)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-                    " ON CONFLICT (run_id) DO UPDATE SET status = excluded.status,"
-                    " finished_at = excluded.finished_at, assets = excluded.assets,"
-                    " relationships = excluded.relationships, error = excluded.error,"
-                    " counters = excluded.counters",
-                    [(r.run_id, r.collector, r.status.value, r.started_at, r.finished_at,
-                      r.assets, r.relationships, r.error, dumps(r.counters), r.started_at)
-                     for r in runs])
+                cursor.executemany(RESTORE_RUNS, [(*run_row(r), r.started_at) for r in runs])
 
         self._transaction(work)
 

@@ -78,10 +78,23 @@ class SQLiteConnection:
                     raise StoreError(f"--db {url!r}: {self.path} {problem}")
                 if not parent.is_dir():
                     raise StoreError(f"--db {url!r}: directory {parent} does not exist")
+                writable = os.access(parent, os.W_OK) and (
+                    not Path(self.path).exists() or os.access(self.path, os.W_OK))
             except OSError as error:  # a name too long, a loop of links
                 raise StoreError(f"--db {url!r}: {error.strerror or error}") from None
+            # SQLite would open it, then fail on its first read ("unable to open database
+            # file": the WAL's shared memory cannot be created) or write: say why up front.
+            if not self.read_only and not writable:
+                raise StoreError(f"{self.path} is read-only (its file or directory cannot be "
+                                 "written, e.g. a read-only filesystem)",
+                                 hint="use a writable --db, or add ?mode=ro to only read it; "
+                                      "nothing was changed")
         try:
             target = f"file:{self.path}?mode=ro" if self.read_only else self.path
+            if self.read_only and not os.access(Path(self.path).resolve().parent, os.W_OK):
+                # On a read-only medium nobody can change the file, and SQLite could not
+                # create the WAL's shared memory beside it: read it as immutable.
+                target += "&immutable=1"
             self._connection = sqlite3.connect(target, timeout=timeout, uri=self.read_only,
                                                isolation_level=None, check_same_thread=False)
             self._connection.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")

@@ -14,6 +14,7 @@ from cloudscope.adapters.sqlite_connection import (
     parse_stamp,
 )
 from cloudscope.domain.asset import Asset
+from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Finding, Severity
 from cloudscope.domain.query import AssetQuery
 from cloudscope.domain.relationship import Relationship
@@ -165,10 +166,18 @@ class SQLiteReadPath(SQLiteConnection):
 
 def asset_from_row(row: Sequence[Any]) -> Asset:
     # Rows were validated on the way in: construct without validating again.
+    try:
+        tags, properties = loads(row[7]), loads(row[8])
+    except ValueError:
+        # Only a store written before values were checked (NaN written by CloudScope
+        # before issue 12) holds such text: name the asset and the way out.
+        raise StoreError(f"asset {row[0]!r} holds properties that are not valid JSON (NaN "
+                         "or Infinity, written by an older CloudScope)",
+                         hint="collect its source again to replace it") from None
     return construct_trusted(Asset, {
         "id": row[0], "provider": row[1], "asset_type": row[2], "native_type": row[3],
-        "name": row[4], "account": row[5], "region": row[6], "tags": loads(row[7]),
-        "properties": loads(row[8]), "first_seen": parse_stamp(row[9]),
+        "name": row[4], "account": row[5], "region": row[6], "tags": tags,
+        "properties": properties, "first_seen": parse_stamp(row[9]),
         "last_seen": parse_stamp(row[10])})
 
 

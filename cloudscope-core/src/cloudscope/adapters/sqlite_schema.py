@@ -5,6 +5,9 @@ rowid, so VACUUM keeps it) and ``asset_tags`` becomes one B-tree keyed ``(key, v
 asset number)``. New assets take increasing numbers, so a batch's tags append at the end of
 each (key, value) run instead of landing all over an index ordered by asset id; and the
 repository touches tags only for assets whose tags changed.
+
+Version 3 (run liveness): a run records its owner (host, pid, process identity) and a
+heartbeat, so that a later command can tell a run whose process is gone from a live one.
 """
 
 from __future__ import annotations
@@ -96,6 +99,13 @@ MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
         "CREATE INDEX assets_account ON assets (account)",
         "CREATE INDEX assets_region ON assets (region)",
         "CREATE INDEX assets_scope ON assets (scope_key, last_seen)",
+    ),
+    3: (
+        "ALTER TABLE runs ADD COLUMN owner_host TEXT",
+        "ALTER TABLE runs ADD COLUMN owner_pid INTEGER",
+        "ALTER TABLE runs ADD COLUMN owner_process TEXT",
+        "ALTER TABLE runs ADD COLUMN heartbeat_at TEXT",
+        "CREATE INDEX runs_status ON runs (status)",
     ),
 }
 

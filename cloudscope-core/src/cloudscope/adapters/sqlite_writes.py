@@ -9,6 +9,7 @@ from typing import Any, Final
 
 from cloudscope.adapters.sqlite_connection import FETCH_SIZE, SQLiteConnection, chunks
 from cloudscope.adapters.sqlite_reads import ASSET_COLUMNS, where_clause
+from cloudscope.adapters.sqlite_runs import RUN_COLUMNS, run_row
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Finding
@@ -137,11 +138,8 @@ class SQLiteWritePath(SQLiteConnection):
                   stamp(s.started_at) if s.started_at else None,
                   stamp(s.finished_at) if s.finished_at else None) for s in scopes])
             connection.executemany(
-                "INSERT OR REPLACE INTO runs (run_id, collector, status, started_at, finished_at,"
-                " assets, relationships, error, counters) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(r.run_id, r.collector, r.status.value, stamp(r.started_at),
-                  stamp(r.finished_at) if r.finished_at else None, r.assets, r.relationships,
-                  r.error, dumps(r.counters)) for r in runs])
+                f"INSERT OR REPLACE INTO runs ({RUN_COLUMNS})"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [run_row(r) for r in runs])
 
 
 def _write_assets(connection: sqlite3.Connection, statement: str,

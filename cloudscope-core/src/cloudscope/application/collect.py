@@ -21,9 +21,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudscope.application.circuit_breaker import DEFAULT_THRESHOLD, CircuitBreaker
-from cloudscope.application.collect_settings import NoProgress, Progress, Shard
+from cloudscope.application.collect_report import NoProgress, Progress, RunSummary
+from cloudscope.application.run_liveness import Heartbeat, current_owner
+from cloudscope.application.sharding import Shard
 from cloudscope.domain.asset import Asset
-from cloudscope.domain.errors import EXIT_USAGE, CloudScopeError, StoreError, describe_error
+from cloudscope.domain.errors import (
+    EXIT_USAGE,
+    CloudScopeError,
+    StoreError,
+    StoreFailedError,
+    describe_error,
+)
 from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import (
     CollectionRun,
@@ -32,6 +40,7 @@ from cloudscope.domain.scope import (
     ScopeKey,
     ScopeStatus,
 )
+from cloudscope.domain.serialization import JsonDataError
 from cloudscope.domain.timestamps import utc_now
 from cloudscope.ports.collector import CollectContext, Collector
 from cloudscope.ports.repository import Repository
@@ -47,33 +56,6 @@ class CollectOptions:
     shard: Shard | None = None
     scope_timeout_s: float | None = None
     circuit_breaker_threshold: int = DEFAULT_THRESHOLD  # 0: never (circuit_breaker.py)
-
-
-@dataclass(slots=True)
-class RunSummary:
-    """What ``collect`` prints: the run and each scope's outcome."""
-
-    run: CollectionRun
-    scopes: list[Scope] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        """The documented JSON form (DESIGN.md section 4)."""
-        return {
-            "run_id": self.run.run_id,
-            "collector": self.run.collector,
-            "status": self.run.status.value,
-            "assets": self.run.assets,
-            "relationships": self.run.relationships,
-            "scopes": [
-                {"provider": s.key.provider, "account": s.key.account, "region": s.key.region,
-                 "service": s.key.service, "status": s.status.value, "assets": s.assets,
-                 "error": s.error}
-                for s in self.scopes
-            ],
-            "counters": self.run.counters,
-            "error": self.run.error,
-            "duration_s": self.run.duration_s(),
-        }
 
 
 @contextmanager
@@ -127,7 +109,7 @@ class CollectRun:
         self.options = options
         self.progress = progress or NoProgress()
         self.summary = RunSummary(CollectionRun(run_id=uuid.uuid4().hex, collector=name,
-                                                started_at=utc_now()))
+                                                started_at=utc_now(), owner=current_owner()))
         self._queue: queue.Queue[_Message] = queue.Queue(
             maxsize=max(1, options.queue_batches + options.concurrency))
         self._breaker = CircuitBreaker(options.circuit_breaker_threshold)
@@ -172,11 +154,14 @@ class CollectRun:
             return self._fail_run(error)
         self.repository.start_run(self.run)
         interrupted = False
+        broken: StoreError | None = None  # the store failed mid-run: a full disk, a lost server
         try:
             self._collect(scopes)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (the CLI turns it into this)
             interrupted = True
-        except BaseException as error:
+        except StoreError as error:
+            broken = error
+        except BaseException as error:  # a bug: recorded failed, never left `running`
             self._abandon(error)
             raise
         finally:
@@ -184,16 +169,28 @@ class CollectRun:
         failed = [s for s in self.summary.scopes if s.status is not ScopeStatus.COMPLETE]
         if interrupted:
             self.run.error = "interrupted by the user"
-        status = RunStatus.OK if not failed and not interrupted else \
+        elif broken is not None:
+            self.run.error = describe_error(broken)
+        status = RunStatus.INTERRUPTED if interrupted else RunStatus.OK if not failed else \
             RunStatus.FAILED if len(failed) == len(self.summary.scopes) else RunStatus.PARTIAL
-        self._finish(status)
+        try:
+            self._finish(status)
+        except StoreError:
+            if broken is None:
+                raise
+            # The store cannot record the end either: the run reads `running` until a later
+            # command finds its process gone (run_liveness) and marks it interrupted.
         if interrupted:
             raise KeyboardInterrupt
+        if broken is not None:
+            raise StoreFailedError(f"the store failed mid-run: {broken.message}",
+                                   hint="what was written before stays; run collect again "
+                                        "once the store is fixed") from broken
         return self.summary
 
     def _abandon(self, error: BaseException) -> None:
         """Fail a run that cannot go on (its running scopes failed in ``_drain``): no run
-        stays ``running`` (issue 12). Best effort: the store may be what failed."""
+        stays ``running`` (issue 12). Best effort; the caller re-raises the error."""
         with suppress(Exception):
             self.run.error = describe_error(error)
             self._finish(RunStatus.FAILED)
@@ -247,7 +244,7 @@ class CollectRun:
             self._write(len(scopes))
         except BaseException as error:
             self.ctx.cancelled.set()
-            self._drain(workers, None if isinstance(error, KeyboardInterrupt) else error)
+            self._drain(workers, error)
             raise
 
     def _work(self, pending: queue.SimpleQueue[ScopeKey]) -> None:
@@ -320,7 +317,7 @@ class CollectRun:
             except queue.Full:
                 continue
 
-    def _drain(self, workers: Sequence[threading.Thread], error: BaseException | None) -> None:
+    def _drain(self, workers: Sequence[threading.Thread], cause: BaseException) -> None:
         deadline = time.monotonic() + 5
         while any(w.is_alive() for w in workers) and time.monotonic() < deadline:
             try:
@@ -334,14 +331,20 @@ class CollectRun:
             except queue.Empty:
                 break
         now = utc_now()
+        # Anything but Ctrl-C failed the run (the store, or a bug): its scopes failed too.
+        broken = not isinstance(cause, KeyboardInterrupt)
         for scope in self.summary.scopes:
-            if scope.status is ScopeStatus.RUNNING:  # Ctrl-C, or the run failed (error)
-                scope.status = ScopeStatus.FAILED if error else ScopeStatus.INTERRUPTED
-                scope.error = scope.error or (describe_error(error) if error else
-                                              "interrupted by the user")
+            if scope.status is ScopeStatus.RUNNING:
+                scope.status = ScopeStatus.FAILED if broken else ScopeStatus.INTERRUPTED
+                scope.error = scope.error or (describe_error(cause) if broken
+                                              else "interrupted by the user")
                 scope.finished_at = now
-                self.repository.fail_scope(scope.key, self.run.run_id, scope.error, now,
-                                           interrupted=error is None)
+                try:
+                    self.repository.fail_scope(scope.key, self.run.run_id, scope.error, now,
+                                               interrupted=not broken)
+                except StoreError:
+                    if not broken:
+                        raise
 
     def _settle_cancelled(self, message: _Message) -> None:
         if message.kind == "started":
@@ -364,7 +367,9 @@ class CollectRun:
         finished = 0
         started_at: dict[str, float] = {}
         timeout = self.options.scope_timeout_s
+        heartbeat = Heartbeat(self.repository, self.run.run_id)
         while finished < total:
+            heartbeat.beat()
             try:
                 message = self._queue.get(timeout=0.5)
             except queue.Empty:
@@ -376,7 +381,8 @@ class CollectRun:
             if message.kind == "started":
                 started_at[message.scope.key] = time.monotonic()
             elif message.kind == "batch":
-                self._write_batch(scope, message)
+                if not self._write_batch(scope, message):
+                    finished += 1  # failed now: what the scope sends later is ignored
             elif message.kind == "done":
                 finished += 1
                 removed = self.repository.complete_scope(message.scope, self.run.run_id,
@@ -391,10 +397,17 @@ class CollectRun:
                 finished += 1
                 self._fail(scope, message.error or "failed")
 
-    def _write_batch(self, scope: Scope, message: _Message) -> None:
+    def _write_batch(self, scope: Scope, message: _Message) -> bool:
+        """Write one batch; False when the store refused a record and the scope failed."""
         try:
             self.repository.write_batch(message.scope, self.run.run_id, message.assets,
                                         message.relationships, utc_now())
+        except JsonDataError as error:
+            # A value the models did not check (built with model_construct, or changed
+            # after validation) that the store refused: nothing of the batch was written.
+            # Its scope fails and keeps what it had; the run goes on.
+            self._fail(scope, f"cannot store a record of this scope: {describe_error(error)}")
+            return False
         except StoreError:
             raise
         except Exception as error:
@@ -403,6 +416,7 @@ class CollectRun:
         self.run.assets += len(message.assets)
         self.run.relationships += len(message.relationships)
         self.progress.scope_progressed(scope.key, scope.assets)
+        return True
 
     def _fail(self, scope: Scope, error: str) -> None:
         scope.status = ScopeStatus.FAILED

@@ -7,9 +7,13 @@ from typing import Any
 
 from cloudscope.cli.output import stdout
 
-EPILOG = ("Exit codes: 0 every rule ran; 2 bad usage, store, configuration or rule file "
-          "(nothing changed); 3 a rule failed: it is listed, the other rules' findings are "
-          "stored and the failed rule's earlier findings are kept.")
+EPILOG = ("Exit codes: 0 every rule ran on every asset; 2 bad usage, store, configuration or "
+          "rule file (nothing changed); 3 incomplete: a rule failed, or raised on some assets "
+          "(listed; the rule ran on the others); the other findings are stored and the "
+          "earlier findings of what failed are kept.")
+
+
+TABLE_ITEM_ERRORS = 20  # rule errors on single items printed under the table
 
 
 def add_parser(commands: Any) -> None:
@@ -29,7 +33,8 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Assess, print the report, return 0 (complete) or 3 (a rule failed)."""
+    """Assess, print the report, return 0 (complete) or 3 (a rule failed or raised on an
+    item)."""
 
     from cloudscope.application.assess import Assessment, build_rules
     from cloudscope.application.rule_files import load_directories
@@ -85,5 +90,13 @@ def _print_table(result: Any, out: Any) -> None:
     for failure in summary.failures:
         out.write(printable(f"rule failed: {failure.rule_id} ({failure.stage}): "
                             f"{failure.error}") + "\n")
+    shown = summary.listed_item_errors[:TABLE_ITEM_ERRORS]
+    for error in shown:
+        out.write(printable(f"rule error: {error.rule_id} on {error.item} ({error.stage}): "
+                            f"{error.error}") + "\n")
+    if summary.item_errors > len(shown):
+        out.write(f"... {summary.item_errors} rule errors on single items in all "
+                  f"(--format json lists {len(summary.listed_item_errors)})\n")
     if summary.kept_findings:
-        out.write(f"kept {summary.kept_findings} earlier findings of the failed rules\n")
+        out.write(f"kept {summary.kept_findings} earlier findings of the failed rules and "
+                  "items\n")

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from cloudscope.application.collect import CollectOptions, CollectRun
-    from cloudscope.application.collect_settings import Shard
+    from cloudscope.application.sharding import Shard
     from cloudscope.cli.components import build_component, component_parser, find_component
     from cloudscope.cli.runtime import Runtime
     from cloudscope.domain.scope import RunStatus

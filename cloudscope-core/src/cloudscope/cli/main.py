@@ -1,7 +1,8 @@
 """``cloudscope``: the entry point, global options, and the mapping of errors to exit codes.
 
 Exit codes: 0 success; 1 internal error (a bug); 2 bad usage, configuration, input or
-store; 3 incomplete collection; 130 interrupted by the user (Ctrl-C).
+store; 3 incomplete work (failed scopes, or a store that failed mid-run); 130 interrupted
+(Ctrl-C, or SIGTERM, which Kubernetes and systemd send to stop a process: handled alike).
 """
 
 from __future__ import annotations
@@ -9,8 +10,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType
 from typing import Final
 
 from cloudscope import __version__
@@ -28,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Inventory cloud assets, store them with their relationships, assess "
                     "their risk and export them.",
         epilog="Exit codes: 0 ok, 1 internal error, 2 bad usage/config/input/store, "
-               "3 incomplete collection, 130 interrupted.",
+               "3 incomplete work, 130 interrupted (Ctrl-C or SIGTERM).",
     )
     parser.add_argument("--version", action="version", version=f"cloudscope {__version__}")
     parser.add_argument("--config", metavar="FILE",
@@ -71,7 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     debug = bool(args.debug)
     try:
-        return int(args.run(args))
+        with _sigterm_as_ctrl_c():
+            return int(args.run(args))
     except ParserExit:
         raise
     except KeyboardInterrupt:
@@ -105,6 +111,25 @@ def _run(args: argparse.Namespace) -> int:
                          f"{printable(redact_text(first))}"
                          f"{'' if debug else ' (rerun with --debug for the traceback)'}\n")
         return 1
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt in the main thread, as Ctrl-C does, so that a run
+    stopped by Kubernetes or systemd ends the same way: finished scopes kept, running ones
+    interrupted, the run recorded ``interrupted``, exit 130."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

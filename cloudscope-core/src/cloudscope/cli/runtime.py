@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 from functools import cached_property
 
+from cloudscope.application.run_liveness import interrupt_abandoned_runs
 from cloudscope.application.storage import choose_url, open_repository
+from cloudscope.domain.errors import StoreError
 from cloudscope.host.plugin_host import PluginHost, PluginStatus
 from cloudscope.infrastructure.config import Config, load_config
-from cloudscope.infrastructure.logging import configure_logging
+from cloudscope.infrastructure.logging import configure_logging, get_logger
 from cloudscope.ports.repository import Repository
 
 
@@ -36,9 +38,27 @@ class Runtime:
         return self._config
 
     def repository(self) -> Repository:
-        """The store named by ``--db``, ``CLOUDSCOPE_DB``, the config, or the default."""
+        """The store named by ``--db``, ``CLOUDSCOPE_DB``, the config, or the default;
+        runs in it whose process is gone are marked interrupted first."""
         url = choose_url(getattr(self.args, "db", None), self.config.settings.db)
-        return open_repository(self.host, url)
+        repository = open_repository(self.host, url)
+        self._interrupt_abandoned_runs(repository)
+        return repository
+
+    def _interrupt_abandoned_runs(self, repository: Repository) -> None:
+        """Every command that opens the store settles the runs of processes that died (see
+        :mod:`cloudscope.application.run_liveness`); a store it cannot write (read-only)
+        is left as it is, for the next command that can."""
+        log = get_logger("cloudscope.runs")
+        try:
+            abandoned = interrupt_abandoned_runs(
+                repository, timeout_s=self.config.settings.collect.heartbeat_timeout_s)
+        except StoreError as error:
+            log.debug("runs_not_checked", reason=str(error))
+            return
+        for run in abandoned:
+            log.info("run_interrupted", run_id=run.run_id, collector=run.collector,
+                     reason=run.reason)
 
     def failed_plugins(self) -> list[str]:
         """One line per plugin that did not load although it was not disabled."""

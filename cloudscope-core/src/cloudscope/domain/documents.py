@@ -7,8 +7,9 @@ config file exhausted memory, 5,000 nested ``[`` raised RecursionError, ``--conf
 
 - only a regular file is read (a FIFO would block, a device never ends), at most a given
   number of bytes, opened without blocking;
-- JSON and YAML nest at most :data:`MAX_DEPTH` levels; YAML aliases cannot make a
-  document hold more values than it has bytes;
+- JSON and YAML nest at most :data:`MAX_DEPTH` levels (the records' limit, from
+  ``serialization``); YAML aliases cannot make a document hold more values than it has
+  bytes;
 - YAML is read with a safe loader (no tag builds a Python object), a ``!!set`` becomes a
   sorted list (a set's order changes from run to run), and NaN and Infinity are refused as
   in JSON;
@@ -29,9 +30,12 @@ from typing import Any, Final
 import pydantic_core
 
 from cloudscope.domain.errors import InputError
+from cloudscope.domain.serialization import MAX_DEPTH
 
-MAX_DEPTH: Final = 64
-"""The deepest nesting of objects and lists a document or record may have (the top is 1)."""
+__all__ = ["BOM", "MAX_DEPTH", "check_nesting", "decode_text", "describe_size", "kind_of",
+           "load_yaml", "not_regular", "parse_json", "read_regular_file", "too_deep",
+           "without_bom"]
+
 BOM: Final = b"\xef\xbb\xbf"
 """The UTF-8 byte order mark that some editors and spreadsheets write first."""
 VALUE_ALLOWANCE: Final = 100
@@ -124,10 +128,12 @@ def _reason(error: Exception) -> str:
 
 # Parsing ------------------------------------------------------------------------------------
 def parse_json(data: bytes | str, location: str) -> Any:
-    """Parse JSON text strictly: no NaN or Infinity, no lone surrogates, bounded nesting
-    (pydantic's parser stops at its recursion limit instead of overflowing the stack)."""
+    """Parse JSON text: no lone surrogates, bounded nesting (pydantic's parser stops at its
+    recursion limit instead of overflowing the stack). NaN and Infinity are parsed, so that
+    the models (or the configuration's settings) refuse them naming the field, as for
+    every other source."""
     try:
-        return pydantic_core.from_json(data, allow_inf_nan=False)
+        return pydantic_core.from_json(data, allow_inf_nan=True)
     except ValueError as error:
         raise InputError(f"invalid JSON: {error}", location=location) from None
 
@@ -200,8 +206,7 @@ def _loader() -> type:
 # Limits -------------------------------------------------------------------------------------
 def check_nesting(value: Any, location: str, *, budget: int | None = None,
                   strict_keys: bool = False) -> int:
-    """Raise when ``value`` nests deeper than :data:`MAX_DEPTH`, holds a float that is not
-    finite, holds more than ``budget``
+    """Raise when ``value`` nests deeper than :data:`MAX_DEPTH`, holds more than ``budget``
     values (YAML aliases can expand a small file exponentially), or, with ``strict_keys``,
     has keys that are not strings or text that is not valid Unicode. Return the count.
 
@@ -217,11 +222,6 @@ def check_nesting(value: Any, location: str, *, budget: int | None = None,
                              location=location)
         if strict_keys and isinstance(node, str):
             _check_text(node, location)
-        if isinstance(node, float) and not math.isfinite(node):
-            # JSON's 1e400 parses as Infinity although NaN and Infinity are refused; stored,
-            # it would silently read back as null.
-            raise InputError("holds a number too large for a double (it reads as Infinity)",
-                             location=location)
         if isinstance(node, dict):
             if depth > MAX_DEPTH:
                 raise too_deep(location)

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from typing import Final
 
+from pydantic import ValidationError
+
+from cloudscope.domain.redaction import redact_text
+from cloudscope.domain.serialization import describe_invalid
+
 EXIT_OK: Final = 0
 EXIT_INTERNAL: Final = 1
 EXIT_USAGE: Final = 2
@@ -62,6 +67,13 @@ class StoreError(CloudScopeError):
     """A store that is unreachable, locked, read-only or not a CloudScope store. Added in API 1.0."""
 
 
+class StoreFailedError(StoreError):
+    """A store that failed after work had begun: a full disk, a server lost for longer than
+    its retry window. What was written before stays; exit code 3. Added in API 1.1."""
+
+    exit_code = EXIT_INCOMPLETE
+
+
 class NotFoundError(CloudScopeError):
     """A named thing (asset, exporter, collector) that does not exist. Added in API 1.0."""
 
@@ -87,14 +99,20 @@ class CollectionError(CloudScopeError):
 def describe_error(error: BaseException) -> str:
     """One line for an error: a CloudScopeError's message, else its type and the first line
     of its message (``sys.exit`` from plugin code as ``SystemExit: sys.exit(0) called``);
-    secrets redacted, at most 500 characters."""
-    from cloudscope.domain.redaction import redact_text
+    secrets redacted, at most 500 characters.
 
+    A model a collector could not build (a value no store can hold, a missing field) is
+    named with its id and the field path. Text that a store could not hold (a lone
+    surrogate, U+0000) is replaced, so that the error itself can be recorded.
+    """
     if isinstance(error, CloudScopeError):
         text = str(error)
     elif isinstance(error, SystemExit):
         text = f"SystemExit: sys.exit({error.code!r}) called"
+    elif isinstance(error, ValidationError):
+        text = describe_invalid(error)
     else:
         lines = str(error).strip().splitlines()
         text = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+    text = text.replace("\0", "\ufffd").encode("utf-8", "replace").decode("utf-8")
     return redact_text(text)[:500]

@@ -70,6 +70,8 @@ class CollectSettings(_Section):
     #: Failures of one kind in one place (an account's credentials, an endpoint, a
     #: service) after which that place's remaining scopes fail at once; 0 turns it off.
     circuit_breaker_threshold: int = Field(default=3, ge=0, le=1000)
+    # A run on another host whose heartbeat (every 30 s) is older than this is abandoned.
+    heartbeat_timeout_s: float = Field(default=600.0, ge=120.0)
 
 
 class LogSettings(_Section):

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Final
 
 from pydantic import BaseModel, Field
 
@@ -15,8 +16,12 @@ from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Finding
 from cloudscope.domain.query import AssetQuery
 from cloudscope.domain.relationship import Relationship
-from cloudscope.domain.scope import CollectionRun, Scope, ScopeKey
-from cloudscope.domain.timestamps import UtcDatetime
+from cloudscope.domain.scope import CollectionRun, RunStatus, Scope, ScopeKey, ScopeStatus
+from cloudscope.domain.timestamps import UtcDatetime, utc_now
+
+HEARTBEAT_INTERVAL_S: Final = 30.0
+"""The owner of a running run calls :meth:`Repository.heartbeat` at least this often (in
+seconds). Added in API 1.1."""
 
 
 class AssetDetail(BaseModel):
@@ -44,6 +49,21 @@ class StoredRelationship(BaseModel):
     relationship: Relationship
     scope_key: str
     last_seen: UtcDatetime
+
+
+class RunLiveness(BaseModel):
+    """A run recorded as running, with what the store knows of its process. Added in API 1.1.
+
+    ``heartbeat_age_s``: seconds since the run's last heartbeat (or its start, when it never
+    sent one), by the store's clock; None when the store cannot tell. ``alive``: the store's
+    own proof, from a lock that lives and dies with the run's process: True when the lock is
+    held, False when it was released (the process is gone), None when the store has no such
+    lock for this run or its answer is no proof.
+    """
+
+    run: CollectionRun
+    heartbeat_age_s: float | None = None
+    alive: bool | None = None
 
 
 class Repository(ABC):
@@ -129,6 +149,39 @@ class Repository(ABC):
     def list_runs(self, limit: int | None = None) -> list[CollectionRun]:
         """Collection runs, newest first."""
 
+    # Liveness of runs (API 1.1; the defaults keep API 1.0 repositories working) ---------
+    def heartbeat(self, run_id: str) -> None:
+        """Record that the process of the running run ``run_id`` is alive: its heartbeat
+        time becomes now. Called at least every :data:`HEARTBEAT_INTERVAL_S` while the run
+        runs. Added in API 1.1; the default keeps no heartbeat, so such a store can tell an
+        abandoned run only by its owner (a process gone on the same host)."""
+
+    def running_runs(self) -> list[RunLiveness]:
+        """The runs recorded as running, with the evidence of their liveness. Added in API
+        1.1; the default reads :meth:`list_runs` and offers no lock, and a heartbeat age only
+        when the store kept ``heartbeat_at``."""
+        now = utc_now()
+        return [RunLiveness(run=run, heartbeat_age_s=(now - run.heartbeat_at).total_seconds()
+                            if run.heartbeat_at else None)
+                for run in self.list_runs() if run.status is RunStatus.RUNNING]
+
+    def interrupt_run(self, run_id: str, error: str, finished_at: datetime) -> bool:
+        """Mark the run ``run_id`` interrupted, with ``error``, if it is still running, and
+        its scopes that are still running; return False (changing nothing) when it is not
+        running any more. A repository should do this in one transaction, conditional on
+        the status, as its owner may finish it at the same moment. Added in API 1.1; the
+        default uses :meth:`list_runs`, :meth:`list_scopes`, :meth:`fail_scope` and
+        :meth:`finish_run`."""
+        run = next((r for r in self.list_runs() if r.run_id == run_id), None)
+        if run is None or run.status is not RunStatus.RUNNING:
+            return False
+        for scope in self.list_scopes():
+            if scope.run_id == run_id and scope.status is ScopeStatus.RUNNING:
+                self.fail_scope(scope.key, run_id, error, finished_at, interrupted=True)
+        self.finish_run(run.model_copy(update={"status": RunStatus.INTERRUPTED,
+                                               "finished_at": finished_at, "error": error}))
+        return True
+
     # Queries ---------------------------------------------------------------------------
     @abstractmethod
     def iter_assets(self, query: AssetQuery) -> Iterator[Asset]:
@@ -181,8 +234,11 @@ class Repository(ABC):
         asset = self.get_asset(asset_id)
         if asset is None:
             return None
-        return AssetDetail(asset=asset, relationships=self.relationships_of([asset_id]),
-                           findings=self.findings_of([asset_id]))
+        # Not validated again: the parts were validated when they were stored (building the
+        # model would run their checks once more, and fail on a record edited by hand).
+        return AssetDetail.model_construct(asset=asset,
+                                           relationships=self.relationships_of([asset_id]),
+                                           findings=self.findings_of([asset_id]))
 
     # Copying between stores (``cloudscope db copy``) -------------------------------------
     def iter_stored_assets(self) -> Iterator[StoredAsset]:

@@ -1,33 +1,11 @@
-"""What a collection is given besides its collector and store: its shard and a progress display."""
+"""``--shard I/N``: which scopes of a plan one of N collect processes takes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 from cloudscope.domain.errors import CloudScopeError
-from cloudscope.domain.scope import ScopeKey, ScopeStatus
-
-
-class Progress(Protocol):
-    """Receives progress events; the CLI shows them on a terminal."""
-
-    def scope_started(self, scope: ScopeKey) -> None: ...
-    def scope_progressed(self, scope: ScopeKey, assets: int) -> None: ...
-    def scope_finished(self, scope: ScopeKey, status: ScopeStatus) -> None: ...
-
-
-class NoProgress:
-    """Progress that shows nothing (output is not a terminal)."""
-
-    def scope_started(self, scope: ScopeKey) -> None:
-        """Ignore."""
-
-    def scope_progressed(self, scope: ScopeKey, assets: int) -> None:
-        """Ignore."""
-
-    def scope_finished(self, scope: ScopeKey, status: ScopeStatus) -> None:
-        """Ignore."""
+from cloudscope.domain.scope import ScopeKey
 
 
 @dataclass(frozen=True, slots=True)
