@@ -74,14 +74,14 @@ def test_a_yaml_set_is_stored_sorted_whatever_the_hash_seed(run_cloudscope: Call
 
 
 @pytest.mark.parametrize(("value", "expected"), [
-    (".nan", "no NaN or Infinity"), ("-.inf", "no NaN or Infinity"),
+    (".nan", "not a finite number"), ("-.inf", "not a finite number"),
     ("2024-02-30", "cannot be read"), ("!!binary 'not base64!'", "invalid YAML"),
 ])
 def test_yaml_values_json_cannot_hold_are_refused(value: str, expected: str,
                                                   refuse: Callable[..., str],
                                                   tmp_path: Path) -> None:
-    """NaN and Infinity (refused in JSON too), impossible dates and broken binaries: exit 2,
-    one line naming the file, instead of a silent null or an internal error."""
+    """NaN and Infinity (refused in JSON too, by the models), impossible dates and broken
+    binaries: exit 2, one line naming the file, not a silent null or an internal error."""
     path = tmp_path / "odd.yaml"
     path.write_text("- {id: x, provider: aws, asset_type: aws:s3:bucket, "
                     f"properties: {{v: {value}}}}}\n", encoding="utf-8")

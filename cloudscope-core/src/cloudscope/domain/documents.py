@@ -10,9 +10,9 @@ config file exhausted memory, 5,000 nested ``[`` raised RecursionError, ``--conf
 - JSON and YAML nest at most :data:`MAX_DEPTH` levels (the records' limit, from
   ``serialization``); YAML aliases cannot make a document hold more values than it has
   bytes;
-- YAML is read with a safe loader (no tag builds a Python object), a ``!!set`` becomes a
-  sorted list (a set's order changes from run to run), and NaN and Infinity are refused as
-  in JSON;
+- YAML is read with a safe loader (no tag builds a Python object), and a ``!!set``
+  becomes a list sorted by type, then value (a set's order changes from run to run); what
+  values a record may hold (finite numbers...) is the models' to check, naming the field;
 - a UTF-8 byte order mark at the start of a file is accepted and skipped.
 
 Every problem is an :class:`InputError` naming the file (and line) and what is wrong.
@@ -20,7 +20,6 @@ Every problem is an :class:`InputError` naming the file (and line) and what is w
 
 from __future__ import annotations
 
-import math
 import os
 import stat
 from functools import cache
@@ -179,7 +178,7 @@ def _loader() -> type:
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
     class Loader(base):  # type: ignore[valid-type, misc]
-        """The safe loader, with sets in order and floats finite."""
+        """The safe loader, with sets in order."""
 
     def sorted_set(loader: Any, node: Any) -> list[Any]:
         # A set iterates in hash order, which changes with every process (PYTHONHASHSEED):
@@ -190,16 +189,7 @@ def _loader() -> type:
         except TypeError:
             return sorted(members, key=lambda value: (type(value).__name__, repr(value)))
 
-    def finite_float(loader: Any, node: Any) -> float:
-        value = float(loader.construct_yaml_float(node))
-        if not math.isfinite(value):
-            raise yaml.constructor.ConstructorError(
-                None, None, f"{node.value} is not allowed (no NaN or Infinity, as in JSON)",
-                node.start_mark)
-        return value
-
     Loader.add_constructor("tag:yaml.org,2002:set", sorted_set)
-    Loader.add_constructor("tag:yaml.org,2002:float", finite_float)
     return Loader
 
 
