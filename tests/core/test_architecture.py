@@ -21,7 +21,7 @@ PLUGINS: Final = sorted(path for path in (ROOT / "plugins").glob("*/src") if pat
 MAX_LINES: Final = 450
 
 EVERY_LAYER: Final = frozenset({"", "api", "domain", "ports", "host", "application", "adapters",
-                                "infrastructure", "cli", "testing"})
+                                "infrastructure", "service", "cli", "testing"})
 ALLOWED: Final[Mapping[str, frozenset[str]]] = {
     # "" is the package itself (``cloudscope.__version__``).
     "": EVERY_LAYER,
@@ -32,6 +32,10 @@ ALLOWED: Final[Mapping[str, frozenset[str]]] = {
     "application": frozenset({"domain", "ports", "application"}),
     "adapters": frozenset({"domain", "ports", "adapters"}),
     "infrastructure": frozenset({"domain", "ports", "infrastructure"}),
+    # The HTTP API (``serve``): an outer ring like the CLI, over the use cases, with the
+    # infrastructure's config, metrics and tracing; it never sees the host or an adapter:
+    # the CLI composes it and hands it the store and the exporters.
+    "service": frozenset({"", "domain", "ports", "application", "infrastructure", "service"}),
     # The public facade re-exports the domain and the ports; host names are lazy strings.
     "api": frozenset({"domain", "ports"}),
     # The composition root: the built-ins reach the host through the core's entry point.

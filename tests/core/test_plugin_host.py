@@ -345,4 +345,5 @@ def test_plugins_command_lists_every_plugin_when_all_are_broken(
     assert rows["boom"]["status"] == "failed" and rows["old"]["status"] == "incompatible"
     assert rows["builtin"]["status"] == "loaded"
     assert set(rows["boom"]) == {"name", "distribution", "version", "api", "status", "reason",
-                                 "collectors", "repositories", "exporters", "rules"}
+                                 "collectors", "repositories", "exporters", "rules",
+                                 "secret_resolvers"}  # added in API 1.1

@@ -16,6 +16,7 @@ from cloudscope.ports.hookspecs import API_VERSION, hookimpl
 if TYPE_CHECKING:
     # Type checkers read these; at run time _LAZY imports each name on first use.
     from cloudscope.domain.asset import Asset
+    from cloudscope.domain.checks import Check, CheckStatus
     from cloudscope.domain.errors import (
         CloudScopeError,
         CollectionError,
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     )
     from cloudscope.domain.field_path import FieldPath
     from cloudscope.domain.finding import Finding, Severity
-    from cloudscope.domain.query import AssetQuery
+    from cloudscope.domain.query import AssetQuery, FindingQuery
     from cloudscope.domain.redaction import REDACTED, redact, redact_text
     from cloudscope.domain.relationship import Relationship
     from cloudscope.domain.scope import (
@@ -69,10 +70,13 @@ if TYPE_CHECKING:
 
 _LAZY: Final = {
     "Asset": "cloudscope.domain.asset",
+    "Check": "cloudscope.domain.checks",
+    "CheckStatus": "cloudscope.domain.checks",
     "Relationship": "cloudscope.domain.relationship",
     "Finding": "cloudscope.domain.finding",
     "Severity": "cloudscope.domain.finding",
     "AssetQuery": "cloudscope.domain.query",
+    "FindingQuery": "cloudscope.domain.query",
     "Scope": "cloudscope.domain.scope",
     "ScopeKey": "cloudscope.domain.scope",
     "ScopeStatus": "cloudscope.domain.scope",
@@ -126,6 +130,8 @@ __all__ = [  # literal, so that type checkers see the re-exports; test_api keeps
     "AssetQuery",
     "AssetRecord",
     "AssetRule",
+    "Check",
+    "CheckStatus",
     "CloudScopeError",
     "CollectContext",
     "CollectionError",
@@ -138,6 +144,7 @@ __all__ = [  # literal, so that type checkers see the re-exports; test_api keeps
     "Exporter",
     "FieldPath",
     "Finding",
+    "FindingQuery",
     "InputError",
     "NotFoundError",
     "PluginError",

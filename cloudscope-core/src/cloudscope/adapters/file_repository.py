@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 from urllib.parse import parse_qs, urlsplit
 
 from cloudscope.adapters.file_runs import FileRunLog, run_record
@@ -27,7 +27,7 @@ from cloudscope.adapters.store_url import timeout_option, url_path
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Finding, Severity
-from cloudscope.domain.query import AssetQuery
+from cloudscope.domain.query import AssetQuery, asset_order
 from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import CollectionRun, Scope, ScopeKey
 from cloudscope.domain.timestamps import isoformat as stamp
@@ -64,10 +64,8 @@ def _parse(text: str | None) -> datetime | None:
 
 
 def _listing_key(record: dict[str, Any]) -> tuple[Any, ...]:
-    # SQLite sorts NULL before any text: the same order here.
-    account = record.get("account")
-    return (record["provider"], account is not None, account or "", record["asset_type"],
-            record["id"])
+    return asset_order((record["provider"], record.get("account"), record["asset_type"],
+                        record["id"]))
 
 
 class FileRepository(FileRunLog, Repository):
@@ -76,6 +74,13 @@ class FileRepository(FileRunLog, Repository):
     URL options: ``?timeout=SECONDS`` (how long a writer waits for another, default 30) and
     ``?mode=ro`` (queries only).
     """
+
+    keyset_pagination: ClassVar[bool] = True
+
+    @classmethod
+    def exists(cls, url: str) -> bool | None:
+        """Whether the URL's directory holds a store (its ``meta.json``)."""
+        return (directory_from_url(url)[0] / META).is_file()
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -240,6 +245,7 @@ class FileRepository(FileRunLog, Repository):
     # Queries ---------------------------------------------------------------------------
     def _matching(self, query: AssetQuery) -> list[dict[str, Any]]:
         wanted = set(query.ids) if query.ids is not None else None
+        after = asset_order(query.after) if query.after is not None else None
         selected = [
             record for record in self.assets.records.values()
             if (query.include_deleted or record["deleted_at"] is None)
@@ -250,6 +256,7 @@ class FileRepository(FileRunLog, Repository):
                                                ("account", query.account),
                                                ("region", query.region)))
             and all(record["tags"].get(key) == value for key, value in query.tags.items())
+            and (after is None or _listing_key(record) > after)
         ]
         return sorted(selected, key=_listing_key)
 

@@ -268,12 +268,14 @@ class FileTarget(_AtomicFiles):
     """The path given with ``--output``, or its numbered parts: files written atomically,
     a pipe or a device written as a stream."""
 
-    def __init__(self, path: str | Path, *, stdout: TextIO | None = None) -> None:
+    def __init__(self, path: str | Path, *, stdout: TextIO | None = None,
+                 option: str = "--output") -> None:
         super().__init__(stdout)
         self.path = Path(path)
         self.label = str(path)
+        self.option = option
         self._parts: set[int] = set()
-        self._output = check_output(self.path, "--output")
+        self._output = check_output(self.path, option)
 
     @property
     def supports_parts(self) -> bool:
@@ -281,9 +283,9 @@ class FileTarget(_AtomicFiles):
         return self._output.kind is OutputKind.FILE
 
     def protect(self, store_paths: Iterable[Path]) -> None:
-        """Check ``--output`` against the store too, before anything is written."""
+        """Check the path against the store too, before anything is written."""
         super().protect(store_paths)
-        self._output = check_output(self.path, "--output", self._store)
+        self._output = check_output(self.path, self.option, self._store)
 
     def part_path(self, part: int | None) -> Path:
         """``estate.csv`` for the whole output, ``estate-001.csv`` for part 1."""
@@ -295,12 +297,12 @@ class FileTarget(_AtomicFiles):
         """A temporary file beside the final path, renamed into place by :meth:`commit`."""
         if part is not None:
             if not self.supports_parts:
-                raise UsageError(f"--output {self.path}: is a pipe or a device; numbered "
+                raise UsageError(f"{self.option} {self.path}: is a pipe or a device; numbered "
                                  "files need a file path", hint="give --output PATH")
             if part < 1:
                 raise ValueError(f"parts are numbered from 1, got {part}")
             self._parts.add(part)
-        return self._open_file(self.part_path(part), "--output")
+        return self._open_file(self.part_path(part), self.option)
 
     def commit(self) -> None:
         """Rename every file into place; remove stale later parts of a previous export."""

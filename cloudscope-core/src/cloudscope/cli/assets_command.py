@@ -67,7 +67,7 @@ def run_list(args: argparse.Namespace) -> int:
     from cloudscope.domain.redaction import redact_asset
 
     query = query_from(args, limit=args.limit, offset=args.offset)
-    with Runtime(args).repository() as repository:
+    with Runtime(args).repository(create=False) as repository:
         # Redacted as in the exports: what a listing prints is an export too.
         assets = map(redact_asset, repository.iter_assets(query))
         out = stdout()
@@ -120,7 +120,7 @@ def run_show(args: argparse.Namespace) -> int:
     from cloudscope.domain.printable import printable as p
     from cloudscope.domain.redaction import redact_asset, redact_finding, redact_relationship
 
-    with Runtime(args).repository() as repository:
+    with Runtime(args).repository(create=False) as repository:
         detail = repository.get_detail(args.id)
     if detail is None:
         raise NotFoundError(f"no asset with id {args.id!r}",

@@ -22,10 +22,30 @@ class ParserExit(SystemExit):
     to a ``SystemExit`` raised by plugin code, which the CLI reports as a plugin fault."""
 
 
+# First-party components and the distribution that brings each: what `pip install` to
+# suggest when one is missing. Only these: a name the user typed is never turned into a
+# package to install (it could be a typosquatted one).
+FIRST_PARTY: Final = {
+    "collectors": {"aws": "cloudscope-aws", "azure": "cloudscope-azure", "gcp": "cloudscope-gcp"},
+    "exporters": {name: "cloudscope-exporters"
+                  for name in ("csv", "json", "jsonl", "graphml", "dot", "cypher")},
+}
+_NOUN: Final = {"collectors": "collector", "exporters": "exporter"}
+
+
 class CommandParser(argparse.ArgumentParser):
     """argparse, with usage errors as one ``cloudscope: error:`` line and exit code 2, as
     every other error (DESIGN.md section 6), and help written to the command's standard
-    output (plugin output goes to stderr, see cli/output.py)."""
+    output (plugin output goes to stderr, see cli/output.py).
+
+    ``listing`` names a component registry (``collectors``): its help then ends with the
+    components installed, read when the help is shown (plugins load only then)."""
+
+    listing: str | None = None
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        return f"{text}\n{installed_components(self.listing)}\n" if self.listing else text
 
     def error(self, message: str) -> None:  # type: ignore[override]
         from cloudscope.domain.printable import printable
@@ -94,19 +114,27 @@ def _shorten(text: str) -> str:
 
 def add_component_command(commands: Any, name: str, *, metavar: str, help: str,
                           description: str, arguments_help: str,
-                          run: Callable[[argparse.Namespace], int]) -> None:
-    """Add ``cloudscope NAME COMPONENT ...``, the rest parsed by :func:`component_parser`."""
-    parser = commands.add_parser(name, help=help, description=description)
-    parser.add_argument("component", metavar=metavar)
+                          run: Callable[[argparse.Namespace], int], kind: str,
+                          optional: bool = False) -> argparse.ArgumentParser:
+    """Add ``cloudscope NAME COMPONENT ...``, the rest parsed by :func:`component_parser`.
+
+    ``--help`` lists the components installed (``kind`` is the registry: ``collectors``)."""
+    parser: argparse.ArgumentParser = commands.add_parser(name, help=help,
+                                                          description=description)
+    if isinstance(parser, CommandParser):
+        parser.listing = kind
+    parser.add_argument("component", metavar=metavar, nargs="?" if optional else None)
     parser.add_argument("arguments", nargs=argparse.REMAINDER, metavar="...", help=arguments_help)
     parser.set_defaults(run=run)
+    return parser
 
 
 def component_parser(prog: str, component_class: Any, title: str,
-                     add_common: Callable[[argparse.ArgumentParser], None]) -> CommandParser:
+                     add_common: Callable[[argparse.ArgumentParser], None],
+                     parser_class: type[CommandParser] = CommandParser) -> CommandParser:
     """The parser of one component: the command's common options, then the component's own."""
     description = (component_class.__doc__ or "").strip().split("\n\n")[0]
-    parser = CommandParser(prog=prog, description=description)
+    parser = parser_class(prog=prog, description=description)
     add_common(parser)
     add_arguments = getattr(component_class, "add_arguments", None)
     if add_arguments is not None:
@@ -114,20 +142,44 @@ def component_parser(prog: str, component_class: Any, title: str,
     return parser
 
 
+def installed_components(kind: str) -> str:
+    """``installed collectors: aws (aws), file (builtin) ...``, and the plugins that did not
+    load, for a command's help."""
+    from cloudscope.host.plugin_host import PluginHost
+
+    host = PluginHost.from_environment()
+    names = [f"{r.name} ({r.plugin})" for r in host.registries[kind]]
+    lines = [f"installed {kind}: {', '.join(names) or 'none'}"]
+    broken = [f"{r.name} ({r.status.value})" for r in host.reports.values()
+              if r.status.value not in ("loaded", "disabled")]
+    if broken:
+        lines.append(f"plugins not loaded: {', '.join(broken)} (see `cloudscope plugins`)")
+    return "\n".join(lines)
+
+
 def find_component(host: Any, kind: str, name: str) -> Any:
     """The registration of component ``name`` in the host's ``kind`` registry (``collectors``,
-    ``exporters``...). When it is missing because the plugin of that name did not load, the
-    error says why rather than only listing what is available."""
+    ``exporters``...). When it is missing, the error names the way out: the plugin that
+    should provide it and why it did not load, or the distribution to install."""
     from cloudscope.domain.errors import NotFoundError, PluginError
 
     try:
         return host.registries[kind].get(name)
-    except NotFoundError:
-        report = host.reports.get(name)
+    except NotFoundError as error:
+        noun = _NOUN.get(kind, kind)
+        distribution = FIRST_PARTY.get(kind, {}).get(name)
+        # The plugin of that name, or the installed distribution that brings the component.
+        report = host.reports.get(name) or next(
+            (r for r in host.reports.values()
+             if distribution is not None and r.distribution == distribution), None)
         if report is not None and report.status.value != "loaded":
-            raise PluginError(f"is {report.status.value}: {report.reason}", plugin=name,
+            raise PluginError(f"{noun} {name!r} comes from it, and it is {report.status.value}: "
+                              f"{report.reason}", plugin=report.name,
                               hint="see `cloudscope plugins`") from None
-        raise
+        if distribution is not None:
+            raise NotFoundError(f"no {noun} named {name!r} is installed",
+                                hint=f"pip install {distribution}") from None
+        raise error
 
 
 def build_component(registration: Any, kind: str, expected: type, *args: Any) -> Any:

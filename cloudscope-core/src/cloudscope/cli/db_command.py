@@ -69,7 +69,7 @@ def run_copy(args: argparse.Namespace) -> int:
     if args.source == args.target:
         raise UsageError("SOURCE_URL and TARGET_URL are the same store")
     runtime = Runtime(args)
-    with open_repository(runtime.host, args.source) as source, \
+    with open_repository(runtime.host, args.source, create=False) as source, \
             open_repository(runtime.host, args.target) as target:
         summary = copy_store(source, target, batch_size=args.batch_size)
     if args.format == "json":

@@ -13,7 +13,7 @@ def add_parser(commands: Any) -> None:
     from cloudscope.cli.components import add_component_command
 
     add_component_command(
-        commands, "export", metavar="FORMAT", run=run,
+        commands, "export", metavar="FORMAT", run=run, kind="exporters",
         help="export assets to csv, json, jsonl, graphml, dot or a plugin's format",
         description="Export the assets matching the filters of `assets list` in FORMAT (see "
                     "`cloudscope plugins` for the formats installed). Run `cloudscope export "
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     # against the store's own files once it is (run_export).
     target = open_target(parsed.output, stream=stdout())
     args.db = parsed.db
-    with runtime.repository() as repository:
+    with runtime.repository(create=False) as repository:
         summary = run_export(exporter, RepositorySource(repository, query), target, options)
     if summary.files:
         shown = ", ".join(map(printable, summary.files[:3])) + \

@@ -22,7 +22,8 @@ from cloudscope import __version__
 from cloudscope.cli.components import CommandParser, ParserExit
 from cloudscope.cli.output import reserved_stdout, stdout
 
-COMMANDS: Final = ("plugins", "collect", "assets", "export", "assess", "db")
+COMMANDS: Final = ("plugins", "collect", "assets", "export", "assess", "db", "doctor", "config",
+                    "completion", "serve")
 EXIT_INTERRUPTED: Final = 130
 
 
@@ -35,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 ok, 1 internal error, 2 bad usage/config/input/store, "
                "3 incomplete work, 130 interrupted (Ctrl-C or SIGTERM).",
     )
-    parser.add_argument("--version", action="version", version=f"cloudscope {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="print the versions of cloudscope, Python and each plugin")
     parser.add_argument("--config", metavar="FILE",
                         help="configuration file (default: CLOUDSCOPE_CONFIG, then the "
                              "platform's config directory)")
@@ -50,6 +52,26 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"cloudscope.cli.{name}_command")
         module.add_parser(commands)
     return parser
+
+
+class _Version(argparse.Action):
+    """``--version``: the core, Python, and each installed plugin's distribution, read from
+    their metadata (no plugin is imported)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        import platform
+
+        from cloudscope.host.discovery import discover
+
+        lines = [f"cloudscope {__version__}",
+                 f"Python {platform.python_version()} ({platform.python_implementation()})"]
+        for candidate in discover():
+            if candidate.distribution_name != "cloudscope-core":
+                lines.append(f"plugin {candidate.name}: {candidate.distribution_name or '?'} "
+                             f"{candidate.version or ''}".rstrip())
+        stdout().write("\n".join(lines) + "\n")
+        raise ParserExit(0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

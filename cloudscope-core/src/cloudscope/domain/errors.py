@@ -18,6 +18,9 @@ EXIT_OK: Final = 0
 EXIT_INTERNAL: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_INCOMPLETE: Final = 3
+EXIT_FINDINGS: Final = 4
+"""``assess --fail-on``: a finding at or above the threshold (wins over 3)."""
+EXIT_INTERRUPTED: Final = 130
 
 
 class CloudScopeError(Exception):

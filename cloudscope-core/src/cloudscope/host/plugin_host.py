@@ -47,10 +47,12 @@ REGISTER_HOOKS: Final = {
     "repositories": "cloudscope_register_repositories",
     "exporters": "cloudscope_register_exporters",
     "rules": "cloudscope_register_rules",
+    "secret_resolvers": "cloudscope_register_secret_resolvers",
 }
 
 _NOUNS: Final = {"collectors": "collector", "repositories": "repository",
-                 "exporters": "exporter", "rules": "rule"}
+                 "exporters": "exporter", "rules": "rule",
+                 "secret_resolvers": "secret resolver"}
 
 __all__ = ["API_VERSION", "BUILTIN_PLUGIN", "PluginHost", "PluginReport", "PluginStatus"]
 
@@ -147,6 +149,11 @@ class PluginHost:
     def rules(self) -> ComponentRegistry:
         """Registered rules, by rule id."""
         return self.registries["rules"]
+
+    @property
+    def secret_resolvers(self) -> ComponentRegistry:
+        """Registered secret resolvers, by the scheme of their references (``env``)."""
+        return self.registries["secret_resolvers"]
 
     # Loading -------------------------------------------------------------------------
     def load_installed(self, group: str = discovery.ENTRY_POINT_GROUP) -> None:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Final
+from typing import ClassVar, Final
 
 from pydantic import BaseModel, Field
 
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Finding
-from cloudscope.domain.query import AssetQuery
+from cloudscope.domain.query import AssetQuery, FindingQuery, finding_key
 from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import CollectionRun, RunStatus, Scope, ScopeKey, ScopeStatus
 from cloudscope.domain.timestamps import UtcDatetime, utc_now
@@ -82,8 +84,20 @@ class Repository(ABC):
     """
 
     url: str
+    #: True when :meth:`iter_assets` honours ``AssetQuery.after`` (keyset pagination).
+    #: A repository written for API 1.0 leaves it False, and ``serve`` then skips to the
+    #: cursor itself, reading from the start. Added in API 1.1.
+    keyset_pagination: ClassVar[bool] = False
 
     # Lifecycle -------------------------------------------------------------------------
+    @classmethod
+    def exists(cls, url: str) -> bool | None:
+        """Whether a store exists at ``url``, told without opening (or creating) it; None,
+        the default, when that cannot be told without connecting (a server). Commands that
+        only read refuse a store that does not exist instead of creating an empty one.
+        Added in API 1.1."""
+        return None
+
     @abstractmethod
     def migrate(self) -> int:
         """Bring the schema to the current version; return it. Idempotent."""
@@ -228,6 +242,33 @@ class Repository(ABC):
             query = AssetQuery(ids=tuple(asset_ids[start:start + 500]))
             names.update((a.id, a.name) for a in self.iter_assets(query) if a.name)
         return names
+
+    def query_findings(self, query: FindingQuery) -> Iterator[Finding]:
+        """Findings matching ``query``, most severe first, then by asset id and rule id
+        (the order of :meth:`iter_findings`), streamed. Added in API 1.1.
+
+        This default filters :meth:`iter_findings`, looking the providers of the findings'
+        assets up in chunks; a repository should override it with a query of its own.
+        """
+        severities = frozenset(query.severities) if query.severities is not None else None
+        findings = (f for f in self.iter_findings()
+                    if (severities is None or f.severity in severities)
+                    and (query.rule_id is None or f.rule_id == query.rule_id)
+                    and (query.after is None or finding_key(f) > query.after))
+        if query.provider is None:
+            yield from findings
+            return
+        while chunk := list(itertools.islice(findings, 500)):
+            wanted = tuple({f.asset_id for f in chunk})
+            providers = {a.id: a.provider for a in self.iter_assets(
+                AssetQuery(ids=wanted, include_deleted=True))}
+            yield from (f for f in chunk if providers.get(f.asset_id) == query.provider)
+
+    def count_assets_by_type(self) -> dict[tuple[str, str], int]:
+        """How many live assets each (provider, asset_type) has, for metrics. This default
+        reads every asset; a repository should override it with a query that counts.
+        Added in API 1.1."""
+        return dict(Counter((a.provider, a.asset_type) for a in self.iter_assets(AssetQuery())))
 
     def get_detail(self, asset_id: str) -> AssetDetail | None:
         """The asset with its relationships and findings, or None."""

@@ -120,3 +120,39 @@ def run_cloudscope(tmp_path: Path) -> Callable[..., CliResult]:
 def iter_lines(text: str) -> Iterator[str]:
     """Non-empty lines of ``text``."""
     return (line for line in text.splitlines() if line.strip())
+
+
+@pytest.fixture
+def otel_spans() -> Iterator[Any]:
+    """The spans CloudScope records during the test, captured by the OpenTelemetry SDK's
+    in-memory exporter: ``otel_spans.get_finished_spans()``. Skips without the ``otel``
+    extra. The global tracer provider and the cloud SDK instrumentations are undone
+    afterwards, so that other tests run untraced."""
+    pytest.importorskip("opentelemetry.sdk.trace", reason="the otel extra is not installed")
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.util._once import Once
+
+    def reset() -> None:
+        # What opentelemetry-test-utils' reset_trace_globals does: the API lets a process
+        # set its provider once, and a test suite needs it set and unset per test.
+        trace._TRACER_PROVIDER_SET_ONCE = Once()
+        trace._TRACER_PROVIDER = None
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    reset()
+    trace.set_tracer_provider(provider)
+    try:
+        yield exporter
+    finally:
+        provider.shutdown()
+        reset()
+        for module, name in (("opentelemetry.instrumentation.botocore", "BotocoreInstrumentor"),
+                             ("opentelemetry.instrumentation.requests", "RequestsInstrumentor")):
+            instrumentor = getattr(sys.modules.get(module), name, None)
+            if instrumentor is not None and instrumentor().is_instrumented_by_opentelemetry:
+                instrumentor().uninstrument()

@@ -41,6 +41,7 @@ from cloudscope.testing.contract_support import (
     ids,
     make_asset,
 )
+from cloudscope.testing.pagination_contract import PaginationContract
 from cloudscope.testing.round_trip_contract import RoundTripContract
 from cloudscope.testing.run_liveness_contract import RunLivenessContract
 
@@ -48,10 +49,11 @@ __all__ = ["SCOPE_A", "SCOPE_B", "Collection", "RepositoryContract", "expect_sto
            "make_asset"]
 
 
-class RepositoryContract(RunLivenessContract, RoundTripContract):
+class RepositoryContract(RunLivenessContract, RoundTripContract, PaginationContract):
     """Behaviour every repository must have. Subclasses provide ``repository_url``; the
     cases of runs whose process is gone come from :class:`RunLivenessContract`, the
-    round trips of every storable value from :class:`RoundTripContract`."""
+    round trips of every storable value from :class:`RoundTripContract`, keyset pages
+    from :class:`PaginationContract`."""
 
     @pytest.fixture
     def repository_url(self) -> str:
