@@ -11,6 +11,7 @@ character devices are written as streams, never replaced.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import socket
 import stat
@@ -302,3 +303,47 @@ def test_a_journal_that_is_not_ours_is_refused_and_kept(journal: str, file_store
     assert digest(file_store) == before
     assert (tmp_path / "outside").read_text() == "precious"
     assert (tmp_path / "outside.tmp").read_text() == "also precious"
+
+
+# Files other commands write -------------------------------------------------------------
+@pytest.mark.parametrize("victim", ["", "-wal", "symlink", "hard link"])
+def test_collect_metrics_file_never_writes_over_the_store(victim: str, store: str,
+                                                          refused: Callable[..., str],
+                                                          good_file: Path,
+                                                          tmp_path: Path) -> None:
+    """collect --metrics-file naming the store: refused once the store is known, before the
+    run writes anything (the collection does not happen either)."""
+    out = make_victim(victim, store_path(store), tmp_path)
+    line = refused("collect", "file", str(good_file), "--db", "{db}", "--metrics-file", out)
+    assert "--metrics-file" in line and "the store" in line
+
+
+def test_collect_metrics_file_streams_into_a_fifo(run_cloudscope: Callable[..., Any],
+                                                  store: str, good_file: Path,
+                                                  tmp_path: Path) -> None:
+    """A FIFO as --metrics-file is written as a stream (its reader gets the metrics) and
+    stays a FIFO."""
+    fifo = tmp_path / "metrics.prom"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = run_cloudscope("collect", "file", str(good_file), "--db", store,
+                            "--metrics-file", str(fifo), timeout=60)
+    reader.join(timeout=10)
+    assert result.exit_code == 0, result.stderr
+    assert received and b"cloudscope_collect_runs_total" in received[0]
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+def test_serve_audit_log_is_never_the_store(refused: Callable[..., str], store: str,
+                                            tmp_path: Path) -> None:
+    """serve.audit_log naming the store: one line before anything is served, the store
+    intact (an append of JSON lines would corrupt it)."""
+    pytest.importorskip("fastapi")
+    config = tmp_path / "serve.yaml"
+    config.write_text(json.dumps({"serve": {"auth": {"mode": "none"}, "port": 0,
+                                            "audit_log": str(store_path(store))}}))
+    line = refused("--config", str(config), "serve", "--host", "127.0.0.1", "--db", "{db}",
+                   timeout=60)
+    assert "serve.audit_log" in line and "the store" in line

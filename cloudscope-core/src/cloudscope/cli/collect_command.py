@@ -159,7 +159,7 @@ def _prepare(runtime: Any, args: argparse.Namespace, store: _SharedStore, provid
     from cloudscope.infrastructure.telemetry import CollectionTracing
 
     tracing = CollectionTracing.start(provider)
-    collect = CollectRun(provider, tracing.wrap(built.collector), store.open,
+    collect = CollectRun(provider, tracing.wrap(built.collector), store.opener(metrics_file),
                          built.collector.ctx, run_options)
     return _Job(target, provider, collect, common["format"] or "text", tracing, metrics_file)
 
@@ -238,6 +238,17 @@ class _SharedStore:
         if self._repository is None:
             self._repository = self._runtime.repository()
         return self._repository
+
+    def opener(self, output: Any) -> Any:
+        """:meth:`open`, then ``output`` (a ``--metrics-file`` target, or None) checked
+        against the store's files: refused (exit 2) before the run writes anything."""
+        def open_guarded() -> Any:
+            repository = self.open()
+            if output is not None:
+                output.protect(repository.local_paths())
+            return repository
+
+        return open_guarded
 
     def close(self) -> None:
         if self._repository is not None:
