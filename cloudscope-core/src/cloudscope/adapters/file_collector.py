@@ -19,6 +19,7 @@ from cloudscope.adapters.file_duplicates import PAGE, DuplicateGuard
 from cloudscope.adapters.file_formats import FORMATS, READERS, RecordReader, format_of
 from cloudscope.adapters.file_records import Item
 from cloudscope.domain.asset import Asset
+from cloudscope.domain.documents import not_regular
 from cloudscope.domain.errors import CollectionError, InputError, UsageError
 from cloudscope.domain.scope import ScopeKey
 from cloudscope.domain.serialization import dumps
@@ -47,16 +48,25 @@ class SourceFile:
             info = path.stat()
         except FileNotFoundError:
             raise InputError("no such file", location=given) from None
-        except OSError as error:
-            raise InputError(f"cannot read it ({error.strerror})", location=given) from None
-        if stat.S_ISDIR(info.st_mode):
-            raise InputError("is a directory", location=given,
-                             hint="give the files in it, e.g. DIR/*.json")
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError("is not a regular file", location=given,
-                             hint="a file is read twice (validated, then collected): copy "
-                                  "a stream to a file first")
+        except (OSError, ValueError) as error:  # ValueError: a NUL in the path
+            raise InputError(f"cannot read it ({getattr(error, 'strerror', None) or error})",
+                             location=given) from None
+        problem = not_regular(info.st_mode)
+        if problem:
+            raise InputError(problem, location=given,
+                             hint="give the files in it, e.g. DIR/*.json"
+                             if stat.S_ISDIR(info.st_mode) else
+                             "a file is read twice (validated, then collected): copy a "
+                             "stream to a file first")
         self.path = path.resolve()
+        try:
+            str(self.path).encode("utf-8")
+        except UnicodeEncodeError:
+            # The path becomes the scope's account, stored and exported as UTF-8 text: a
+            # name in another encoding (bytes Python keeps as lone surrogates) cannot be.
+            raise InputError("the file's path is not valid UTF-8", location=given,
+                             hint="rename the file (or its directory) to a UTF-8 name") \
+                from None
         self.format = format_of(path, file_format)
         self.scope = ScopeKey(provider="file", account=str(self.path), region=None,
                               service="file")

@@ -19,10 +19,11 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Final
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from cloudscope.adapters.file_runs import FileRunLog, run_record
 from cloudscope.adapters.file_store import JOURNAL, LOCK, TEMPORARY, Directory, Table, encode
+from cloudscope.adapters.store_url import timeout_option, url_path
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Finding, Severity
@@ -42,6 +43,8 @@ ASSET_FIELDS: Final = tuple(Asset.model_fields)
 # must not take them for someone else's files (issue 12).
 OWN_FILES: Final = frozenset({META, LOCK, ".gitignore", META + TEMPORARY, JOURNAL,
                               JOURNAL + TEMPORARY})
+# Files a commit replaces besides the tables.
+COMMITTED_FILES: Final = frozenset({META, ".gitignore"})
 
 
 def directory_from_url(url: str) -> tuple[Path, dict[str, list[str]]]:
@@ -50,7 +53,7 @@ def directory_from_url(url: str) -> tuple[Path, dict[str, list[str]]]:
     if parts.netloc not in ("", "localhost"):
         raise StoreError(f"--db {url!r}: file URLs name a local directory",
                          hint="file:///absolute/dir or file:relative/dir")
-    path = unquote(parts.path)
+    path = url_path(url, parts.path)
     if not path:
         raise StoreError(f"--db {url!r} names no directory", hint="e.g. file:///srv/inventory")
     return Path(path), parse_qs(parts.query)
@@ -83,11 +86,6 @@ class FileRepository(FileRunLog, Repository):
         self.url = url
         path, options = directory_from_url(url)
         read_only = options.get("mode", [""])[0] == "ro"
-        self.directory = Directory(path, timeout=float(options.get("timeout", ["30"])[0]),
-                                   read_only=read_only)
-        self.path = path
-        self._check(path, create=not read_only)
-        self.directory.open_lock()
         self.assets = Table(path, "assets.jsonl", lambda r: r["id"])
         self.relationships = Table(path, "relationships.jsonl",
                                    lambda r: (r["source_id"], r["type"], r["target_id"]))
@@ -96,6 +94,13 @@ class FileRepository(FileRunLog, Repository):
         self.scopes = Table(path, "scopes.jsonl", lambda r: r["scope_key"])
         self.runs = Table(path, "runs.jsonl", lambda r: r["run_id"])
         self._tables = (self.assets, self.relationships, self.findings, self.scopes, self.runs)
+        # Recovery finishes or removes the temporary files of these names only.
+        self.directory = Directory(path, timeout=timeout_option(url, options),
+                                   read_only=read_only,
+                                   names=COMMITTED_FILES | {t.name for t in self._tables})
+        self.path = path
+        self._check(path, create=not read_only)
+        self.directory.open_lock()
         if self.schema_version() < SCHEMA_VERSION:
             self.migrate()
         elif self.schema_version() > SCHEMA_VERSION:
@@ -161,6 +166,10 @@ class FileRepository(FileRunLog, Repository):
         """Release the lock file and the locks of runs this process did not finish."""
         self.run_locks.release_all()
         self.directory.close()
+
+    def local_paths(self) -> tuple[Path, ...]:
+        """The store's directory: nothing may be written inside it but by the store."""
+        return (self.path.absolute(),)
 
     @contextmanager
     def _reading(self) -> Iterator[None]:

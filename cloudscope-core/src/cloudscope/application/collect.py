@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,6 +161,9 @@ class CollectRun:
             interrupted = True
         except StoreError as error:
             broken = error
+        except BaseException as error:  # a bug: recorded failed, never left `running`
+            self._abandon(error)
+            raise
         finally:
             self._close_collector()
         failed = [s for s in self.summary.scopes if s.status is not ScopeStatus.COMPLETE]
@@ -184,6 +187,13 @@ class CollectRun:
                                    hint="what was written before stays; run collect again "
                                         "once the store is fixed") from broken
         return self.summary
+
+    def _abandon(self, error: BaseException) -> None:
+        """Fail a run that cannot go on (its running scopes failed in ``_drain``): no run
+        stays ``running`` (issue 12). Best effort; the caller re-raises the error."""
+        with suppress(Exception):
+            self.run.error = describe_error(error)
+            self._finish(RunStatus.FAILED)
 
     def _close_collector(self) -> None:
         try:
@@ -321,7 +331,8 @@ class CollectRun:
             except queue.Empty:
                 break
         now = utc_now()
-        broken = isinstance(cause, StoreError)
+        # Anything but Ctrl-C failed the run (the store, or a bug): its scopes failed too.
+        broken = not isinstance(cause, KeyboardInterrupt)
         for scope in self.summary.scopes:
             if scope.status is ScopeStatus.RUNNING:
                 scope.status = ScopeStatus.FAILED if broken else ScopeStatus.INTERRUPTED

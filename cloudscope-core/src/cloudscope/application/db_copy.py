@@ -21,8 +21,9 @@ from typing import Final, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from cloudscope.application.output_paths import StoreFootprint
 from cloudscope.domain.asset import Asset
-from cloudscope.domain.errors import EXIT_INCOMPLETE, CloudScopeError
+from cloudscope.domain.errors import EXIT_INCOMPLETE, CloudScopeError, UsageError
 from cloudscope.domain.finding import Finding
 from cloudscope.domain.query import AssetQuery
 from cloudscope.domain.relationship import Relationship
@@ -66,6 +67,9 @@ def copy_store(source: Repository, target: Repository, *, batch_size: int = DEFA
                on_progress: Callable[[CopySummary], None] | None = None) -> CopySummary:
     """Copy assets (removed ones included), relationships, findings, scopes and runs from
     ``source`` into ``target``; each batch is one transaction in the target."""
+    if StoreFootprint(source.local_paths()).overlaps(StoreFootprint(target.local_paths())):
+        raise UsageError("SOURCE_URL and TARGET_URL are the same store (the same file or "
+                         "directory under two names)", hint="copy into another store")
     summary = CopySummary()
     for assets in batched(source.iter_stored_assets(), batch_size):
         target.restore(assets=[_valid_asset(stored, summary) for stored in assets])

@@ -13,8 +13,16 @@ DEFAULT_DB_URL: Final = "sqlite:///cloudscope.db"
 
 
 def choose_url(flag: str | None, configured: str | None) -> str:
-    """``--db``, else ``CLOUDSCOPE_DB``, else the config file, else the default."""
-    return flag or os.environ.get("CLOUDSCOPE_DB") or configured or DEFAULT_DB_URL
+    """``--db``, else ``CLOUDSCOPE_DB``, else the config file, else the default.
+
+    An empty ``--db ''`` is refused rather than read as "not given": it is more likely an
+    unset shell variable than a wish for ./cloudscope.db."""
+    if flag is not None:
+        if not flag.strip():
+            raise StoreError("--db is empty", hint="give a store URL, e.g. "
+                                                   "sqlite:///cloudscope.db")
+        return flag
+    return os.environ.get("CLOUDSCOPE_DB") or configured or DEFAULT_DB_URL
 
 
 def open_repository(components: ComponentLookup, url: str, *, create: bool = True) -> Repository:

@@ -107,21 +107,25 @@ def _print_json(result: Any, out: Any) -> None:
 
 
 def _print_table(result: Any, out: Any) -> None:
+    from cloudscope.domain.printable import printable
     from cloudscope.domain.redaction import redact_finding
 
     summary = result.summary
     for finding in map(redact_finding, result.findings()):
-        out.write(f"{finding.severity.value:<9} {finding.rule_id:<46} {finding.asset_id}\n"
-                  f"{'':<9} {finding.title}\n")
+        out.write(printable(f"{finding.severity.value:<9} {finding.rule_id:<46} "
+                            f"{finding.asset_id}") + "\n"
+                  f"{'':<9} {printable(finding.title)}\n")
     counts = ", ".join(f"{severity} {count}" for severity, count in summary.counts.items())
     out.write(f"{summary.findings} findings ({counts}) from {summary.rules} rules over "
               f"{summary.assets} assets; {summary.detected_relationships} relationships "
               "detected\n")
     for failure in summary.failures:
-        out.write(f"rule failed: {failure.rule_id} ({failure.stage}): {failure.error}\n")
+        out.write(printable(f"rule failed: {failure.rule_id} ({failure.stage}): "
+                            f"{failure.error}") + "\n")
     shown = summary.listed_item_errors[:TABLE_ITEM_ERRORS]
     for error in shown:
-        out.write(f"rule error: {error.rule_id} on {error.item} ({error.stage}): {error.error}\n")
+        out.write(printable(f"rule error: {error.rule_id} on {error.item} ({error.stage}): "
+                            f"{error.error}") + "\n")
     if summary.item_errors > len(shown):
         out.write(f"... {summary.item_errors} rule errors on single items in all "
                   f"(--format json lists {len(summary.listed_item_errors)})\n")

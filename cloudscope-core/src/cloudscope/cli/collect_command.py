@@ -33,6 +33,8 @@ def add_parser(commands: Any) -> None:
 
 def add_collection_options(parser: argparse.ArgumentParser) -> None:
     """The options every ``cloudscope collect [PROVIDER]`` has."""
+    from cloudscope.cli.components import integer, seconds
+
     common = parser.add_argument_group("collection")
     common.add_argument("--db", metavar="URL", help="store URL (default: CLOUDSCOPE_DB, the "
                                                     "config, then sqlite:///cloudscope.db)")
@@ -41,11 +43,12 @@ def add_collection_options(parser: argparse.ArgumentParser) -> None:
     common.add_argument("--shard", metavar="I/N",
                         help="collect only shard I of N (I from 0); N processes together "
                              "collect exactly what one unsharded run collects")
-    common.add_argument("--concurrency", type=int, metavar="N",
+    # The bounds of collect.concurrency and collect.batch_size in the configuration.
+    common.add_argument("--concurrency", type=integer(1, 256), metavar="N",
                         help="scopes collected at once (default: collect.concurrency)")
-    common.add_argument("--batch-size", type=int, metavar="N",
+    common.add_argument("--batch-size", type=integer(1, 100_000), metavar="N",
                         help="items written per transaction (default: collect.batch_size)")
-    common.add_argument("--scope-timeout", type=float, metavar="SECONDS",
+    common.add_argument("--scope-timeout", type=seconds, metavar="SECONDS",
                         help="fail a scope that takes longer than this")
     common.add_argument("--metrics-file", metavar="PATH",
                         help="write the run's Prometheus metrics to PATH (a node_exporter "
@@ -148,13 +151,15 @@ def _prepare(runtime: Any, args: argparse.Namespace, store: _SharedStore, provid
     args.db = common["db"]
     metrics_file = None
     if common["metrics_file"]:
-        from cloudscope.infrastructure.metrics import check_metrics_file
+        from cloudscope.application.export import FileTarget
 
-        metrics_file = check_metrics_file(common["metrics_file"])
+        # The output guard, now (a typo costs nothing) and against the store once it is
+        # known: never the store, a pipe or device written as a stream.
+        metrics_file = FileTarget(common["metrics_file"], option="--metrics-file")
     from cloudscope.infrastructure.telemetry import CollectionTracing
 
     tracing = CollectionTracing.start(provider)
-    collect = CollectRun(provider, tracing.wrap(built.collector), store.open,
+    collect = CollectRun(provider, tracing.wrap(built.collector), store.opener(metrics_file),
                          built.collector.ctx, run_options)
     return _Job(target, provider, collect, common["format"] or "text", tracing, metrics_file)
 
@@ -234,6 +239,17 @@ class _SharedStore:
             self._repository = self._runtime.repository()
         return self._repository
 
+    def opener(self, output: Any) -> Any:
+        """:meth:`open`, then ``output`` (a ``--metrics-file`` target, or None) checked
+        against the store's files: refused (exit 2) before the run writes anything."""
+        def open_guarded() -> Any:
+            repository = self.open()
+            if output is not None:
+                output.protect(repository.local_paths())
+            return repository
+
+        return open_guarded
+
     def close(self) -> None:
         if self._repository is not None:
             self._repository.close()
@@ -262,7 +278,7 @@ def _execute(job: _Job, *, contained: bool = False) -> tuple[Any, bool]:
         with context, job.tracing.run(lambda: collect.run):
             summary = collect.execute()
         if job.metrics_file is not None:
-            _write_metrics(job.metrics_file, summary)
+            _write_metrics(job.metrics_file, summary, collect.opened_repository)
         return summary, False
     except KeyboardInterrupt:
         return collect.summary, True
@@ -280,17 +296,24 @@ def _is_ok(summary: Any) -> bool:
     return summary.run.status is RunStatus.OK
 
 
-def _write_metrics(path: Any, summary: Any) -> None:
-    """The run's metrics; a file that cannot be written is a warning, not the run's failure."""
+def _write_metrics(target: Any, summary: Any, store: Any) -> None:
+    """The run's metrics, through the export's atomic target (so the output guard: never
+    the store); a file that cannot be written is a warning, not the run's failure."""
     import sys
 
     from cloudscope.domain.errors import CloudScopeError
-    from cloudscope.infrastructure.metrics import write_collection_metrics
+    from cloudscope.domain.printable import printable
+    from cloudscope.infrastructure.metrics import collection_metrics_text
 
     try:
-        write_collection_metrics(path, summary.run, summary.scopes)
-    except CloudScopeError as error:
-        sys.stderr.write(f"cloudscope: warning: {error}\n")
+        target.protect(store.local_paths() if store is not None else ())
+        # Counters keep counting across runs: read the file written before, if a file.
+        previous = target.path if target.supports_parts and target.path.is_file() else None
+        target.open().write(collection_metrics_text(summary.run, summary.scopes, previous))
+        target.commit()
+    except (CloudScopeError, OSError) as error:
+        target.abort()
+        sys.stderr.write(f"cloudscope: warning: {printable(error)}\n")
 
 
 class _nothing:
@@ -336,11 +359,13 @@ def _overall(statuses: list[str]) -> str:
 
 
 def _print_summary(summary: Any) -> None:
+    from cloudscope.domain.printable import printable
+
     run = summary.run
     print(f"run {run.run_id} {run.status.value}: {run.assets} assets, {run.relationships} "
           f"relationships, {len(summary.scopes)} scopes in {run.duration_s():.1f} s", file=stdout())
     if run.error:
-        print(f"  error: {run.error}", file=stdout())
+        print(f"  error: {printable(run.error)}", file=stdout())
     counters = ", ".join(f"{k} {v}" for k, v in sorted(run.counters.items()) if v)
     if counters:
         print(f"  {counters}", file=stdout())
@@ -349,4 +374,5 @@ def _print_summary(summary: Any) -> None:
         where = " ".join(part for part in (key.provider, key.account, key.region or "global",
                                            key.service) if part)
         error = f"  {scope.error}" if scope.error else ""
-        print(f"  {scope.status.value:<11} {where}  {scope.assets} assets{error}", file=stdout())
+        print(printable(f"  {scope.status.value:<11} {where}  {scope.assets} assets{error}"),
+              file=stdout())

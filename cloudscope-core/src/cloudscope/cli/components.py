@@ -8,9 +8,13 @@ with a parser that the component extends through its ``add_arguments(parser)`` c
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable
 from typing import Any, Final
+
+MAX_INTEGER: Final = 2**63 - 1
+"""The largest count a store can hold (SQLite and PostgreSQL integers are 64-bit)."""
 
 
 class ParserExit(SystemExit):
@@ -30,8 +34,9 @@ _NOUN: Final = {"collectors": "collector", "exporters": "exporter"}
 
 
 class CommandParser(argparse.ArgumentParser):
-    """argparse, with usage errors as one line on stderr and exit code 2, and help written
-    to the command's standard output (plugin output goes to stderr, see cli/output.py).
+    """argparse, with usage errors as one ``cloudscope: error:`` line and exit code 2, as
+    every other error (DESIGN.md section 6), and help written to the command's standard
+    output (plugin output goes to stderr, see cli/output.py).
 
     ``listing`` names a component registry (``collectors``): its help then ends with the
     components installed, read when the help is shown (plugins load only then)."""
@@ -43,10 +48,14 @@ class CommandParser(argparse.ArgumentParser):
         return f"{text}\n{installed_components(self.listing)}\n" if self.listing else text
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        from cloudscope.domain.printable import printable
         from cloudscope.domain.redaction import redact_text
 
-        # argparse quotes the offending argument, which may be a secret given by mistake.
-        sys.stderr.write(f"{self.prog}: error: {redact_text(message)} (see --help)\n")
+        # argparse quotes the offending argument, which may be a secret given by mistake,
+        # or hold terminal controls.
+        command = self.prog.removeprefix("cloudscope").strip()
+        sys.stderr.write(f"cloudscope: error: {f'{command}: ' if command else ''}"
+                         f"{printable(redact_text(message))} (see {self.prog} --help)\n")
         raise ParserExit(2)
 
     def exit(self, status: int = 0, message: str | None = None) -> None:  # type: ignore[override]
@@ -63,6 +72,44 @@ class CommandParser(argparse.ArgumentParser):
         from cloudscope.cli.output import stdout
 
         super().print_usage(file or stdout())
+
+
+def integer(minimum: int = 0, maximum: int = MAX_INTEGER) -> Callable[[str], int]:
+    """An argparse ``type`` for a whole number in ``[minimum, maximum]``: anything else,
+    a number beyond 64 bits included, is a one-line usage error (exit code 2)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            digits = text.strip().lstrip("+-")
+            if not (digits.isdigit() and len(digits) > 18):
+                raise argparse.ArgumentTypeError(
+                    f"expected a whole number, got {_shorten(text)}") from None
+            value = maximum + 1  # Python refuses to read 4,300 digits or more
+        if not minimum <= value <= maximum:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number from {minimum} to {maximum}, got {_shorten(text)}")
+        return value
+
+    parse.__name__ = "integer"  # argparse names the type in some messages
+    return parse
+
+
+def seconds(text: str) -> float:
+    """An argparse ``type`` for a positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {_shorten(text)}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, "
+                                         f"got {_shorten(text)}")
+    return value
+
+
+def _shorten(text: str) -> str:
+    return repr(text) if len(text) <= 40 else repr(text[:37] + "...")
 
 
 def add_component_command(commands: Any, name: str, *, metavar: str, help: str,

@@ -10,6 +10,8 @@ from cloudscope.cli.output import stdout
 
 def add_parser(commands: Any) -> None:
     """Add ``db migrate`` and ``db copy``."""
+    from cloudscope.cli.components import integer
+
     parser = commands.add_parser("db", help="migrate a store, or copy one into another",
                                  description="Manage CloudScope stores.")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -29,7 +31,7 @@ def add_parser(commands: Any) -> None:
                     "must be empty or a CloudScope store; its findings are replaced.")
     copy.add_argument("source", metavar="SOURCE_URL")
     copy.add_argument("target", metavar="TARGET_URL")
-    copy.add_argument("--batch-size", type=int, default=5000, metavar="N",
+    copy.add_argument("--batch-size", type=integer(1), default=5000, metavar="N",
                       help="records per transaction in the target (default 5000)")
     copy.add_argument("--format", choices=("text", "json"), default="text")
     copy.set_defaults(run=run_copy)
@@ -41,6 +43,7 @@ def run_migrate(args: argparse.Namespace) -> int:
 
     from cloudscope.application.storage import choose_url, redact_url
     from cloudscope.cli.runtime import Runtime
+    from cloudscope.domain.printable import printable
 
     runtime = Runtime(args)
     url = choose_url(args.db, runtime.config.settings.db)
@@ -49,7 +52,7 @@ def run_migrate(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps({"db": redact_url(url), "schema_version": version}), file=stdout())
     else:
-        print(f"{redact_url(url)}: schema version {version}", file=stdout())
+        print(f"{printable(redact_url(url))}: schema version {version}", file=stdout())
     return 0
 
 
@@ -61,9 +64,8 @@ def run_copy(args: argparse.Namespace) -> int:
     from cloudscope.application.storage import open_repository, redact_url
     from cloudscope.cli.runtime import Runtime
     from cloudscope.domain.errors import UsageError
+    from cloudscope.domain.printable import printable
 
-    if args.batch_size < 1:
-        raise UsageError(f"--batch-size {args.batch_size}: must be at least 1")
     if args.source == args.target:
         raise UsageError("SOURCE_URL and TARGET_URL are the same store")
     runtime = Runtime(args)
@@ -76,5 +78,6 @@ def run_copy(args: argparse.Namespace) -> int:
     else:
         print(f"copied {summary.assets} assets, {summary.relationships} relationships, "
               f"{summary.findings} findings, {summary.scopes} scopes and {summary.runs} runs "
-              f"from {redact_url(args.source)} to {redact_url(args.target)}", file=stdout())
+              f"from {printable(redact_url(args.source))} to "
+              f"{printable(redact_url(args.target))}", file=stdout())
     return 0

@@ -82,12 +82,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     level only, so that the caller's own capture of descriptor 1 is left alone.
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
-    with reserved_stdout(whole_process=argv is None):
-        return _run(args)
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        with reserved_stdout(whole_process=argv is None):
+            return _run(args)
+    except ParserExit as stop:
+        # A usage error (2), --help or --version (0), here or in a component's options
+        # (parsed once the component is known): an exit code returned like any other.
+        return stop.code if isinstance(stop.code, int) else 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -108,6 +113,7 @@ def _run(args: argparse.Namespace) -> int:
         # Exception: ours or a bug. Anything else (SystemExit, GeneratorExit, a plugin's own
         # BaseException subclass) is plugin code that escaped every guard: never a success.
         from cloudscope.domain.errors import CloudScopeError
+        from cloudscope.domain.printable import printable
         from cloudscope.domain.redaction import redact_text
 
         if debug:
@@ -117,11 +123,14 @@ def _run(args: argparse.Namespace) -> int:
             # string): the whole traceback is redacted, not only our own line.
             sys.stderr.write(redact_text("".join(traceback.format_exception(error))))
         if isinstance(error, CloudScopeError):
-            sys.stderr.write(f"cloudscope: error: {redact_text(str(error))}\n")
+            # printable: a file name or id in the message cannot drive the terminal, and
+            # the message stays one line.
+            sys.stderr.write(f"cloudscope: error: {printable(redact_text(str(error)))}\n")
             return error.exit_code
         first = str(error).splitlines()[0] if str(error) else ""
         what = "internal error" if isinstance(error, Exception) else "plugin code raised"
-        sys.stderr.write(f"cloudscope: {what}: {type(error).__name__}: {redact_text(first)}"
+        sys.stderr.write(f"cloudscope: {what}: {type(error).__name__}: "
+                         f"{printable(redact_text(first))}"
                          f"{'' if debug else ' (rerun with --debug for the traceback)'}\n")
         return 1
 

@@ -23,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     # No config, no logging, no store: this command must work when all else is broken.
+    from cloudscope.domain.printable import printable
     from cloudscope.host.plugin_host import PluginHost
 
     host = PluginHost.from_environment(disabled=args.disable_plugin)
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_table(rows)
     for conflict in conflicts:
-        sys.stderr.write(f"cloudscope: warning: {conflict}\n")
+        sys.stderr.write(f"cloudscope: warning: {printable(conflict)}\n")
     return 0
 
 
@@ -51,6 +52,8 @@ def plugin_rows(host: Any) -> list[dict[str, Any]]:
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
+    from cloudscope.domain.printable import printable
+
     headers = ("NAME", "VERSION", "API", "STATUS", "PROVIDES / REASON")
     table = []
     for row in rows:
@@ -60,8 +63,10 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
                              if (names := row[kind]))
         if kind_count := len(row["rules"]):
             provides = provides.replace(f"rules: {', '.join(row['rules'])}", f"rules: {kind_count}")
-        table.append((row["name"], row["version"] or "-", row["api"] or "-", row["status"],
-                      row["reason"] or provides or "-"))
+        # Plugin metadata is a third party's text: escaped before it reaches the terminal.
+        table.append(tuple(printable(cell) for cell in (
+            row["name"], row["version"] or "-", row["api"] or "-", row["status"],
+            row["reason"] or provides or "-")))
     widths = [max(len(str(line[i])) for line in [headers, *table]) for i in range(4)]
     for line in [headers, *table]:
         cells = "  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(line[:4]))

@@ -50,6 +50,7 @@ def compose(args: argparse.Namespace) -> Service:
     except ImportError as error:
         raise UsageError(f"serve needs the serve extra ({error.name} is not installed)",
                          hint="pip install 'cloudscope-core[serve]'") from None
+    from cloudscope.application.output_paths import StoreFootprint, check_output
     from cloudscope.application.storage import choose_url, open_repository
     from cloudscope.cli.components import build_component, find_component
     from cloudscope.cli.plugins_command import plugin_rows
@@ -69,7 +70,12 @@ def compose(args: argparse.Namespace) -> Service:
     url = choose_url(args.db, runtime.config.settings.db)
     # The store is opened (and migrated) once before listening: a wrong --db is a
     # one-line error now, not a 503 on every request.
-    open_repository(runtime.host, url).close()
+    store = open_repository(runtime.host, url)
+    store_paths = store.local_paths()
+    store.close()
+    if settings.audit_log is not None:
+        # The one guard of output paths: the audit log is never the store nor inside it.
+        check_output(settings.audit_log, "serve.audit_log", StoreFootprint(store_paths))
     sock = server.listen(host, port)
     audit = AuditLog(settings.audit_log)
 

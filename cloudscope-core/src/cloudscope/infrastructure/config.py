@@ -11,18 +11,23 @@ reference (``env:NAME``, ``file:/path``, a plugin's scheme: ``secret_references`
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final, Literal, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
-from cloudscope.domain.errors import ConfigError
+from cloudscope.domain.documents import (
+    check_nesting,
+    decode_text,
+    load_yaml,
+    parse_json,
+    read_regular_file,
+)
+from cloudscope.domain.errors import ConfigError, InputError
 from cloudscope.infrastructure.secret_references import ReferenceResolver, Resolver
 
 SCHEMA_VERSION: Final = 1
@@ -35,7 +40,8 @@ Model = TypeVar("Model", bound=BaseModel)
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    # NaN or Infinity (``.inf`` in YAML, ``inf`` in a variable) is never a sensible setting.
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
 class ScopeRateLimitSettings(_Section):
@@ -152,7 +158,7 @@ class ServeSettings(_Section):
 class Settings(BaseModel):
     """The whole configuration. Unknown top-level keys are plugin sections."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
 
     schema_version: Literal[1] = 1
     db: str | None = None
@@ -262,28 +268,15 @@ def load_config(path: str | Path | None = None, *, environ: Mapping[str, str] | 
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
+    # The file collector's guards (regular file, size, nesting, aliases): issue 12.
     try:
-        if path.is_dir():
-            raise ConfigError("is a directory, expected a YAML file", source=str(path))
-        if path.stat().st_size > MAX_CONFIG_BYTES:
-            raise ConfigError(f"larger than {MAX_CONFIG_BYTES} bytes", source=str(path))
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("no such file", source=str(path),
-                          hint="check --config or CLOUDSCOPE_CONFIG") from None
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"not UTF-8 text (byte {error.start})", source=str(path)) from None
-    except OSError as error:
-        raise ConfigError(f"cannot read: {error.strerror}", source=str(path)) from None
-    try:
-        # safe_load only: a config file must never construct Python objects.
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ConfigError(f"invalid YAML: {error.problem}", source=where) from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"invalid YAML: {error}", source=str(path)) from None
+        data = load_yaml(decode_text(read_regular_file(
+            path, MAX_CONFIG_BYTES, hint="a configuration file is small; is this the right "
+                                         "file?"), str(path)), str(path))
+    except InputError as error:
+        hint = error.hint or ("check --config or CLOUDSCOPE_CONFIG"
+                              if error.message == "no such file" else None)
+        raise ConfigError(error.message, source=error.location, hint=hint) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -323,7 +316,7 @@ def _environment_for(model: type[BaseModel], prefix: str,
     values: dict[str, Any] = {}
     for name, path in _env_names(model, prefix).items():
         if name in environ:
-            _set_path(values, path, _parse_env_value(environ[name]))
+            _set_path(values, path, _parse_env_value(name, environ[name]))
     return values
 
 
@@ -344,14 +337,20 @@ def _core_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
-def _parse_env_value(raw: str) -> Any:
-    """JSON lists and objects are decoded; everything else stays a string for pydantic."""
+def _parse_env_value(name: str, raw: str) -> Any:
+    """JSON lists and objects are decoded (within the documents' nesting limit); everything
+    else, invalid JSON included, stays a string for pydantic to refuse by name."""
     stripped = raw.strip()
     if stripped[:1] in ("[", "{"):
         try:
-            return json.loads(stripped)
-        except json.JSONDecodeError:
+            value = parse_json(stripped, name)
+        except InputError:
             return raw
+        try:
+            check_nesting(value, name, strict_keys=True)
+        except InputError as error:
+            raise ConfigError(error.message, source=f"environment variable {name}") from None
+        return value
     return raw
 
 
@@ -381,6 +380,12 @@ def _config_error(error: ValidationError, source: str, *, model: type[BaseModel]
     where = source
     for name, path in (env_names or {}).items():
         if path == location[: len(path)] and environ is not None and name in environ:
+            where = f"environment variable {name}"
+    if location[:1] == ("plugins",) and len(location) >= 4 and environ is not None:
+        # plugins.<name>.rate_limit.<key>, which _core_environment reads by suffix.
+        name = f"{ENV_PREFIX}PLUGINS_{location[1].upper().replace('-', '_')}_" \
+               f"{'_'.join(location[2:4]).upper()}"
+        if name in environ:
             where = f"environment variable {name}"
     if first["type"] == "extra_forbidden":
         siblings = _sibling_names(model, location)

@@ -26,13 +26,11 @@ from prometheus_client import (
     Histogram,
     ProcessCollector,
     generate_latest,
-    write_to_textfile,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector
 
-from cloudscope.domain.errors import UsageError
 from cloudscope.domain.scope import CollectionRun, RunStatus, Scope, ScopeStatus
 
 CONTENT_TYPE: Final = CONTENT_TYPE_PLAIN_0_0_4
@@ -223,26 +221,14 @@ def _previous_counters(path: Path) -> dict[tuple[str, tuple[str, ...]], float]:
     return found
 
 
-def check_metrics_file(path: str) -> Path:
-    """``--metrics-file PATH`` checked before the run starts: a one-line ``UsageError``
-    when its directory is missing or it names a directory."""
-    target = Path(path)
-    if target.is_dir():
-        raise UsageError(f"--metrics-file {path}: is a directory", hint="give a file name")
-    if not target.parent.is_dir():
-        raise UsageError(f"--metrics-file {path}: directory {target.parent} does not exist")
-    return target
-
-
-def write_collection_metrics(path: Path, run: CollectionRun, scopes: Sequence[Scope]) -> None:
-    """Write ``run``'s metrics to ``path`` atomically (a temporary file renamed into place),
-    counters added to those already in the file."""
+def collection_metrics_text(run: CollectionRun, scopes: Sequence[Scope],
+                            previous: Path | None = None) -> str:
+    """``run``'s metrics in the text format of a textfile-collector file, counters added to
+    those of ``previous`` (the file written before, if any). The CLI writes it through the
+    output guard (``cloudscope.application.output_paths``): atomically to a file, as a
+    stream to a pipe or device, never over the store."""
     registry = CollectorRegistry(auto_describe=True)
     # Labels of previous samples come back sorted by name: provider < service < status.
-    previous = _previous_counters(path)
-    registry.register(_RunMetrics(run, scopes, previous))
-    try:
-        write_to_textfile(str(path), registry)
-    except OSError as error:
-        raise UsageError(f"--metrics-file {path}: cannot write ({error.strerror or error})") \
-            from None
+    counters = _previous_counters(previous) if previous is not None else {}
+    registry.register(_RunMetrics(run, scopes, counters))
+    return generate_latest(registry).decode("utf-8")

@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
 from typing import ClassVar, Final
 
@@ -107,6 +108,13 @@ class Repository(ABC):
 
     def close(self) -> None:
         """Release connections."""
+
+    def local_paths(self) -> tuple[Path, ...]:
+        """The files and directories on this machine that hold the store (a SQLite file with
+        its ``-wal``, ``-shm`` and ``-journal``; a file store's directory), so that no
+        command writes an output over them. Empty, the default, for a store on a server.
+        Added in API 1.1."""
+        return ()
 
     def __enter__(self) -> Repository:
         return self
