@@ -94,7 +94,7 @@ URLS: dict[str, tuple[str, str]] = {
     "traversal to a missing directory": ("sqlite:///../../../../../../../../no-such-dir/x.db",
                                          "does not exist"),
     "a device": ("sqlite:////dev/null", "not a regular file"),
-    "a foreign directory": ("file:///etc", "not a CloudScope store"),
+    "a foreign directory": ("file:///etc", "no store at file:///etc"),
     "timeout nan": ("sqlite:///t.db?timeout=nan", "timeout"),
     "timeout 1e999": ("sqlite:///t.db?timeout=1e999", "timeout"),
     "timeout negative": ("file:///tmp/cloudscope-t?timeout=-1", "timeout"),
