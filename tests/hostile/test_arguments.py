@@ -94,7 +94,7 @@ URLS: dict[str, tuple[str, str]] = {
     "traversal to a missing directory": ("sqlite:///../../../../../../../../no-such-dir/x.db",
                                          "does not exist"),
     "a device": ("sqlite:////dev/null", "not a regular file"),
-    "a foreign directory": ("file:///etc", "no store at file:///etc"),
+    "a foreign directory": ("file:///etc", "not a CloudScope store"),
     "timeout nan": ("sqlite:///t.db?timeout=nan", "timeout"),
     "timeout 1e999": ("sqlite:///t.db?timeout=1e999", "timeout"),
     "timeout negative": ("file:///tmp/cloudscope-t?timeout=-1", "timeout"),
@@ -108,12 +108,13 @@ def names(directory: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("case", sorted(URLS))
-def test_odd_store_url_is_refused(case: str, refused: Callable[..., str],
+def test_odd_store_url_is_refused(case: str, refused: Callable[..., str], good_file: Path,
                                   tmp_path: Path) -> None:
-    """Exit 2, one line saying what is wrong with the URL; nothing created anywhere."""
+    """Exit 2, one line saying what is wrong with the URL; nothing created anywhere. A
+    collection, which would create a missing store, reaches the URL's own checks."""
     url, expected = URLS[case]
     before = names(tmp_path)
-    line = refused("assets", "list", "--db", url)
+    line = refused("collect", "file", str(good_file), "--db", url)
     assert expected in line, line
     assert names(tmp_path) == before
     assert not Path("/dev/null-journal").exists() and not Path("/tmp/cloudscope-t").exists()
