@@ -50,12 +50,16 @@ class ConfigError(CloudScopeError):
 class InputError(CloudScopeError):
     """Input data (a file, a record, a field) that cannot be accepted. Added in API 1.0.
 
-    ``location`` names the file and line or record, ``field`` the offending field.
+    ``location`` names the file and line or record, ``field`` the offending field; the
+    message is prefixed with them (``estate.json:3, field 'id': ...``), except with what it
+    already says: ``InputError(str(os_error), location=path)`` names the path once.
     """
 
     def __init__(self, message: str, *, location: str | None = None, field: str | None = None,
                  hint: str | None = None) -> None:
-        parts = [part for part in (location, f"field {field!r}" if field else None) if part]
+        # An OSError's text, or an author's own f-string, often quotes the path already.
+        parts = [part for part in (location, f"field {field!r}" if field else None)
+                 if part and part not in message]
         super().__init__(f"{', '.join(parts)}: {message}" if parts else message, hint=hint)
         self.location = location
         self.field = field
