@@ -331,7 +331,7 @@ class PluginHost:
         for implementation in hook.get_hookimpls():
             if implementation.plugin_name != report.name:
                 continue
-            register = self.registries[kind].register_for(report.name)
+            register = self.registries[kind].register_for(report.name, report.distribution)
             try:
                 call_plugin(implementation.function, register=register, timeout=self.timeout)
             except PluginCallFailed as failure:  # a plugin must never crash or hang the host

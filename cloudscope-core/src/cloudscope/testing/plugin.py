@@ -54,8 +54,10 @@ def fake_distribution(tmp_path: Path,
 
     ``fake_distribution("cloudscope-demo", entry_points={"demo": "demo_plugin"},
     modules={"demo_plugin": "CLOUDSCOPE_API = '>=1.0,<2'"}, requires=["requests>=2"])``
-    writes ``<name>-<version>.dist-info`` (METADATA with Requires-Dist, entry_points.txt in
-    the ``cloudscope.plugins`` group) and the modules into a folder put on ``sys.path``.
+    writes ``<name>-<version>.dist-info`` (METADATA with Requires-Dist and Provides-Extra,
+    entry_points.txt in the ``cloudscope.plugins`` group) and the modules into a folder put
+    on ``sys.path`` (``"pkg.__init__"`` makes a package). ``extras=["fast"]`` with
+    ``requires=['sdk; extra == "fast"']`` declares an optional dependency.
     """
     root = tmp_path / "site-packages"
     root.mkdir(exist_ok=True)
@@ -63,10 +65,11 @@ def fake_distribution(tmp_path: Path,
 
     def make(name: str, *, version: str = "1.0.0", entry_points: Mapping[str, str] | None = None,
              modules: Mapping[str, str] | None = None, requires: Sequence[str] = (),
-             group: str = "cloudscope.plugins") -> FakeDistribution:
+             extras: Sequence[str] = (), group: str = "cloudscope.plugins") -> FakeDistribution:
         dist_info = root / f"{name.replace('-', '_')}-{version}.dist-info"
         dist_info.mkdir()
         metadata = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
+        metadata += [f"Provides-Extra: {extra}" for extra in extras]
         metadata += [f"Requires-Dist: {requirement}" for requirement in requires]
         (dist_info / "METADATA").write_text("\n".join(metadata) + "\n", encoding="utf-8")
         if entry_points:
@@ -77,11 +80,15 @@ def fake_distribution(tmp_path: Path,
             target = root / (module.replace(".", "/") + ".py")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(textwrap.dedent(source), encoding="utf-8")
-            sys.modules.pop(module, None)
+            sys.modules.pop(module.removesuffix(".__init__"), None)
         importlib.invalidate_caches()
         return FakeDistribution(name, version, root)
 
     yield make
+    # Forget the modules imported from this test's folder: the next test's may share names.
+    for module_name, module in list(sys.modules.items()):
+        if str(getattr(module, "__file__", None) or "").startswith(str(root)):
+            del sys.modules[module_name]
     importlib.invalidate_caches()
 
 
@@ -109,6 +116,10 @@ def run_cloudscope(tmp_path: Path) -> Callable[..., CliResult]:
     def run(*args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None,
             input: str | None = None, timeout: float = 120) -> CliResult:
         environment = {**os.environ, **(env or {})}
+        fakes = tmp_path / "site-packages"
+        if fakes.is_dir():  # the distributions fake_distribution made for this test
+            environment["PYTHONPATH"] = os.pathsep.join(
+                [str(fakes), *filter(None, [environment.get("PYTHONPATH")])])
         completed = subprocess.run(
             [sys.executable, "-m", "cloudscope", *args], capture_output=True, text=True,
             env=environment, cwd=cwd or tmp_path, input=input, timeout=timeout, check=False)
