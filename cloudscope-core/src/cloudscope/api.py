@@ -42,6 +42,8 @@ if TYPE_CHECKING:
         ScopeStatus,
     )
     from cloudscope.domain.timestamps import utc_now
+    from cloudscope.host.plugin_host import PluginHost
+    from cloudscope.host.plugin_report import PluginReport, PluginStatus
     from cloudscope.host.ratelimit import RateLimit, RateLimiter
     from cloudscope.ports.collector import CollectContext, Collector
     from cloudscope.ports.exporter import (
@@ -96,6 +98,9 @@ _LAZY: Final = {
     "StoreError": "cloudscope.domain.errors",
     "StoreFailedError": "cloudscope.domain.errors",
     "UsageError": "cloudscope.domain.errors",
+    "PluginHost": "cloudscope.host.plugin_host",
+    "PluginReport": "cloudscope.host.plugin_report",
+    "PluginStatus": "cloudscope.host.plugin_report",
     "RateLimit": "cloudscope.host.ratelimit",
     "RateLimiter": "cloudscope.host.ratelimit",
     "Register": "cloudscope.ports.registration",
@@ -148,6 +153,9 @@ __all__ = [  # literal, so that type checkers see the re-exports; test_api keeps
     "InputError",
     "NotFoundError",
     "PluginError",
+    "PluginHost",
+    "PluginReport",
+    "PluginStatus",
     "RateLimit",
     "RateLimiter",
     "Register",

@@ -63,7 +63,9 @@ class PluginHost:
     ``load_only`` mirrors ``CLOUDSCOPE_LOAD_PLUGINS`` (None: load all; an empty set: load
     none), ``disabled`` mirrors ``--disable-plugin``. Built-in components register through
     the same hooks as third-party plugins, first, so that a plugin cannot silently replace
-    them.
+    them. In ``cloudscope.api`` since API 1.1, for tests (the ``plugin_host`` fixture): its
+    public surface is ``reports``, ``collectors``, ``repositories``, ``exporters``,
+    ``rules``, ``add_plugin``, ``load_installed`` and ``components_of``.
     """
 
     def __init__(self, *, load_only: Iterable[str] | None = None, disabled: Iterable[str] = (),
