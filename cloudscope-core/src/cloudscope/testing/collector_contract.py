@@ -59,7 +59,7 @@ class CollectorContract:
 
     collector_name: ClassVar[str]
     #: The plugin's entry point module when the plugin is not installed (None: installed).
-    plugin: ClassVar[object | None] = None
+    plugin: object | None = None
     #: The plugin's name (its entry point's) when ``plugin`` is set; default: collector_name.
     plugin_name: ClassVar[str | None] = None
     #: Seconds within which a collection ends once ``ctx.cancelled`` is set.

@@ -230,7 +230,7 @@ class ExporterContract:
 
     format_name: ClassVar[str]
     #: The plugin's entry point module when the plugin is not installed (None: installed).
-    plugin: ClassVar[object | None] = None
+    plugin: object | None = None
     #: The plugin's name (its entry point's) when ``plugin`` is set; default: format_name.
     plugin_name: ClassVar[str | None] = None
 
