@@ -62,13 +62,16 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def fresh_venv(tmp_path_factory: pytest.TempPathFactory,
                wheelhouse: Path) -> Callable[..., FreshVenv]:
-    """``fresh_venv(*requirements)``: a new environment with cloudscope-core and the
-    requirements (paths or names) installed from the wheelhouse by pip."""
+    """``fresh_venv(*requirements, with_pip=True)``: a new environment with cloudscope-core
+    and the requirements (paths or names) installed from the wheelhouse by pip, which is
+    then removed when ``with_pip`` is false."""
 
-    def make(*requirements: str) -> FreshVenv:
+    def make(*requirements: str, with_pip: bool = True) -> FreshVenv:
         environment = FreshVenv(tmp_path_factory.mktemp("fresh") / "venv")
         venv.create(environment.path, with_pip=True)
         environment.pip("install", "cloudscope-core", *requirements, wheelhouse=wheelhouse)
+        if not with_pip:  # as uv makes environments: no pip in them
+            environment.pip("uninstall", "--yes", "pip")
         return environment
 
     return make

@@ -23,7 +23,7 @@ from cloudscope.cli.components import CommandParser, ParserExit
 from cloudscope.cli.output import reserved_stdout, stdout
 
 COMMANDS: Final = ("plugins", "collect", "assets", "export", "assess", "db", "doctor", "config",
-                    "completion", "serve", "plugin")
+                    "completion", "serve", "plugin", "install", "uninstall")
 EXIT_INTERRUPTED: Final = 130
 
 
