@@ -31,8 +31,9 @@ TEST_REQUIREMENTS = [
     # SARIF checked against the OASIS schema; OCSF against py-ocsf-models; the Cypher
     # export loaded into an embedded graph database.
     "jsonschema>=4.20", "py-ocsf-models>=0.10", "kuzu>=0.11",
-    # tests/core/test_plugin_new.py type-checks and lints what `cloudscope plugin new` writes.
-    "mypy>=1.11", "ruff>=0.6",
+    # tests/core/test_plugin_new.py type-checks and lints what `cloudscope plugin new` writes;
+    # tests/core/test_install.py installs cloudscope with uv tool and pipx.
+    "mypy>=1.11", "ruff>=0.6", "uv>=0.4", "pipx>=1.5",
 ]
 # The extras every session but the plugin-alone ones installs: the PostgreSQL store,
 # `cloudscope serve` and OpenTelemetry (their tests run; mypy checks their code).

@@ -4,9 +4,11 @@ from wheels built in the test, with no index."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -37,8 +39,6 @@ def test_a_short_name_is_the_plugin_distribution_and_the_rest_goes_to_pip_as_is(
 
 def test_dry_run_prints_the_pip_command_of_this_python(capsys: pytest.CaptureFixture[str]) -> None:
     """--dry-run shows `python -m pip install ...` of the running interpreter, runs nothing."""
-    import sys
-
     assert main(["install", "--dry-run", "--upgrade", "aws", "gcp[x]>=0.2"]) == 0
     assert capsys.readouterr().out == (f"{sys.executable} -m pip install --upgrade cloudscope-aws "
                                        "'cloudscope-gcp[x]>=0.2'\n")
@@ -177,6 +177,92 @@ def test_an_environment_without_pip_is_told_what_to_run(
         "cloudscope: error: cloudscope was installed by `uv tool`, whose environment has no "
         "pip (run: uv tool install cloudscope-core --with cloudscope-aws (name every plugin to "
         "keep: uv makes the environment anew))\n")
+
+
+def tool(name: str) -> list[str]:
+    """``python -m uv`` or ``python -m pipx``; the test is skipped without it."""
+    if importlib.util.find_spec(name) is None:
+        pytest.skip(f"{name} is not installed (the tests session installs it)")
+    return [sys.executable, "-m", name]
+
+
+def run_ok(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    completed = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return completed
+
+
+def loaded_plugins(cloudscope: Path) -> dict[str, str]:
+    listed = run_ok([str(cloudscope), "plugins", "--format", "json"], dict(os.environ))
+    return {row["name"]: row["status"] for row in json.loads(listed.stdout)}
+
+
+@pytest.mark.slow
+def test_under_uv_tool_the_advice_names_a_command_that_works(
+        wheelhouse: Path, wheels: Path, tmp_path: Path) -> None:
+    """`uv tool install cloudscope-core` (no pip inside): `cloudscope install acme` names
+    the uv command, and running it gives the plugin, loaded."""
+    uv = tool("uv")
+    env = {**os.environ, "UV_TOOL_DIR": str(tmp_path / "tools"),
+           "UV_TOOL_BIN_DIR": str(tmp_path / "bin")}
+    offline = ["--python", sys.executable, "--no-index", "--find-links", str(wheelhouse),
+               "--find-links", str(wheels)]
+    run_ok([*uv, "tool", "install", *offline, "cloudscope-core"], env)
+    cloudscope = tmp_path / "bin" / "cloudscope"
+    refused = subprocess.run([str(cloudscope), "install", "acme"], capture_output=True,
+                             text=True, check=False)
+    assert refused.returncode == 2
+    assert refused.stderr == (
+        "cloudscope: error: cloudscope was installed by `uv tool`, whose environment has no "
+        "pip (run: uv tool install cloudscope-core --with cloudscope-acme (name every plugin "
+        "to keep: uv makes the environment anew))\n")
+    run_ok([*uv, "tool", "install", *offline, "cloudscope-core", "--with", "cloudscope-acme"], env)
+    assert loaded_plugins(cloudscope)["acme"] == "loaded"
+
+
+@pytest.fixture
+def pipx(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """pipx with its home in the test's folder: ``pipx(backend, *args)``."""
+    command = tool("pipx")
+
+    def run(backend: str, *args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "PIPX_HOME": str(tmp_path / "pipx"),
+               "PIPX_BIN_DIR": str(tmp_path / "bin"), "PIPX_MAN_DIR": str(tmp_path / "man"),
+               "PIPX_DEFAULT_BACKEND": backend}
+        return run_ok([*command, *args], env)
+
+    return run
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["pip", "uv"])
+def test_under_pipx_install_works_or_names_pipx_inject(
+        pipx: Callable[..., subprocess.CompletedProcess[str]], backend: str, wheelhouse: Path,
+        wheels: Path, tmp_path: Path) -> None:
+    """pipx with pip: cloudscope install runs pip there (pip comes from pipx's shared
+    libraries). pipx with uv (no pip): the one line names `pipx inject`, which works."""
+    if backend == "uv":
+        tool("uv")
+    (core,) = wheelhouse.glob("cloudscope_core-*.whl")
+    # pipx's pip backend fetches its shared pip from the index; the core comes from here.
+    pipx(backend, "install", "--python", sys.executable,
+         f"--pip-args=--find-links {wheelhouse}", str(core))
+    cloudscope = tmp_path / "bin" / "cloudscope"
+    result = subprocess.run([str(cloudscope), "install", "acme"], capture_output=True, text=True,
+                            env={**os.environ, "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels)},
+                            check=False)
+    if backend == "pip":
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("cloudscope-acme 0.1.0: plugin acme loaded")
+        assert result.stderr.splitlines()[-1].startswith("cloudscope: note: pipx does not record")
+    else:
+        assert result.returncode == 2
+        assert result.stderr == ("cloudscope: error: cloudscope was installed by pipx, whose "
+                                 "environment has no pip (run: pipx inject cloudscope-core "
+                                 "cloudscope-acme)\n")
+        (acme,) = wheels.glob("cloudscope_acme-*.whl")
+        pipx(backend, "inject", "cloudscope-core", str(acme))
+    assert loaded_plugins(cloudscope)["acme"] == "loaded"
 
 
 def api_version() -> str:

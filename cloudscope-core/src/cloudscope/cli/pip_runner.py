@@ -3,8 +3,8 @@ cloudscope, plugin names mapped to distributions, and the plugins before and aft
 
 ``sys.executable -m pip`` installs where cloudscope itself runs, whether that is a virtual
 environment, a pipx environment (pip comes from pipx's shared libraries) or a system
-Python; an environment without pip (made by uv, or ``--without-pip``) is told what to run
-instead, in one line.
+Python; an environment without pip (made by uv, ``uv tool``, pipx's uv backend, or
+``--without-pip``) is told what to run instead, in one line.
 """
 
 from __future__ import annotations
@@ -71,6 +71,10 @@ def require_pip(action: str, example: str) -> None:
         raise UsageError("cloudscope was installed by `uv tool`, whose environment has no pip",
                          hint=f"run: uv tool install cloudscope-core {keep} (name every plugin "
                               "to keep: uv makes the environment anew)")
+    if under_pipx():  # pipx with its uv backend makes environments without pip
+        verb = "inject" if action == "install" else "uninject"
+        raise UsageError("cloudscope was installed by pipx, whose environment has no pip",
+                         hint=f"run: pipx {verb} {Path(sys.prefix).name} {example}")
     raise UsageError(f"the Python running cloudscope ({python}) has no pip (an environment made "
                      "by uv?)", hint=f"run: uv pip {action} --python {python} {example}, or "
                                      f"add pip with: {python} -m ensurepip")
