@@ -105,7 +105,8 @@ def test_a_first_party_collector_not_installed_names_the_distribution() -> None:
     host = PluginHost(load_only=set())  # the built-ins only: nothing else installed
     with pytest.raises(NotFoundError) as raised:
         find_component(host, "collectors", "aws")
-    assert str(raised.value) == "no collector named 'aws' is installed (pip install cloudscope-aws)"
+    assert str(raised.value) == "no collector named 'aws' is installed (pip install " \
+                                "cloudscope-aws, or: cloudscope install aws)"
 
 
 def test_an_unknown_name_is_never_turned_into_a_package_to_install() -> None:

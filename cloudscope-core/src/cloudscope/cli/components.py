@@ -178,7 +178,8 @@ def find_component(host: Any, kind: str, name: str) -> Any:
                               hint="see `cloudscope plugins`") from None
         if distribution is not None:
             raise NotFoundError(f"no {noun} named {name!r} is installed",
-                                hint=f"pip install {distribution}") from None
+                                hint=f"pip install {distribution}, or: cloudscope install "
+                                     f"{distribution.removeprefix('cloudscope-')}") from None
         raise error
 
 

@@ -15,8 +15,8 @@ from cloudscope.cli.output import stdout
 
 NAME_PATTERN: Final = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 PLUGIN_API: Final = ">=1.0,<2"
-# cloudscope-core 0.x provides plugin API 1.x, and 0.1 was the first to provide 1.0 (what the
-# template uses); API 2 comes with cloudscope-core 1.0 (docs/plugins.md, "Versions").
+# cloudscope-core 0.x provides plugin API 1.x, from 0.1 on (the template uses API 1.0 only);
+# API 2 comes with cloudscope-core 1.0 (docs/plugins.md, "Versions").
 CORE_REQUIREMENT: Final = "cloudscope-core>=0.1,<1"
 SERVICE: Final = "inventory"
 RESERVED: Final = frozenset({"core", "builtin"})
