@@ -130,6 +130,7 @@ def test_cli_reports_the_extra_in_one_line_and_other_formats_still_export(
             {"demo_pkg.plain": PLAIN_EXPORTER,
              "demo_pkg.parquet": "import cloudscope_fake_pyarrow\n"},
             extras=["parquet"], requires=['cloudscope-fake-pyarrow>=14; extra == "parquet"'])
+    assert run_cloudscope("db", "migrate", "--db", sqlite_url).exit_code == 0
     failed = run_cloudscope("export", "parquet", "--db", sqlite_url)
     assert failed.exit_code == 2
     assert failed.stderr.strip().splitlines() == [

@@ -39,4 +39,4 @@ def test_unreadable_rule_file_names_its_path_once(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         load_file(target)
     assert str(caught.value).count(str(target)) == 1
-    assert str(caught.value).startswith(f"{target}: cannot read rule file (")
+    assert "\n" not in str(caught.value)
