@@ -24,7 +24,9 @@ from cloudscope.ports.registration import Factory, Register
 
 @dataclass(slots=True)
 class Registration:
-    """One registered component: its name, its factory and the plugin that registered it."""
+    """One registered component: its name, its factory, the plugin that registered it (and
+    that plugin's distribution, which names the extra to install when an SDK is missing), and
+    its kind (``collector``...)."""
 
     name: str
     factory: Factory
