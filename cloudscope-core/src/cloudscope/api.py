@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         FieldChange,
     )
     from cloudscope.domain.change_diff import AssetDiffer
+    from cloudscope.domain.checks import Check, CheckStatus
     from cloudscope.domain.errors import (
         CloudScopeError,
         CollectionError,
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     )
     from cloudscope.domain.field_path import FieldPath
     from cloudscope.domain.finding import Finding, Severity
-    from cloudscope.domain.query import AssetQuery
+    from cloudscope.domain.query import AssetQuery, FindingQuery
     from cloudscope.domain.redaction import REDACTED, redact, redact_text
     from cloudscope.domain.relationship import Relationship
     from cloudscope.domain.scope import (
@@ -50,6 +51,8 @@ if TYPE_CHECKING:
         ScopeStatus,
     )
     from cloudscope.domain.timestamps import utc_now
+    from cloudscope.host.plugin_host import PluginHost
+    from cloudscope.host.plugin_report import PluginReport, PluginStatus
     from cloudscope.host.ratelimit import RateLimit, RateLimiter
     from cloudscope.ports.collector import CollectContext, Collector
     from cloudscope.ports.exporter import (
@@ -78,10 +81,13 @@ if TYPE_CHECKING:
 
 _LAZY: Final = {
     "Asset": "cloudscope.domain.asset",
+    "Check": "cloudscope.domain.checks",
+    "CheckStatus": "cloudscope.domain.checks",
     "Relationship": "cloudscope.domain.relationship",
     "Finding": "cloudscope.domain.finding",
     "Severity": "cloudscope.domain.finding",
     "AssetQuery": "cloudscope.domain.query",
+    "FindingQuery": "cloudscope.domain.query",
     "Scope": "cloudscope.domain.scope",
     "ScopeKey": "cloudscope.domain.scope",
     "ScopeStatus": "cloudscope.domain.scope",
@@ -101,6 +107,9 @@ _LAZY: Final = {
     "StoreError": "cloudscope.domain.errors",
     "StoreFailedError": "cloudscope.domain.errors",
     "UsageError": "cloudscope.domain.errors",
+    "PluginHost": "cloudscope.host.plugin_host",
+    "PluginReport": "cloudscope.host.plugin_report",
+    "PluginStatus": "cloudscope.host.plugin_report",
     "RateLimit": "cloudscope.host.ratelimit",
     "RateLimiter": "cloudscope.host.ratelimit",
     "Register": "cloudscope.ports.registration",
@@ -149,6 +158,8 @@ __all__ = [  # literal, so that type checkers see the re-exports; test_api keeps
     "ChangeQuery",
     "ChangedFinding",
     "ChangedRelationship",
+    "Check",
+    "CheckStatus",
     "CloudScopeError",
     "CollectContext",
     "CollectionError",
@@ -162,9 +173,13 @@ __all__ = [  # literal, so that type checkers see the re-exports; test_api keeps
     "FieldChange",
     "FieldPath",
     "Finding",
+    "FindingQuery",
     "InputError",
     "NotFoundError",
     "PluginError",
+    "PluginHost",
+    "PluginReport",
+    "PluginStatus",
     "RateLimit",
     "RateLimiter",
     "Register",

@@ -18,17 +18,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import Any, ClassVar, Final
+from urllib.parse import parse_qs, urlsplit
 
 from cloudscope.adapters.file_changes import FileChangeLog, change_record
 from cloudscope.adapters.file_runs import FileRunLog, run_record
 from cloudscope.adapters.file_store import JOURNAL, LOCK, TEMPORARY, Directory, Table, encode
+from cloudscope.adapters.store_url import timeout_option, url_path
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.change import ChangeKind
 from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Finding, Severity
-from cloudscope.domain.query import AssetQuery
+from cloudscope.domain.query import AssetQuery, asset_order
 from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import CollectionRun, Scope, ScopeKey
 from cloudscope.domain.timestamps import isoformat as stamp
@@ -44,6 +45,8 @@ ASSET_FIELDS: Final = tuple(Asset.model_fields)
 # must not take them for someone else's files (issue 12).
 OWN_FILES: Final = frozenset({META, LOCK, ".gitignore", META + TEMPORARY, JOURNAL,
                               JOURNAL + TEMPORARY})
+# Files a commit replaces besides the tables.
+COMMITTED_FILES: Final = frozenset({META, ".gitignore"})
 
 
 def directory_from_url(url: str) -> tuple[Path, dict[str, list[str]]]:
@@ -52,7 +55,7 @@ def directory_from_url(url: str) -> tuple[Path, dict[str, list[str]]]:
     if parts.netloc not in ("", "localhost"):
         raise StoreError(f"--db {url!r}: file URLs name a local directory",
                          hint="file:///absolute/dir or file:relative/dir")
-    path = unquote(parts.path)
+    path = url_path(url, parts.path)
     if not path:
         raise StoreError(f"--db {url!r} names no directory", hint="e.g. file:///srv/inventory")
     return Path(path), parse_qs(parts.query)
@@ -63,10 +66,8 @@ def _parse(text: str | None) -> datetime | None:
 
 
 def _listing_key(record: dict[str, Any]) -> tuple[Any, ...]:
-    # SQLite sorts NULL before any text: the same order here.
-    account = record.get("account")
-    return (record["provider"], account is not None, account or "", record["asset_type"],
-            record["id"])
+    return asset_order((record["provider"], record.get("account"), record["asset_type"],
+                        record["id"]))
 
 
 class FileRepository(FileChangeLog, FileRunLog, Repository):
@@ -76,15 +77,17 @@ class FileRepository(FileChangeLog, FileRunLog, Repository):
     ``?mode=ro`` (queries only).
     """
 
+    keyset_pagination: ClassVar[bool] = True
+
+    @classmethod
+    def exists(cls, url: str) -> bool | None:
+        """Whether the URL's directory holds a store (its ``meta.json``)."""
+        return (directory_from_url(url)[0] / META).is_file()
+
     def __init__(self, url: str) -> None:
         self.url = url
         path, options = directory_from_url(url)
         read_only = options.get("mode", [""])[0] == "ro"
-        self.directory = Directory(path, timeout=float(options.get("timeout", ["30"])[0]),
-                                   read_only=read_only)
-        self.path = path
-        self._check(path, create=not read_only)
-        self.directory.open_lock()
         self.assets = Table(path, "assets.jsonl", lambda r: r["id"])
         self.relationships = Table(path, "relationships.jsonl",
                                    lambda r: (r["source_id"], r["type"], r["target_id"]))
@@ -95,6 +98,13 @@ class FileRepository(FileChangeLog, FileRunLog, Repository):
         self.changes = Table(path, "changes.jsonl", lambda r: r["id"])
         self._tables = (self.assets, self.relationships, self.findings, self.scopes, self.runs,
                         self.changes)
+        # Recovery finishes or removes the temporary files of these names only.
+        self.directory = Directory(path, timeout=timeout_option(url, options),
+                                   read_only=read_only,
+                                   names=COMMITTED_FILES | {t.name for t in self._tables})
+        self.path = path
+        self._check(path, create=not read_only)
+        self.directory.open_lock()
         if self.schema_version() < SCHEMA_VERSION:
             self.migrate()
         elif self.schema_version() > SCHEMA_VERSION:
@@ -160,6 +170,10 @@ class FileRepository(FileChangeLog, FileRunLog, Repository):
         """Release the lock file and the locks of runs this process did not finish."""
         self.run_locks.release_all()
         self.directory.close()
+
+    def local_paths(self) -> tuple[Path, ...]:
+        """The store's directory: nothing may be written inside it but by the store."""
+        return (self.path.absolute(),)
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
@@ -253,6 +267,7 @@ class FileRepository(FileChangeLog, FileRunLog, Repository):
     # Queries ---------------------------------------------------------------------------
     def _matching(self, query: AssetQuery) -> list[dict[str, Any]]:
         wanted = set(query.ids) if query.ids is not None else None
+        after = asset_order(query.after) if query.after is not None else None
         selected = [
             record for record in self.assets.records.values()
             if (query.include_deleted or record["deleted_at"] is None)
@@ -263,6 +278,7 @@ class FileRepository(FileChangeLog, FileRunLog, Repository):
                                                ("account", query.account),
                                                ("region", query.region)))
             and all(record["tags"].get(key) == value for key, value in query.tags.items())
+            and (after is None or _listing_key(record) > after)
         ]
         return sorted(selected, key=_listing_key)
 
@@ -335,17 +351,18 @@ class FileRepository(FileChangeLog, FileRunLog, Repository):
         with self._reading():
             records = [self.assets.records[key] for key in sorted(self.assets.records)]
         for record in records:
-            yield StoredAsset(asset=_asset(record), scope_key=record["scope_key"],
-                              deleted_at=_parse(record["deleted_at"]))
+            # Not validated, as the other stores read them: db copy validates what it copies.
+            yield StoredAsset.model_construct(asset=_asset(record), scope_key=record["scope_key"],
+                                              deleted_at=_parse(record["deleted_at"]))
 
     def iter_stored_relationships(self) -> Iterator[StoredRelationship]:
         """Every relationship with its scope key and last_seen."""
         with self._reading():
             records = [self.relationships.records[k] for k in sorted(self.relationships.records)]
         for record in records:
-            yield StoredRelationship(relationship=_relationship(record),
-                                     scope_key=record["scope_key"],
-                                     last_seen=datetime.fromisoformat(record["last_seen"]))
+            yield StoredRelationship.model_construct(
+                relationship=_relationship(record), scope_key=record["scope_key"],
+                last_seen=datetime.fromisoformat(record["last_seen"]))
 
     def restore(self, assets: Sequence[StoredAsset] = (),
                 relationships: Sequence[StoredRelationship] = (), scopes: Sequence[Scope] = (),

@@ -58,6 +58,10 @@ class SQLiteRunLog(SQLiteConnection):
         path = Path(self.path)
         return RunLocks(path.parent / f".{path.name}-runs")
 
+    def local_paths(self) -> tuple[Path, ...]:
+        """The database, its journals and its runs' lock directory."""
+        return (*super().local_paths(), self.run_locks.directory.absolute())
+
     def start_run(self, run: CollectionRun) -> None:
         """Record a run that starts, its lock taken first."""
         if self.path != ":memory:" and not self.read_only:

@@ -10,8 +10,10 @@ Passes, each a stream through the repository port (so every backend runs the sam
 4. the findings replace the stored findings of the assessed assets, in one transaction.
 
 Findings and detected edges wait in temporary JSON Lines files, not in memory, so that a
-million assets assess in bounded memory. A rule that raises is recorded and skipped; its
-previously stored findings are kept.
+million assets assess in bounded memory. A rule that raises on one asset or relationship
+records an error for that item and keeps running (its earlier findings on that asset are
+kept); a rule that raises in its closing call is recorded and skipped, and its previously
+stored findings are kept (see ``cloudscope.domain.assessment``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import IO, Any, Final, Generic, TypeVar
 
 from cloudscope.application.finding_changes import FindingChangeLog
 from cloudscope.application.run_liveness import current_owner
-from cloudscope.domain.assessment import AssessmentSummary, TypeDispatch
+from cloudscope.domain.assessment import AssessmentSummary, ItemError, TypeDispatch
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.errors import InputError, describe_error
 from cloudscope.domain.finding import Finding, Severity
@@ -143,6 +145,8 @@ class Assessment:
         self.rules = list(rules)
         self.batch_size = batch_size
         self.graph = RepositoryGraph(repository)
+        # Rule id -> the assets it raised on: its earlier findings on them are kept.
+        self._erred: dict[str, set[str]] = {}
 
     def run(self, query: AssetQuery, summary: AssessmentSummary | None = None) -> AssessmentResult:
         """Assess the assets matching ``query`` (relationships are detected over all assets).
@@ -172,16 +176,20 @@ class Assessment:
                 self._call(rule, "conclude", summary, findings.add, rule.conclude)
         finally:
             edges.close()
-        failed = summary.failed_ids
+        failed, erred = summary.failed_ids, self._erred
 
+        def earlier(finding: Finding) -> bool:
+            return finding.rule_id in failed or finding.asset_id in erred.get(finding.rule_id, ())
+
+        # A (rule, asset) pair that raised counts as not assessed, like a failed rule: what
+        # was stored for it stays, what it yielded before raising does not replace it.
         def fresh(finding: Finding) -> bool:
-            return finding.rule_id not in failed and \
-                (assessed is None or finding.asset_id in assessed)
+            return not earlier(finding) and (assessed is None or finding.asset_id in assessed)
 
         kept = _finding_spool()
-        if failed:  # a failed rule keeps what it had found before (nothing stored is lost)
+        if failed or erred:  # a failed rule keeps what it had found (nothing stored is lost)
             for finding in self.repository.iter_findings():
-                if finding.rule_id in failed and (assessed is None or finding.asset_id in assessed):
+                if earlier(finding) and (assessed is None or finding.asset_id in assessed):
                     kept.add(finding)
             summary.kept_findings = kept.count
         sources = ((findings, fresh), (kept, _everything))
@@ -221,9 +229,29 @@ class Assessment:
         total = 0
         for asset in self.repository.iter_assets(AssetQuery()):
             total += 1
-            _observe(detection.rules_for(asset.asset_type), asset, edges, summary)
-            _observe(risk.rules_for(asset.asset_type), asset, findings, summary)
+            self._observe(detection.rules_for(asset.asset_type), asset, edges, summary)
+            self._observe(risk.rules_for(asset.asset_type), asset, findings, summary)
         return total
+
+    def _observe(self, rules: Iterable[Any], asset: Asset, sink: Spool[Any],
+                 summary: AssessmentSummary) -> None:
+        """Let each rule observe ``asset``; a rule that raises records an error for this
+        asset and goes on with the next ones (what it yielded before raising is kept)."""
+        for rule in rules:
+            if rule.rule_id in summary.failed_ids:
+                continue
+            try:
+                for item in rule.observe(asset):
+                    sink.add(item)
+            except KeyboardInterrupt:
+                raise
+            except BaseException as error:  # rule code, even sys.exit()
+                self._item_error(summary, ItemError(rule.rule_id, "observe", asset.id,
+                                                    (asset.id,), describe_error(error)))
+
+    def _item_error(self, summary: AssessmentSummary, error: ItemError) -> None:
+        summary.item_error(error)
+        self._erred.setdefault(error.rule_id, set()).update(error.asset_ids)
 
     def _observe_relationships(self, rules: Sequence[Rule], summary: AssessmentSummary) -> None:
         by_type: dict[str, list[Rule]] = {}
@@ -241,7 +269,10 @@ class Assessment:
                     except KeyboardInterrupt:
                         raise
                     except BaseException as error:  # rule code, even sys.exit()
-                        summary.fail(rule.rule_id, "observe_relationship", describe_error(error))
+                        source, kind, target = relationship.key
+                        self._item_error(summary, ItemError(
+                            rule.rule_id, "observe_relationship", f"{source} -{kind}-> {target}",
+                            (source, target), describe_error(error)))
 
     def _call(self, rule: Rule, stage: str, summary: AssessmentSummary,
               sink: Callable[[Item], None], method: Callable[[RuleGraph], Iterable[Item]]) -> None:
@@ -276,8 +307,11 @@ class Assessment:
                     summary.detected_relationships += self._write_edges(run.run_id, batch)
                     batch = {}
         summary.detected_relationships += self._write_edges(run.run_id, batch)
-        failed = sorted(f.rule_id for f in summary.failures
-                        if f.rule_id in detectors or f.stage == "build")
+        # A detector that raised on an item fails the scope too: the edges it found before
+        # on that item stay until an assessment runs it without error.
+        failed = sorted({f.rule_id for f in summary.failures
+                         if f.rule_id in detectors or f.stage == "build"} |
+                        (detectors & self._erred.keys()))
         finished = utc_now()
         if failed:
             repository.fail_scope(DETECTION_SCOPE, run.run_id,
@@ -334,18 +368,3 @@ def build_rules(registry: Components, user_rules: Sequence[Rule], disabled: set[
         if rule.rule_id not in disabled:
             rules.append(rule)
     return rules
-
-
-def _observe(rules: Iterable[Any], asset: Asset, sink: Spool[Any],
-             summary: AssessmentSummary) -> None:
-    """Let each rule observe ``asset``; a rule that raises is reported and skipped after."""
-    for rule in rules:
-        if rule.rule_id in summary.failed_ids:
-            continue
-        try:
-            for item in rule.observe(asset):
-                sink.add(item)
-        except KeyboardInterrupt:
-            raise
-        except BaseException as error:  # rule code, even sys.exit()
-            summary.fail(rule.rule_id, f"observe {asset.id}", describe_error(error))

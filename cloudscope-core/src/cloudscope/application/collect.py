@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +41,7 @@ from cloudscope.domain.scope import (
     ScopeKey,
     ScopeStatus,
 )
+from cloudscope.domain.serialization import JsonDataError
 from cloudscope.domain.timestamps import utc_now
 from cloudscope.ports.collector import CollectContext, Collector
 from cloudscope.ports.repository import Repository
@@ -165,6 +166,9 @@ class CollectRun:
             interrupted = True
         except StoreError as error:
             broken = error
+        except BaseException as error:  # a bug: recorded failed, never left `running`
+            self._abandon(error)
+            raise
         finally:
             self._close_collector()
         failed = [s for s in self.summary.scopes if s.status is not ScopeStatus.COMPLETE]
@@ -188,6 +192,13 @@ class CollectRun:
                                    hint="what was written before stays; run collect again "
                                         "once the store is fixed") from broken
         return self.summary
+
+    def _abandon(self, error: BaseException) -> None:
+        """Fail a run that cannot go on (its running scopes failed in ``_drain``): no run
+        stays ``running`` (issue 12). Best effort; the caller re-raises the error."""
+        with suppress(Exception):
+            self.run.error = describe_error(error)
+            self._finish(RunStatus.FAILED)
 
     def _close_collector(self) -> None:
         try:
@@ -330,7 +341,8 @@ class CollectRun:
             except queue.Empty:
                 break
         now = utc_now()
-        broken = isinstance(cause, StoreError)
+        # Anything but Ctrl-C failed the run (the store, or a bug): its scopes failed too.
+        broken = not isinstance(cause, KeyboardInterrupt)
         for scope in self.summary.scopes:
             if scope.status is ScopeStatus.RUNNING:
                 scope.status = ScopeStatus.FAILED if broken else ScopeStatus.INTERRUPTED
@@ -379,7 +391,8 @@ class CollectRun:
             if message.kind == "started":
                 started_at[message.scope.key] = time.monotonic()
             elif message.kind == "batch":
-                self._write_batch(scope, message)
+                if not self._write_batch(scope, message):
+                    finished += 1  # failed now: what the scope sends later is ignored
             elif message.kind == "done":
                 finished += 1
                 removed = self.repository.complete_scope(message.scope, self.run.run_id,
@@ -394,10 +407,17 @@ class CollectRun:
                 finished += 1
                 self._fail(scope, message.error or "failed")
 
-    def _write_batch(self, scope: Scope, message: _Message) -> None:
+    def _write_batch(self, scope: Scope, message: _Message) -> bool:
+        """Write one batch; False when the store refused a record and the scope failed."""
         try:
             self.repository.write_batch(message.scope, self.run.run_id, message.assets,
                                         message.relationships, utc_now())
+        except JsonDataError as error:
+            # A value the models did not check (built with model_construct, or changed
+            # after validation) that the store refused: nothing of the batch was written.
+            # Its scope fails and keeps what it had; the run goes on.
+            self._fail(scope, f"cannot store a record of this scope: {describe_error(error)}")
+            return False
         except StoreError:
             raise
         except Exception as error:
@@ -406,6 +426,7 @@ class CollectRun:
         self.run.assets += len(message.assets)
         self.run.relationships += len(message.relationships)
         self.progress.scope_progressed(scope.key, scope.assets)
+        return True
 
     def _fail(self, scope: Scope, error: str) -> None:
         scope.status = ScopeStatus.FAILED

@@ -39,13 +39,17 @@ def query_from(args: argparse.Namespace, **extra: Any) -> Any:
 
 def add_parser(commands: Any) -> None:
     """Add ``assets list``, ``assets show`` and ``assets history``."""
+    from cloudscope.cli.components import integer
+
     parser = commands.add_parser("assets", help="list or show stored assets",
                                  description="Query the stored inventory.")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="list assets matching filters")
     add_filter_arguments(listing)
-    listing.add_argument("--limit", type=int, metavar="N", help="at most N assets (default: all)")
-    listing.add_argument("--offset", type=int, default=0, metavar="N", help="skip the first N")
+    listing.add_argument("--limit", type=integer(), metavar="N",
+                         help="at most N assets (default: all)")
+    listing.add_argument("--offset", type=integer(), default=0, metavar="N",
+                         help="skip the first N")
     listing.add_argument("--format", choices=("table", "json", "jsonl"), default="table")
     listing.set_defaults(run=run_list)
     show = actions.add_parser("show", help="show one asset with its relationships and findings")
@@ -70,13 +74,10 @@ def run_list(args: argparse.Namespace) -> int:
     import json
 
     from cloudscope.cli.runtime import Runtime
-    from cloudscope.domain.errors import UsageError
     from cloudscope.domain.redaction import redact_asset
 
-    if (args.limit is not None and args.limit < 0) or args.offset < 0:
-        raise UsageError("--limit and --offset must be zero or more")
     query = query_from(args, limit=args.limit, offset=args.offset)
-    with Runtime(args).repository() as repository:
+    with Runtime(args).repository(create=False) as repository:
         # Redacted as in the exports: what a listing prints is an export too.
         assets = map(redact_asset, repository.iter_assets(query))
         out = stdout()
@@ -98,8 +99,11 @@ def _print_table(assets: Any, out: Any) -> None:
     """Aligned columns, widths from the first rows so that output streams."""
     import itertools
 
+    from cloudscope.domain.printable import printable
+
     headers = ("ID", "TYPE", "NAME", "ACCOUNT", "REGION")
-    rows = ((a.id, a.asset_type, a.name or "", a.account or "", a.region or "") for a in assets)
+    rows = (tuple(map(printable, (a.id, a.asset_type, a.name or "", a.account or "",
+                                  a.region or ""))) for a in assets)
     head = list(itertools.islice(rows, 200))
     widths = [min(60, max([len(h)] + [len(r[i]) for r in head])) for i, h in enumerate(headers)]
 
@@ -123,9 +127,10 @@ def run_show(args: argparse.Namespace) -> int:
 
     from cloudscope.cli.runtime import Runtime
     from cloudscope.domain.errors import NotFoundError
+    from cloudscope.domain.printable import printable as p
     from cloudscope.domain.redaction import redact_asset, redact_finding, redact_relationship
 
-    with Runtime(args).repository() as repository:
+    with Runtime(args).repository(create=False) as repository:
         detail = repository.get_detail(args.id)
     if detail is None:
         raise NotFoundError(f"no asset with id {args.id!r}",
@@ -138,26 +143,31 @@ def run_show(args: argparse.Namespace) -> int:
         json.dump(detail.model_dump(mode="json"), stdout(), indent=2)
         stdout().write("\n")
         return 0
+    # Every stored text goes through printable (p): a name or tag cannot drive the
+    # terminal. Properties are printed as JSON with every non-ASCII character escaped.
     asset = detail.asset
-    print(f"{asset.id}\n  type      {asset.asset_type} ({asset.native_type or '-'})\n"
-          f"  name      {asset.name or '-'}\n  account   {asset.account or '-'}\n"
-          f"  region    {asset.region or '-'}\n"
+    print(f"{p(asset.id)}\n  type      {p(asset.asset_type)} ({p(asset.native_type or '-')})\n"
+          f"  name      {p(asset.name or '-')}\n  account   {p(asset.account or '-')}\n"
+          f"  region    {p(asset.region or '-')}\n"
           f"  seen      {asset.first_seen} .. {asset.last_seen}", file=stdout())
     if asset.tags:
-        print("  tags      " + "; ".join(f"{k}={v}" for k, v in sorted(asset.tags.items())), file=stdout())
+        print("  tags      " + "; ".join(p(f"{k}={v}") for k, v in sorted(asset.tags.items())),
+              file=stdout())
     if detail.relationships:
         print("relationships:", file=stdout())
         for rel in detail.relationships:
             if rel.source_id == asset.id:
-                print(f"  -{rel.type}-> {rel.target_id}", file=stdout())
+                print(f"  -{rel.type}-> {p(rel.target_id)}", file=stdout())
             else:
-                print(f"  <-{rel.type}- {rel.source_id}", file=stdout())
+                print(f"  <-{rel.type}- {p(rel.source_id)}", file=stdout())
     if detail.findings:
         print("findings:", file=stdout())
         for finding in detail.findings:
-            print(f"  [{finding.severity.value}] {finding.rule_id}: {finding.title}", file=stdout())
+            print(p(f"  [{finding.severity.value}] {finding.rule_id}: {finding.title}"),
+                  file=stdout())
     print("properties:", file=stdout())
-    print(json.dumps(asset.properties, indent=2, sort_keys=True, default=str), file=stdout())
+    print(json.dumps(asset.properties, indent=2, sort_keys=True, default=str, ensure_ascii=True),
+          file=stdout())
     return 0
 
 
@@ -173,7 +183,7 @@ def run_history(args: argparse.Namespace) -> int:
     from cloudscope.domain.query import AssetQuery
     from cloudscope.ports.repository import change_log_missing
 
-    with Runtime(args).repository() as repository:
+    with Runtime(args).repository(create=False) as repository:
         if not repository.has_change_log():
             raise change_log_missing(repository)
         reports = list(read_changes(repository, ChangeQuery(asset_ids=(args.id,), related=True)))

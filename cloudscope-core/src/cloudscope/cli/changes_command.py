@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 0:
         raise UsageError("--limit must be zero or more")
     filters = query_from(args)
-    with Runtime(args).repository() as repository:
+    with Runtime(args).repository(create=False) as repository:
         if not repository.has_change_log():
             raise change_log_missing(repository)
         since, until = window(repository, args.since, args.until)

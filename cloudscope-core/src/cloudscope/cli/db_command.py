@@ -10,6 +10,8 @@ from cloudscope.cli.output import stdout
 
 def add_parser(commands: Any) -> None:
     """Add ``db migrate``, ``db copy`` and ``db prune``."""
+    from cloudscope.cli.components import integer
+
     parser = commands.add_parser("db", help="migrate, copy or prune a store",
                                  description="Manage CloudScope stores.")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -29,7 +31,7 @@ def add_parser(commands: Any) -> None:
                     "must be empty or a CloudScope store; its findings are replaced.")
     copy.add_argument("source", metavar="SOURCE_URL")
     copy.add_argument("target", metavar="TARGET_URL")
-    copy.add_argument("--batch-size", type=int, default=5000, metavar="N",
+    copy.add_argument("--batch-size", type=integer(1), default=5000, metavar="N",
                       help="records per transaction in the target (default 5000)")
     copy.add_argument("--format", choices=("text", "json"), default="text")
     copy.set_defaults(run=run_copy)
@@ -39,7 +41,7 @@ def add_parser(commands: Any) -> None:
                     "removed (as stale) more than N days ago with their findings. Live "
                     "assets are never touched. N defaults to changes.keep_days in the "
                     "config (CLOUDSCOPE_CHANGES_KEEP_DAYS).")
-    prune.add_argument("--keep-days", type=int, metavar="N",
+    prune.add_argument("--keep-days", type=integer(1, 36_500), metavar="N",
                        help="days of history to keep (default: changes.keep_days)")
     prune.add_argument("--db", metavar="URL", help="store URL (default: CLOUDSCOPE_DB, the "
                                                    "config, then sqlite:///cloudscope.db)")
@@ -53,6 +55,7 @@ def run_migrate(args: argparse.Namespace) -> int:
 
     from cloudscope.application.storage import choose_url, redact_url
     from cloudscope.cli.runtime import Runtime
+    from cloudscope.domain.printable import printable
 
     runtime = Runtime(args)
     url = choose_url(args.db, runtime.config.settings.db)
@@ -61,7 +64,7 @@ def run_migrate(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps({"db": redact_url(url), "schema_version": version}), file=stdout())
     else:
-        print(f"{redact_url(url)}: schema version {version}", file=stdout())
+        print(f"{printable(redact_url(url))}: schema version {version}", file=stdout())
     return 0
 
 
@@ -74,13 +77,12 @@ def run_copy(args: argparse.Namespace) -> int:
     from cloudscope.application.storage import open_repository, redact_url
     from cloudscope.cli.runtime import Runtime
     from cloudscope.domain.errors import UsageError
+    from cloudscope.domain.printable import printable
 
-    if args.batch_size < 1:
-        raise UsageError(f"--batch-size {args.batch_size}: must be at least 1")
     if args.source == args.target:
         raise UsageError("SOURCE_URL and TARGET_URL are the same store")
     runtime = Runtime(args)
-    with open_repository(runtime.host, args.source) as source, \
+    with open_repository(runtime.host, args.source, create=False) as source, \
             open_repository(runtime.host, args.target) as target:
         summary = copy_store(source, target, batch_size=args.batch_size)
         if source.has_change_log() and not target.has_change_log():
@@ -92,8 +94,8 @@ def run_copy(args: argparse.Namespace) -> int:
     else:
         print(f"copied {summary.assets} assets, {summary.relationships} relationships, "
               f"{summary.findings} findings, {summary.scopes} scopes, {summary.runs} runs and "
-              f"{summary.changes} changes from {redact_url(args.source)} to "
-              f"{redact_url(args.target)}", file=stdout())
+              f"{summary.changes} changes from {printable(redact_url(args.source))} to "
+              f"{printable(redact_url(args.target))}", file=stdout())
     return 0
 
 
@@ -105,6 +107,7 @@ def run_prune(args: argparse.Namespace) -> int:
     from cloudscope.application.storage import choose_url, redact_url
     from cloudscope.cli.runtime import Runtime
     from cloudscope.domain.errors import UsageError
+    from cloudscope.domain.printable import printable
     from cloudscope.domain.timestamps import isoformat, utc_now
     from cloudscope.ports.repository import change_log_missing
 
@@ -114,11 +117,9 @@ def run_prune(args: argparse.Namespace) -> int:
     if keep_days is None:
         raise UsageError("db prune: how many days to keep?",
                          hint="give --keep-days N, or set changes.keep_days in the config")
-    if not 1 <= keep_days <= 36_500:
-        raise UsageError(f"--keep-days {keep_days}: expected 1 to 36500")
     url = choose_url(args.db, runtime.config.settings.db)
     before = utc_now() - timedelta(days=keep_days)
-    with runtime.repository() as repository:
+    with runtime.repository(create=False) as repository:
         if not repository.has_change_log():
             raise change_log_missing(repository)
         pruned = repository.prune(before)
@@ -127,5 +128,5 @@ def run_prune(args: argparse.Namespace) -> int:
               file=stdout())
     else:
         print(f"pruned {pruned['changes']} changes and {pruned['assets']} removed assets "
-              f"older than {isoformat(before)} from {redact_url(url)}", file=stdout())
+              f"older than {isoformat(before)} from {printable(redact_url(url))}", file=stdout())
     return 0

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from functools import cached_property
+from typing import Any
 
 from cloudscope.application.run_liveness import interrupt_abandoned_runs
 from cloudscope.application.storage import choose_url, open_repository
@@ -24,7 +26,8 @@ class Runtime:
     def host(self) -> PluginHost:
         """The plugin host, plugins loaded and configured."""
         host = PluginHost.from_environment(disabled=self.args.disable_plugin)
-        self._config = load_config(self.args.config, plugin_names=host.reports.keys())
+        self._config = load_config(self.args.config, plugin_names=host.reports.keys(),
+                                   resolvers=secret_resolvers(host))
         settings = self._config.settings
         level = "debug" if self.args.debug else self.args.log_level or settings.log.level
         configure_logging(level=level, format=settings.log.format)
@@ -37,11 +40,14 @@ class Runtime:
         _ = self.host
         return self._config
 
-    def repository(self) -> Repository:
-        """The store named by ``--db``, ``CLOUDSCOPE_DB``, the config, or the default;
-        runs in it whose process is gone are marked interrupted first."""
+    def repository(self, *, create: bool = True) -> Repository:
+        """The store named by ``--db``, ``CLOUDSCOPE_DB``, the config, or the default; runs
+        in it whose process is gone are marked interrupted first.
+
+        ``create=False`` (commands that only read) refuses a store that does not exist
+        rather than creating an empty one."""
         url = choose_url(getattr(self.args, "db", None), self.config.settings.db)
-        repository = open_repository(self.host, url)
+        repository = open_repository(self.host, url, create=create)
         self._interrupt_abandoned_runs(repository)
         return repository
 
@@ -64,3 +70,16 @@ class Runtime:
         """One line per plugin that did not load although it was not disabled."""
         return [f"{report.name}: {report.reason}" for report in self.host.reports.values()
                 if report.status not in (PluginStatus.LOADED, PluginStatus.DISABLED)]
+
+
+def secret_resolvers(host: PluginHost) -> dict[str, Callable[[str], str]]:
+    """The registered secret resolvers by scheme, each importing its module only when a
+    reference of its scheme is met."""
+
+    def lazy(registration: Any) -> Callable[[str], str]:
+        def resolve(reference: str) -> str:
+            return registration.resolve()(reference)  # type: ignore[no-any-return]
+
+        return resolve
+
+    return {registration.name: lazy(registration) for registration in host.secret_resolvers}

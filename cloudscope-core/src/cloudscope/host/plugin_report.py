@@ -19,7 +19,9 @@ class PluginStatus(StrEnum):
 
 @dataclass(slots=True)
 class PluginReport:
-    """What the host knows about one plugin: identity, declared API, status and reason."""
+    """What the host knows about one plugin: identity, declared API, status and reason.
+
+    Added in API 1.1 to ``cloudscope.api`` (what ``register_plugin`` returns)."""
 
     name: str
     module: str

@@ -13,6 +13,7 @@ import threading
 from collections.abc import MutableMapping
 from typing import Any, Final, TextIO
 
+from cloudscope.domain.printable import printable
 from cloudscope.domain.redaction import redact, redact_text
 
 LEVELS: Final = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
@@ -64,6 +65,15 @@ def redact_event(_logger: object, _method: str, event: MutableMapping[str, Any])
             for key, value in event.items()}
 
 
+def printable_event(_logger: object, _method: str,
+                    event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog processor for the console format: text values with control characters
+    (a file name, an id from a cloud) shown escaped, as every human-readable printer does.
+    JSON logs keep values exact, and a traceback (``exception``) keeps its lines."""
+    return {key: printable(value) if isinstance(value, str) and key != "exception" else value
+            for key, value in event.items()}
+
+
 def _ensure_configured() -> None:
     if _state["ready"]:
         return
@@ -86,6 +96,7 @@ def _ensure_configured() -> None:
                 structlog.processors.TimeStamper(fmt="iso", utc=True),
                 structlog.processors.format_exc_info,
                 redact_event,
+                *([] if as_json else [printable_event]),
                 renderer,
             ],
             wrapper_class=structlog.make_filtering_bound_logger(LEVELS[_state["level"]]),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
-from typing import Final
+from typing import ClassVar, Final
 
 from pydantic import BaseModel, Field
 
@@ -14,7 +17,7 @@ from cloudscope.domain.asset import Asset
 from cloudscope.domain.change import Change, ChangeQuery
 from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Finding
-from cloudscope.domain.query import AssetQuery
+from cloudscope.domain.query import AssetQuery, FindingQuery, finding_key
 from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import CollectionRun, RunStatus, Scope, ScopeKey, ScopeStatus
 from cloudscope.domain.timestamps import UtcDatetime, utc_now
@@ -82,8 +85,20 @@ class Repository(ABC):
     """
 
     url: str
+    #: True when :meth:`iter_assets` honours ``AssetQuery.after`` (keyset pagination).
+    #: A repository written for API 1.0 leaves it False, and ``serve`` then skips to the
+    #: cursor itself, reading from the start. Added in API 1.1.
+    keyset_pagination: ClassVar[bool] = False
 
     # Lifecycle -------------------------------------------------------------------------
+    @classmethod
+    def exists(cls, url: str) -> bool | None:
+        """Whether a store exists at ``url``, told without opening (or creating) it; None,
+        the default, when that cannot be told without connecting (a server). Commands that
+        only read refuse a store that does not exist instead of creating an empty one.
+        Added in API 1.1."""
+        return None
+
     @abstractmethod
     def migrate(self) -> int:
         """Bring the schema to the current version; return it. Idempotent."""
@@ -94,6 +109,13 @@ class Repository(ABC):
 
     def close(self) -> None:
         """Release connections."""
+
+    def local_paths(self) -> tuple[Path, ...]:
+        """The files and directories on this machine that hold the store (a SQLite file with
+        its ``-wal``, ``-shm`` and ``-journal``; a file store's directory), so that no
+        command writes an output over them. Empty, the default, for a store on a server.
+        Added in API 1.1."""
+        return ()
 
     def __enter__(self) -> Repository:
         return self
@@ -222,13 +244,43 @@ class Repository(ABC):
             names.update((a.id, a.name) for a in self.iter_assets(query) if a.name)
         return names
 
+    def query_findings(self, query: FindingQuery) -> Iterator[Finding]:
+        """Findings matching ``query``, most severe first, then by asset id and rule id
+        (the order of :meth:`iter_findings`), streamed. Added in API 1.1.
+
+        This default filters :meth:`iter_findings`, looking the providers of the findings'
+        assets up in chunks; a repository should override it with a query of its own.
+        """
+        severities = frozenset(query.severities) if query.severities is not None else None
+        findings = (f for f in self.iter_findings()
+                    if (severities is None or f.severity in severities)
+                    and (query.rule_id is None or f.rule_id == query.rule_id)
+                    and (query.after is None or finding_key(f) > query.after))
+        if query.provider is None:
+            yield from findings
+            return
+        while chunk := list(itertools.islice(findings, 500)):
+            wanted = tuple({f.asset_id for f in chunk})
+            providers = {a.id: a.provider for a in self.iter_assets(
+                AssetQuery(ids=wanted, include_deleted=True))}
+            yield from (f for f in chunk if providers.get(f.asset_id) == query.provider)
+
+    def count_assets_by_type(self) -> dict[tuple[str, str], int]:
+        """How many live assets each (provider, asset_type) has, for metrics. This default
+        reads every asset; a repository should override it with a query that counts.
+        Added in API 1.1."""
+        return dict(Counter((a.provider, a.asset_type) for a in self.iter_assets(AssetQuery())))
+
     def get_detail(self, asset_id: str) -> AssetDetail | None:
         """The asset with its relationships and findings, or None."""
         asset = self.get_asset(asset_id)
         if asset is None:
             return None
-        return AssetDetail(asset=asset, relationships=self.relationships_of([asset_id]),
-                           findings=self.findings_of([asset_id]))
+        # Not validated again: the parts were validated when they were stored (building the
+        # model would run their checks once more, and fail on a record edited by hand).
+        return AssetDetail.model_construct(asset=asset,
+                                           relationships=self.relationships_of([asset_id]),
+                                           findings=self.findings_of([asset_id]))
 
     # Copying between stores (``cloudscope db copy``) -------------------------------------
     def iter_stored_assets(self) -> Iterator[StoredAsset]:

@@ -42,16 +42,20 @@ from cloudscope.testing.contract_support import (
     ids,
     make_asset,
 )
+from cloudscope.testing.pagination_contract import PaginationContract
+from cloudscope.testing.round_trip_contract import RoundTripContract
 from cloudscope.testing.run_liveness_contract import RunLivenessContract
 
 __all__ = ["SCOPE_A", "SCOPE_B", "Collection", "RepositoryContract", "expect_store_error", "ids",
            "make_asset"]
 
 
-class RepositoryContract(RunLivenessContract, ChangeLogContract):
+class RepositoryContract(RunLivenessContract, RoundTripContract, PaginationContract,
+                         ChangeLogContract):
     """Behaviour every repository must have. Subclasses provide ``repository_url``; the
-    cases of runs whose process is gone come from :class:`RunLivenessContract`, those of
-    the change log from :class:`ChangeLogContract`."""
+    cases of runs whose process is gone come from :class:`RunLivenessContract`, the
+    round trips of every storable value from :class:`RoundTripContract`, keyset pages
+    from :class:`PaginationContract`, the change log from :class:`ChangeLogContract`."""
 
     @pytest.fixture
     def repository_url(self) -> str:

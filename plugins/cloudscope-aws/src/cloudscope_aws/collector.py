@@ -16,7 +16,14 @@ from typing import Any, ClassVar, Final
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.session import Session
-from cloudscope.api import CollectContext, CollectionError, Collector, ScopeKey, UsageError
+from cloudscope.api import (
+    Check,
+    CollectContext,
+    CollectionError,
+    Collector,
+    ScopeKey,
+    UsageError,
+)
 
 from cloudscope_aws.accounts import Account, AccountResolver
 from cloudscope_aws.clients import ClientSettings, RequestHooks, shared_loader
@@ -174,6 +181,30 @@ class AwsCollector(Collector):
                                  account=scope.account, region=scope.region,
                                  service=scope.service,
                                  error=collection_error(scope.service, error).message)
+
+    def check(self) -> Iterator[Check]:
+        """``cloudscope doctor``: the credentials' identity and regions, the accounts of
+        ``--role-arn`` or ``--org-role-name``, and one read per service in the first
+        reachable account. Added in cloudscope-aws 0.1 (plugin API 1.1)."""
+        from cloudscope_aws.checks import account_checks, read_checks
+
+        resolver = AccountResolver(self._settings, self._hooks, self._loader,
+                                   regions=self._regions, role_arns=self._role_arns,
+                                   external_id=self._external_id)
+        services = [SERVICES[name] for name in SERVICES if name in self._services]
+        read = False
+        for item in account_checks(resolver, regions=self._regions, role_arns=self._role_arns,
+                                   org_role_name=self._org_role_name):
+            if isinstance(item, Check):
+                yield item
+                continue
+            try:
+                if not read:
+                    yield from read_checks(item, services)
+                    read = True
+            finally:
+                if item.clients is not None:
+                    item.clients.close()
 
     def close(self) -> None:
         """Close every client of every account."""
