@@ -183,6 +183,9 @@ def test_assets_history_tells_one_asset_oldest_first(cli: Any, store: dict[str, 
         ["added", *["finding-new"] * 3, "modified", "finding-new"]
     table = cli("assets", "history", BUCKET, "--db", store["db"])[1]
     assert table.splitlines()[-1] == "6 changes: 1 added, 1 modified, 4 finding-new"
+    lines = cli("assets", "history", BUCKET, "--db", store["db"], "--format", "jsonl")[1]
+    assert [json.loads(line)["change"] for line in lines.splitlines()] == \
+        [c["change"] for c in history["changes"]]
 
 
 def test_history_of_an_unknown_asset_is_one_line_exit_2(cli: Any, store: dict[str, str]) -> None:

@@ -29,8 +29,8 @@ def format_options(parser: argparse.ArgumentParser,
             yield " ".join(path), set(action.choices or ())
 
 
-LISTS = {"plugins", "assets list", "assess", "doctor"}
-OBJECTS = {"collect", "assets show", "db migrate", "db copy", "config show"}
+LISTS = {"plugins", "assets list", "assess", "doctor", "changes", "assets history"}
+OBJECTS = {"collect", "assets show", "db migrate", "db copy", "db prune", "config show"}
 
 
 def test_every_format_option_speaks_one_vocabulary() -> None:

@@ -65,7 +65,7 @@ def add_parser(commands: Any) -> None:
         epilog="Exit codes: 0 ok; 2 an unknown id, or a store that keeps no change log.")
     history.add_argument("id", metavar="ID")
     history.add_argument("--db", metavar="URL", help="store URL")
-    history.add_argument("--format", choices=("table", "json"), default="table")
+    history.add_argument("--format", choices=("table", "json", "jsonl"), default="table")
     history.set_defaults(run=run_history)
 
 
@@ -196,5 +196,5 @@ def run_history(args: argparse.Namespace) -> int:
                   indent=2, ensure_ascii=False, default=str)
         stdout().write("\n")
     else:
-        write_reports(reports, "table", stdout())
+        write_reports(reports, args.format, stdout())
     return 0
