@@ -31,7 +31,8 @@ Value = TypeVar("Value")
 
 # boto3 client names whose ARN service prefix differs: the rate limiter's scopes and the
 # run's scopes use the ARN prefix (``elasticloadbalancing``), as asset types do.
-_LIMITER_SCOPE: Final = {"elbv2": "elasticloadbalancing", "s3control": "s3"}
+_LIMITER_SCOPE: Final = {"elbv2": "elasticloadbalancing", "elb": "elasticloadbalancing",
+                         "s3control": "s3"}
 
 
 @dataclass(frozen=True, slots=True)

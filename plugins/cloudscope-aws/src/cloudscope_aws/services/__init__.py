@@ -25,7 +25,8 @@ class Service:
 SERVICES: Final = {service.name: service for service in (
     Service("ec2", False, ("cloudscope_aws.services.ec2_network",
                            "cloudscope_aws.services.ec2_compute")),
-    Service("elasticloadbalancing", False, ("cloudscope_aws.services.elbv2",)),
+    Service("elasticloadbalancing", False, ("cloudscope_aws.services.elbv2",
+                                            "cloudscope_aws.services.elb")),
     Service("lambda", False, ("cloudscope_aws.services.awslambda",)),
     Service("rds", False, ("cloudscope_aws.services.rds",)),
     Service("kms", False, ("cloudscope_aws.services.kms",)),
