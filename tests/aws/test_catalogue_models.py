@@ -110,3 +110,18 @@ def test_the_catalogue_covers_at_least_150_types() -> None:
     """Issue 14's floor: at least 150 asset types (27 before it)."""
     types = {doc.asset_type for unit in units().values() for doc in unit.types}
     assert len(types) >= 150
+
+
+def test_the_inventory_rule_covers_every_type_that_can_miss_a_detail() -> None:
+    """aws.inventory.detail-unavailable judges every declarative type with describe, detail,
+    tag or policy calls (any of them AWS may deny), so that no gap goes unreported."""
+    from importlib.resources import files
+
+    import yaml
+
+    pack = yaml.safe_load(files("cloudscope.adapters.rules").joinpath("aws.yaml").read_text())
+    (rule,) = [r for r in pack["rules"] if r["id"] == "aws.inventory.detail-unavailable"]
+    reading = {resource.asset_type for resource in RESOURCES
+               if resource.describe or resource.details or isinstance(resource.policy, str)
+               or any(isinstance(d, Detail) for d in (resource.tags, resource.policy))}
+    assert reading - set(rule["asset_types"]) == set()
