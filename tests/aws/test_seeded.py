@@ -13,6 +13,7 @@ otherwise fail that service's remaining scopes at once.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -158,3 +159,125 @@ def test_seeding_and_collection_time(collected: Collected,
               f"{len(collected.summary['scopes'])} scopes in "
               f"{collected.seconds['collect']:.0f} s")
     assert collected.seconds["seed"] + collected.seconds["collect"] < 600
+
+
+# Item 5: the documented read-only policy is enough ---------------------------------------
+def moto_aliases(actions: list[str]) -> list[str]:
+    """The names moto checks for the same calls: moto authorizes ``<signing name>:<API
+    operation>``, which differs from IAM's action for CloudWatch (signing name
+    ``monitoring``), API Gateway (IAM authorizes HTTP methods: ``apigateway:GET``) and S3's
+    renamed actions (``s3:ListAllMyBuckets`` is the API's ``ListBuckets``)."""
+    from cloudscope_aws.permissions import _RENAMED
+
+    calls = {call for unit in units().values() for doc in unit.types for call in doc.api_calls}
+    aliases = [f"monitoring:{a.split(':', 1)[1]}" for a in actions if a.startswith("cloudwatch:")]
+    aliases += sorted(call for call in calls if call.startswith("apigateway:"))
+    aliases += [*sorted(_RENAMED), "s3:GetPublicAccessBlock"]
+    return aliases
+
+
+def auditor_keys(endpoint: str, name: str, granted: list[str]) -> dict[str, str]:
+    """An IAM user whose only policy allows ``granted``; its keys as variables."""
+    iam = boto3.Session(region_name=REGION).client("iam", endpoint_url=endpoint)
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="cloudscope-read-only",
+                        PolicyDocument=json.dumps(policy_of(granted)))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return {"AWS_ACCESS_KEY_ID": key["AccessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+
+
+def policy_of(granted: list[str]) -> dict[str, Any]:
+    from cloudscope_aws.permissions import policy
+
+    return policy(granted)
+
+
+def enforce_iam(endpoint: str) -> None:
+    """From now on moto evaluates IAM policies for every request, as AWS does."""
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset-auth", data=b"0",
+                                     method="POST", headers={"Content-Type": "text/plain"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+
+
+@dataclass
+class Audited:
+    """What the auditor with the documented policy collected, and without one action."""
+
+    summary: dict[str, Any]
+    assets: list[dict[str, Any]]
+    without_list_queues: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def audited(collected: Collected, moto_process: str,
+            tmp_path_factory: pytest.TempPathFactory, bytecode_cache: Path) -> Audited:
+    """The seeded estate collected again by a user holding only docs/aws.md's policy (with
+    moto's names for the same calls), moto enforcing IAM; then by one lacking
+    sqs:ListQueues."""
+    from cloudscope_aws.permissions import actions
+
+    home = tmp_path_factory.mktemp("audited")
+    granted = actions()
+    full = auditor_keys(moto_process, "auditor", granted + moto_aliases(granted))
+    partial = auditor_keys(moto_process, "auditor-without-sqs", [
+        action for action in granted + moto_aliases(granted) if action != "sqs:ListQueues"])
+    enforce_iam(moto_process)
+    base = {**aws_environment(moto_process, home), "PYTHONPYCACHEPREFIX": str(bytecode_cache),
+            "CLOUDSCOPE_COLLECT_CIRCUIT_BREAKER_THRESHOLD": "0"}
+
+    def run(keys: dict[str, str], database: str, *options: str) -> dict[str, Any]:
+        environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        done = subprocess.run([sys.executable, "-m", "cloudscope", "collect", "aws",
+                               "--region", REGION, "--max-attempts", "1", *options, "--db",
+                               database, "--format", "json"], capture_output=True, text=True,
+                              check=False, timeout=900, env={**environment, **base, **keys})
+        return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+    database = f"sqlite:///{home / 'audited.db'}"
+    summary = run(full, database)
+    listing = subprocess.run([sys.executable, "-m", "cloudscope", "assets", "list", "--db",
+                              database, "--format", "json"], capture_output=True, text=True,
+                             check=True, timeout=300)
+    without = run(partial, f"sqlite:///{home / 'partial.db'}", "--type", "aws:sqs:queue")
+    return Audited(summary, json.loads(listing.stdout), without)
+
+
+DENIALS = ("AccessDenied", "UnauthorizedOperation", "AuthorizationError", "not authorized")
+MOTO_SIGNATURES = ("SignatureDoesNotMatch", ": Unknown")
+"""moto, enforcing IAM, recomputes the signature of REST requests (API Gateway, EFS, EKS,
+Backup, CloudFront, Route 53...) differently from botocore and refuses them: those scopes
+cannot be checked against moto, whatever the policy."""
+
+
+def test_the_documented_policy_collects_every_type_without_a_denial(
+        collected: Collected, audited: Audited, capsys: pytest.CaptureFixture[str]) -> None:
+    """A user holding only the read-only policy of docs/aws.md is denied nothing: no scope
+    fails and no detail is missing for want of a permission, and every scope moto can check
+    stores the same assets as the unrestricted run."""
+    before = {s["service"]: s for s in collected.summary["scopes"]}
+    after = {s["service"]: s for s in audited.summary["scopes"]}
+    newly_failed = {name: scope["error"] for name, scope in after.items()
+                    if scope["status"] != "complete" and before[name]["status"] == "complete"}
+    assert not [e for e in newly_failed.values() if any(d in e for d in DENIALS)]
+    assert all(any(m in e for m in MOTO_SIGNATURES) for e in newly_failed.values()), \
+        newly_failed
+    unread = [a["properties"]["_unavailable"] for a in audited.assets
+              if "_unavailable" in a["properties"]]
+    assert not [u for u in unread if any(d in json.dumps(u) for d in DENIALS)]
+    checked = {name for name, scope in after.items() if scope["status"] == "complete"}
+    assert len(checked) > 120
+    assert {n: after[n]["assets"] for n in checked if n != "iam"} == \
+        {n: before[n]["assets"] for n in checked if n != "iam"}
+    assert after["iam"]["assets"] == before["iam"]["assets"] + 2  # the two auditors
+    with capsys.disabled():
+        print(f"\nread-only policy: {len(checked)} scopes checked under moto's IAM evaluation, "
+              f"{len(newly_failed)} refused by moto's REST signature check")
+
+
+def test_moto_enforces_the_policy(audited: Audited) -> None:
+    """The control: without sqs:ListQueues the queue scope fails with AccessDenied."""
+    (scope,) = audited.without_list_queues["scopes"]
+    assert scope["status"] == "failed"
+    assert "ListQueues" in scope["error"] and "AccessDenied" in scope["error"]
