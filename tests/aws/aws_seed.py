@@ -167,6 +167,24 @@ NOT_SEEDED: dict[str, str] = {
 """Types of the catalogue moto cannot create, list, or that need more than two calls of
 setup, with why. The models test still checks each against botocore."""
 
+MOTO_CANNOT_LIST: Final = frozenset({
+    "access-analyzer/analyzer", "apigateway/client-certificate", "apigateway/v2-authorizer",
+    "appconfig/application", "athena/data-catalog", "athena/work-group",
+    "cloudfront/cache-policy", "cloudfront/cloud-front-origin-access-identity",
+    "cloudfront/response-headers-policy", "cloudtrail/event-data-store",
+    "cloudwatch/metric-stream", "codeartifact/domain", "codeartifact/repository",
+    "codebuild/report-group", "codecommit/repository", "config/conformance-pack",
+    "dynamodb/global-table", "ec2/placement-group", "eks/addon",
+    "elasticache/serverless-cache", "elasticache/user-group",
+    "elasticmapreduce/security-configuration", "memorydb/acl",
+    "network-firewall/firewall-policy", "network-firewall/rule-group", "rds/option-group",
+    "ssm/association", "timestream/database", "timestream/table", "xray/group",
+    "xray/sampling-rule",
+})
+"""The scope services (units) whose listing moto 5.2's server does not answer (not
+implemented, not routed, or Timestream's endpoint discovery leading past moto): their
+scopes fail against moto, and only theirs."""
+
 
 def not_seeded(asset_type: str) -> Callable[[Builder], Builder]:
     """A builder kept for when moto implements the listing: moto cannot list these yet."""

@@ -26,7 +26,7 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_seed import NOT_SEEDED, SEEDERS, seed
+from aws_seed import MOTO_CANNOT_LIST, NOT_SEEDED, SEEDERS, seed
 from cloudscope_aws.services import units
 from conftest import REGION, apply_environment, aws_environment
 
@@ -133,12 +133,9 @@ def test_what_moto_cannot_list_fails_only_its_own_scope(collected: Collected) ->
     assert collected.summary["status"] == "partial"
     failed = {scope["service"]: scope["error"] for scope in collected.summary["scopes"]
               if scope["status"] != "complete"}
-    unlisted = {name for name, unit in units().items()
-                if all(doc.asset_type in NOT_SEEDED for doc in unit.types)}
-    assert set(failed) <= unlisted, set(failed) - unlisted
+    assert set(failed) == MOTO_CANNOT_LIST, set(failed) ^ MOTO_CANNOT_LIST
+    assert {units()[name].types[0].asset_type for name in MOTO_CANNOT_LIST} <= set(NOT_SEEDED)
     assert all("\n" not in error and len(error) < 400 for error in failed.values()), failed
-    complete = [s for s in collected.summary["scopes"] if s["status"] == "complete"]
-    assert len(complete) >= len(collected.summary["scopes"]) - len(unlisted)
 
 
 def test_no_secret_given_to_aws_reaches_the_store(collected: Collected) -> None:

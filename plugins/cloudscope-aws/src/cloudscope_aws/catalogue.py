@@ -159,8 +159,11 @@ class Resource:
       decoded, or a detail answering it), ``edges``.
     - ``volatile``: fields the cloud changes on every read (FieldPath syntax).
     - ``absent``: listing errors meaning "nothing here" (the feature is not turned on).
-    - ``keep``: elements to keep (a filter the API lacks); ``omit``: fields never stored
-      (secret material some APIs return).
+    - ``keep``: elements to keep (a filter the API lacks); ``owner``: the field naming the
+      owning account, elements of other accounts left out (snapshots listed with
+      ``OwnerIds=self`` should be the account's; an endpoint that ignores the filter does
+      not make others' ours); ``omit``: fields never stored (secret material some APIs
+      return).
     - ``iam``: the IAM action prefix where it is not the ARN's (Service Catalog's
       ``servicecatalog`` for ARNs of ``catalog``).
     - ``resume``: for a listing that only says it has more (``HasMore...``), the parameter
@@ -188,6 +191,7 @@ class Resource:
     is_global: bool = False
     absent: tuple[str, ...] = ()
     keep: Callable[[Mapping[str, Any]], bool] | None = None
+    owner: str = ""
     omit: tuple[str, ...] = ()
     unit: str = ""
     iam: str = ""

@@ -13,16 +13,16 @@ import importlib
 import re
 import threading
 from collections.abc import Iterator, Mapping
-from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.loaders import Loader
 from botocore.session import Session
 from cloudscope.api import CollectContext, CollectionError, Collector, ScopeKey, UsageError
 
 from cloudscope_aws import engine
 from cloudscope_aws.accounts import Account, AccountResolver
-from cloudscope_aws.clients import ClientSettings, RequestHooks, shared_loader
+from cloudscope_aws.clients import ClientSettings, RequestHooks, new_session, shared_loader
 from cloudscope_aws.errors import collection_error, is_denied, is_scp_denial
 from cloudscope_aws.services import Unit, service_names, type_names, units
 from cloudscope_aws.shapes import Item, Location
@@ -146,7 +146,7 @@ class AwsCollector(Collector):
     def _scopes(self, account: Account) -> list[ScopeKey]:
         if account.error is not None:
             return [ScopeKey(provider="aws", account=account.id, service=ACCOUNT_SERVICE)]
-        offered = _Offered(account.partition)
+        offered = _Offered(account.partition, self._loader)
         return [
             *(ScopeKey(provider="aws", account=account.id, region=region, service=unit.name)
               for region in account.regions for unit in self._units
@@ -221,28 +221,27 @@ def _chosen_units(services: Any, types: Any) -> list[Unit]:
 class _Offered:
     """Whether botocore's endpoint data offers a service in a region, so that a service
     absent from a region (CodeCommit in a newer region) plans no scope there. A region
-    botocore does not know (newer than the installed botocore) is always planned."""
+    botocore does not know (newer than the installed botocore) is always planned. The
+    session shares the run's loader: botocore reads a service's model to answer, and the
+    collection needs the same models (loading them twice doubled the memory of a run)."""
 
-    def __init__(self, partition: str) -> None:
+    def __init__(self, partition: str, loader: Loader) -> None:
         self._partition = partition
-        self._known = _regions_offering("ec2", partition)
+        self._session = new_session(None, loader)
+        self._regions: dict[str, frozenset[str]] = {}
+        self._known = self._offering("ec2")
+
+    def _offering(self, client: str) -> frozenset[str]:
+        if client not in self._regions:
+            self._regions[client] = frozenset(
+                self._session.get_available_regions(client, self._partition))
+        return self._regions[client]
 
     def __call__(self, client: str, region: str) -> bool:
         if region not in self._known:
             return True
-        regions = _regions_offering(client, self._partition)
+        regions = self._offering(client)
         return not regions or region in regions
-
-
-@cache
-def _regions_offering(client: str, partition: str) -> frozenset[str]:
-    """The regions of botocore's endpoint data for ``client`` (empty for a global one)."""
-    return frozenset(_endpoint_session().get_available_regions(client, partition))
-
-
-@cache
-def _endpoint_session() -> Session:
-    return Session()
 
 
 def _check_roles(role_arns: list[str], org_role_name: str | None,

@@ -136,6 +136,8 @@ def elements(resource: Resource, client: BaseClient, location: Location,
                     element = {resource.element or "Value": element}
                 for name in resource.omit:
                     element.pop(name, None)
+                if resource.owner and str(element.get(resource.owner)) != location.account:
+                    continue
                 if resource.keep is None or resource.keep(element):
                     yield element
     except ClientError as error:

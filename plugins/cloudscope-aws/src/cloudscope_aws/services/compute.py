@@ -63,7 +63,7 @@ LAUNCH_TEMPLATE: Final = Resource(
 )
 
 SNAPSHOT: Final = Resource(
-    "AWS::EC2::Snapshot", "ec2", "DescribeSnapshots", "Snapshots", params=_SELF,
+    "AWS::EC2::Snapshot", "ec2", "DescribeSnapshots", "Snapshots", params=_SELF, owner="OwnerId",
     arn="arn:{partition}:ec2:{region}::snapshot/{SnapshotId}", name="SnapshotId",
     details=(Detail("CreateVolumePermissions", "DescribeSnapshotAttribute",
                     {"SnapshotId": "{SnapshotId}", "Attribute": "createVolumePermission"},
@@ -75,6 +75,7 @@ SNAPSHOT: Final = Resource(
 
 IMAGE: Final = Resource(
     "AWS::EC2::Image", "ec2", "DescribeImages", "Images", params={"Owners": ["self"]},
+    owner="OwnerId",
     arn="arn:{partition}:ec2:{region}::image/{ImageId}", name="Name",
     edges=(Edge("CONTAINS", "BlockDeviceMappings[].Ebs.SnapshotId", "aws:ec2:snapshot",
                 "arn:{partition}:ec2:{region}::snapshot/{value}"),),

@@ -75,6 +75,7 @@ EVENT_DATA_STORE: Final = Resource(
 RESOURCE_SHARE: Final = Resource(
     "AWS::RAM::ResourceShare", "ram", "GetResourceShares", "resourceShares",
     arn="resourceShareArn", name="name", params={"resourceOwner": "SELF"},
+    owner="owningAccountId",
 )
 
 NAMESPACE: Final = Resource(

@@ -95,7 +95,7 @@ PREFIX_LIST: Final = Resource(
     "AWS::EC2::PrefixList", "ec2", "DescribeManagedPrefixLists", "PrefixLists",
     arn="PrefixListArn", name="PrefixListName",
     # AWS's own lists (com.amazonaws.*) are in every account: only the account's are kept.
-    params={"Filters": [{"Name": "owner-id", "Values": ["{account}"]}]},
+    params={"Filters": [{"Name": "owner-id", "Values": ["{account}"]}]}, owner="OwnerId",
 )
 
 FLOW_LOG: Final = _ec2(
