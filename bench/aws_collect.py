@@ -215,9 +215,9 @@ def declarative_listing(session: Any, regions: list[str], requests: int,
 
     def listing(client: Any, resource: Any, extra: dict[str, Any]) -> list[Any]:
         nonlocal requests
-        method = xform_name(resource.list)
+        method = xform_name(resource.listing)
         params = {k: v for k, v in resource.params.items() if "{" not in json.dumps(v)}
-        if resource.list == "DescribeManagedPrefixLists":
+        if resource.listing == "DescribeManagedPrefixLists":
             params = {"Filters": [{"Name": "owner-id", "Values": [account]}]}
         params.update(extra)
         found: list[Any] = []

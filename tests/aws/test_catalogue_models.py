@@ -40,7 +40,7 @@ def operation(client: str, name: str) -> OperationModel:
 
 def calls(resource: Resource) -> Iterator[tuple[str, dict[str, Any], str | None]]:
     """(operation, parameters, result key) of each call the resource makes."""
-    yield resource.list, {**resource.params, **resource.parent_params}, resource.key or None
+    yield resource.listing, {**resource.params, **resource.parent_params}, resource.key or None
     if resource.describe:
         yield resource.describe.operation, dict(resource.describe.params), \
             resource.describe.key or None
@@ -57,7 +57,7 @@ def test_every_call_is_an_operation_with_those_parameters(resource: Resource) ->
         op = operation(resource.client, name)
         members = set(op.input_shape.members) if op.input_shape else set()
         assert set(params) <= members, (name, set(params) - members)
-        if name == resource.list and resource.parent is None:
+        if name == resource.listing and resource.parent is None:
             required = set(op.input_shape.required_members) if op.input_shape else set()
             assert required <= set(params), (name, required - set(params))
         if key:
@@ -70,9 +70,9 @@ def test_every_listing_reads_every_page(resource: Resource) -> None:
     one that answers a token the engine would not follow would lose resources."""
     client = _session().create_client(resource.client, region_name="us-east-1",
                                       aws_access_key_id="x", aws_secret_access_key="y")
-    if client.can_paginate(xform_name(resource.list)):
+    if client.can_paginate(xform_name(resource.listing)):
         return
-    op = operation(resource.client, resource.list)
+    op = operation(resource.client, resource.listing)
     outputs = set(op.output_shape.members)
     container = resource.key.rsplit(".", 1)[0] if "." in resource.key else ""
     if container:
@@ -83,7 +83,7 @@ def test_every_listing_reads_every_page(resource: Resource) -> None:
     followed = {out for out, into in _TOKENS if out in outputs and into in inputs}
     if resource.resume in inputs:
         followed |= {out for out in outputs if out.startswith("HasMore")}
-    assert tokens <= followed, (resource.list, tokens - followed)
+    assert tokens <= followed, (resource.listing, tokens - followed)
 
 
 @pytest.mark.parametrize("resource", RESOURCES, ids=lambda r: r.scope_service)

@@ -147,7 +147,7 @@ class Resource:
 
     - ``native_type``: the CloudFormation type (or, where CloudFormation has none, the
       same form with the API's noun); the asset type follows from it and ``service``.
-    - ``client``, ``list``, ``key``: the botocore client, the listing operation (paged
+    - ``client``, ``listing``, ``key``: the botocore client, the listing operation (paged
       by botocore's paginator when it has one) and the result key (dotted for nested
       lists: ``DistributionList.Items``); ``params`` its constant parameters;
       ``element`` wraps scalar elements (names, URLs, ARNs) as ``{element: value}``.
@@ -172,7 +172,7 @@ class Resource:
 
     native_type: str
     client: str
-    list: str
+    listing: str
     key: str
     arn: Template
     name: Template | None = None
@@ -222,7 +222,7 @@ class Resource:
         """Every call, ``<IAM prefix>:<Operation>``, the listing first (the parent's before)."""
         prefix = self.iam or self.arn_service
         calls = self.parent.api_calls()[:1] if self.parent else []
-        calls.append(f"{prefix}:{self.list}")
+        calls.append(f"{prefix}:{self.listing}")
         if self.describe:
             calls.append(f"{prefix}:{self.describe.operation}")
         calls += [f"{prefix}:{detail.operation}"

@@ -121,7 +121,7 @@ def elements(resource: Resource, client: BaseClient, location: Location,
              extra: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
     """Every element of one listing call (its own parameters, then ``extra``), paged,
     wrapped and filtered."""
-    method = xform_name(resource.list)
+    method = xform_name(resource.listing)
     arguments = {**fill(resource.params, context({}, location)), **(extra or {})}
     try:
         if client.can_paginate(method):
@@ -154,12 +154,12 @@ def token_pages(client: BaseClient, resource: Resource,
     beside the listed key (CloudFront's ``CachePolicyList.NextMarker``), or, for a listing
     that only says it has more (``HasMoreDeliveryStreams``), resuming after its last
     element (``resume``)."""
-    shape = client.meta.service_model.operation_model(resource.list).input_shape
+    shape = client.meta.service_model.operation_model(resource.listing).input_shape
     accepted = set(shape.members) if shape else set()
     container = resource.key.rsplit(".", 1)[0] if "." in resource.key else ""
     seen: set[str] = set()
     while True:
-        page = getattr(client, xform_name(resource.list))(**arguments)
+        page = getattr(client, xform_name(resource.listing))(**arguments)
         yield page
         token = None
         listed = at(page, resource.key) if resource.key else None
