@@ -27,8 +27,17 @@ PLUGINS = {
 TEST_REQUIREMENTS = [
     "pytest>=8", "hypothesis>=6.100", "moto[server]>=5.1,<6", "trustme>=1.1",
     "networkx>=3.2", "psycopg[binary]>=3.2", "psycopg-pool>=3.2", "cryptography>=42",
-    "requests>=2.31",
+    "requests>=2.31", "httpx>=0.27",
+    # SARIF checked against the OASIS schema; OCSF against py-ocsf-models; the Cypher
+    # export loaded into an embedded graph database.
+    "jsonschema>=4.20", "py-ocsf-models>=0.10", "kuzu>=0.11",
+    # tests/core/test_plugin_new.py type-checks and lints what `cloudscope plugin new` writes;
+    # tests/core/test_install.py installs cloudscope with uv tool and pipx.
+    "mypy>=1.11", "ruff>=0.6", "uv>=0.4", "pipx>=1.5",
 ]
+# The extras every session but the plugin-alone ones installs: the PostgreSQL store,
+# `cloudscope serve` and OpenTelemetry (their tests run; mypy checks their code).
+CORE_EXTRAS = "[postgresql,serve,otel]"
 
 
 def use_bytecode_cache(session: nox.Session) -> None:
@@ -42,7 +51,7 @@ def use_bytecode_cache(session: nox.Session) -> None:
 
 def install_all(session: nox.Session) -> None:
     use_bytecode_cache(session)
-    session.install("-e", CORE + "[postgresql]", *(f"-e{path}" for path in PLUGINS.values()))
+    session.install("-e", CORE + CORE_EXTRAS, *(f"-e{path}" for path in PLUGINS.values()))
 
 
 @nox.session

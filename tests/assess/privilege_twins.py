@@ -73,6 +73,11 @@ class AwsTwins:
         self.subnet = self.ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
         gateway = self.ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
         self.ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
+        # A public subnet: the main route table sends the internet to the gateway.
+        (main,) = self.ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}]
+                                                 )["RouteTables"]
+        self.ec2.create_route(RouteTableId=main["RouteTableId"], DestinationCidrBlock="0.0.0.0/0",
+                              GatewayId=gateway)
         self.group = self.ec2.create_security_group(GroupName="twins-ssh", Description="ssh",
                                                     VpcId=vpc)["GroupId"]
         self.ec2.authorize_security_group_ingress(GroupId=self.group, IpPermissions=[{

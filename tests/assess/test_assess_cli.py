@@ -125,8 +125,9 @@ def test_filters_replace_only_the_assessed_assets_findings(
 def test_failing_rules_are_reported_skipped_and_keep_their_findings(
         assess_cli: Callable[..., CliResult], fake_distribution: Callable[..., FakeDistribution],
         repository: SQLiteRepository) -> None:
-    """A plugin rule that raises, and one that cannot be built, are listed with exit code 3;
-    the other rules' findings are stored and the failed rule's earlier findings are kept."""
+    """A plugin rule that raises on an asset, and one that cannot be built, are listed with
+    exit code 3; the other rules' findings are stored and the earlier findings of what
+    failed are kept."""
     dist = fake_distribution("acme-rules", entry_points={"acme": "acme_rules"},
                              modules={"acme_rules": FLAKY_PLUGIN})
     env = {"PYTHONPATH": str(dist.path), "CLOUDSCOPE_LOAD_PLUGINS": "acme"}
@@ -137,8 +138,10 @@ def test_failing_rules_are_reported_skipped_and_keep_their_findings(
     report = json.loads(result.stdout)
     assert report["failed_rules"] == [
         {"rule_id": "acme.unbuildable", "stage": "build",
-         "error": "ImportError: missing optional dependency"},
-        {"rule_id": "acme.flaky", "stage": f"observe {BUCKET}",
+         "error": "ImportError: missing optional dependency"}]
+    assert report["item_errors"] == 1
+    assert report["listed_item_errors"] == [
+        {"rule_id": "acme.flaky", "stage": "observe", "item": BUCKET,
          "error": "ValueError: cannot read the bucket policy"}]
     assert rule_ids(report)["acme.flaky"] == BUCKET
     assert "cloudscope.exposure.internet-to-admin" in rule_ids(report)
@@ -189,3 +192,135 @@ def test_malformed_user_rule_is_one_line_exit_2_and_changes_nothing(
         f"cloudscope: error: {tmp_path / 'rules' / 'team.yaml'}, field 'rules[0].severity': "
         "'dire' is not one of critical, high, medium, low, info"]
     assert sorted((f.rule_id, f.asset_id) for f in repository.iter_findings()) == before
+
+
+# CI gating: --fail-on, SARIF, OCSF, JSON Lines -----------------------------------------
+SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
+
+
+def stored_findings(repository: SQLiteRepository) -> set[tuple[str, str]]:
+    return {(f.rule_id, f.asset_id) for f in repository.iter_findings()}
+
+
+def test_fail_on_exits_4_after_storing_the_findings(assess_cli: Callable[..., CliResult],
+                                                    repository: SQLiteRepository) -> None:
+    """`--fail-on high` with a critical finding: exit 4, and the findings are stored."""
+    result = assess_cli("--fail-on", "high")
+    assert result.exit_code == 4, result.stderr
+    assert ("cloudscope.exposure.internet-to-admin", INSTANCE) in stored_findings(repository)
+
+
+def test_fail_on_above_every_finding_exits_0(assess_cli: Callable[..., CliResult]) -> None:
+    """The Azure account's worst finding is high: `--fail-on critical` passes."""
+    result = assess_cli("--provider", "azure", "--fail-on", "critical", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["counts"]["high"] >= 1
+
+
+def test_fail_on_wins_over_a_failed_rule(assess_cli: Callable[..., CliResult],
+                                         fake_distribution: Callable[..., FakeDistribution]) -> None:
+    """A failed rule (3) and a finding at the threshold (4): exit 4, the failure listed."""
+    dist = fake_distribution("acme-rules", entry_points={"acme": "acme_rules"},
+                             modules={"acme_rules": FLAKY_PLUGIN})
+    env = {"PYTHONPATH": str(dist.path), "CLOUDSCOPE_LOAD_PLUGINS": "acme"}
+    result = assess_cli("--fail-on", "info", "--format", "json", env=env)
+    assert result.exit_code == 4
+    assert [f["rule_id"] for f in json.loads(result.stdout)["failed_rules"]] == ["acme.unbuildable"]
+
+
+def test_sarif_is_valid_against_the_official_schema(assess_cli: Callable[..., CliResult],
+                                                    repository: SQLiteRepository) -> None:
+    """--format sarif validates against the OASIS SARIF 2.1.0 schema; one result per stored
+    finding, each naming its rule in the catalogue and its asset as a location."""
+    import jsonschema
+
+    result = assess_cli("--format", "sarif")
+    assert result.exit_code == 0, result.stderr
+    log = json.loads(result.stdout)
+    jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))).validate(log)
+    run = log["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert len(rules) >= 30 and run["invocations"][0]["executionSuccessful"] is True
+    found = {(rules[r["ruleIndex"]]["id"], r["locations"][0]["logicalLocations"][0][
+        "fullyQualifiedName"]) for r in run["results"]}
+    assert found == stored_findings(repository)
+    exposure = next(r for r in run["results"]
+                    if r["ruleId"] == "cloudscope.exposure.internet-to-admin")
+    assert exposure["level"] == "error"
+    assert rules[exposure["ruleIndex"]]["properties"]["security-severity"] == "9.5"
+    uri = exposure["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "arn%3Aaws%3Aec2%3Aeu-west-1%3A123456789012%3Ainstance/i-1"
+    azure = next(r for r in run["results"] if r["ruleId"] == "azure.storage.blob-public-access")
+    assert azure["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == ACCOUNT[1:]
+
+
+def test_sarif_lists_failed_rules_as_notifications(
+        assess_cli: Callable[..., CliResult],
+        fake_distribution: Callable[..., FakeDistribution]) -> None:
+    """A rule that cannot be built: the run says so, and the log stays valid."""
+    import jsonschema
+
+    dist = fake_distribution("acme-rules", entry_points={"acme": "acme_rules"},
+                             modules={"acme_rules": FLAKY_PLUGIN})
+    result = assess_cli("--format", "sarif", env={"PYTHONPATH": str(dist.path),
+                                                  "CLOUDSCOPE_LOAD_PLUGINS": "acme"})
+    assert result.exit_code == 3
+    log = json.loads(result.stdout)
+    jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))).validate(log)
+    invocation = log["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    assert invocation["toolExecutionNotifications"][0]["descriptor"] == {"id": "acme.unbuildable"}
+
+
+def unknown_fields(value: Any, model: Any, path: str = "") -> list[str]:
+    """Keys of ``value`` that the pydantic ``model`` (and its nested models) does not declare."""
+    import typing
+
+    from pydantic import BaseModel
+
+    found = []
+    for key, item in value.items():
+        field = model.model_fields.get(key)
+        if field is None:
+            found.append(f"{path}{key}")
+            continue
+        nested = [arg for arg in typing.get_args(field.annotation) or (field.annotation,)
+                  for arg in (typing.get_args(arg) or (arg,))
+                  if isinstance(arg, type) and issubclass(arg, BaseModel)]
+        items = item if isinstance(item, list) else [item]
+        for element in items:
+            if nested and isinstance(element, dict):
+                found += unknown_fields(element, nested[0], f"{path}{key}.")
+    return found
+
+
+def test_ocsf_lines_are_detection_findings(assess_cli: Callable[..., CliResult],
+                                           repository: SQLiteRepository) -> None:
+    """--format ocsf: one OCSF Detection Finding (class 2004) per stored finding, valid for
+    the py-ocsf-models schema with no field it does not know, the asset as the resource."""
+    from py_ocsf_models.events.findings.detection_finding import DetectionFinding
+
+    result = assess_cli("--format", "ocsf")
+    assert result.exit_code == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(events) == len(stored_findings(repository))
+    for event in events:
+        DetectionFinding.model_validate(event)
+        assert unknown_fields(event, DetectionFinding) == []
+        assert (event["class_uid"], event["type_uid"], event["category_uid"]) == (2004, 200401, 2)
+    exposure = next(e for e in events
+                    if e["finding_info"]["analytic"]["uid"] == "cloudscope.exposure.internet-to-admin")
+    assert (exposure["severity_id"], exposure["severity"]) == (5, "Critical")
+    assert exposure["resources"][0] == {"uid": INSTANCE, "type": "aws:ec2:instance",
+                                        "region": "eu-west-1"}
+    assert exposure["cloud"]["account"]["uid"] == "123456789012"
+    assert exposure["unmapped"]["evidence"]["path"][0] == INSTANCE
+
+
+def test_jsonl_prints_one_finding_per_line(assess_cli: Callable[..., CliResult],
+                                           repository: SQLiteRepository) -> None:
+    """--format jsonl: the stored findings, one JSON object a line, most severe first."""
+    result = assess_cli("--format", "jsonl")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {(f["rule_id"], f["asset_id"]) for f in lines} == stored_findings(repository)
+    assert lines[0]["severity"] == "critical"

@@ -33,11 +33,6 @@ def nsg(port: str, source: str = "*", access: str = "Allow") -> dict[str, Any]:
         "sourceAddressPrefix": source, "destinationPortRange": port}}]}}
 
 
-def firewall(ports: list[str], source: str = "0.0.0.0/0") -> dict[str, Any]:
-    return {"direction": "INGRESS", "sourceRanges": [source],
-            "allowed": [{"IPProtocol": "tcp", "ports": ports}], "network": "n"}
-
-
 def policy(action: Any, resource: Any) -> dict[str, Any]:
     return {"PolicyVersion": {"Document": {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": action, "Resource": resource}]}}}
@@ -237,8 +232,6 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
      {"iamPolicy": {"bindings": [{"role": "roles/editor",
                                   "members": ["serviceAccount:ci@p.iam.gserviceaccount.com"]}]}},
      {"iamPolicy": {"bindings": [{"role": "roles/editor", "members": ["user:ann@example.com"]}]}}),
-    ("gcp.compute.firewall-admin-ports-open", "gcp:compute:firewall", firewall(["22"]),
-     firewall(["22"], source="35.235.240.0/20")),
     ("gcp.compute.instance-public-ip", "gcp:compute:instance",
      {"networkInterfaces": [{"accessConfigs": [{"natIP": "34.1.2.3"}]}]},
      {"networkInterfaces": [{"networkIP": "10.0.0.2"}]}),
@@ -249,9 +242,11 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
                            "scopes": ["https://www.googleapis.com/auth/devstorage.read_only"]}]}),
 ]
 
-GRAPH_RULES = {"cloudscope.exposure.internet-to-admin", "aws.iam.principal-admin"}
-"""Rules whose findings need a graph; tested end to end in test_exposure.py and
-test_privilege.py."""
+GRAPH_RULES = {"cloudscope.exposure.internet-to-admin", "aws.iam.principal-admin",
+               "gcp.compute.firewall-admin-ports-open"}
+"""Rules whose findings need more than one asset (a path; a principal's policy set; a
+firewall rule and the denies of its network); tested in test_exposure.py,
+test_privilege.py, test_admin_ports.py and tests/twins."""
 
 
 @pytest.fixture(scope="module")

@@ -134,13 +134,13 @@ def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     """Broken YAML is reported with the file and line, not a parser traceback."""
     path = tmp_path / "broken.yaml"
     path.write_text("rules:\n  - id: a\n    title: [unclosed\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"broken\.yaml:\d+: not valid YAML"):
+    with pytest.raises(InputError, match=r"broken\.yaml:\d+:\d+: invalid YAML"):
         load_file(path)
 
 
 def test_yaml_tags_are_not_constructed() -> None:
     """Packs load with safe_load: a Python object tag is an error, never executed."""
-    with pytest.raises(InputError, match="not valid YAML"):
+    with pytest.raises(InputError, match="invalid YAML"):
         parse_pack("rules: !!python/object/apply:os.system ['true']", "evil.yaml")
 
 

@@ -36,7 +36,7 @@ READ_LOGS = {"Version": "2012-10-17", "Statement": [{
 def risky_estate(session: boto3.Session) -> dict[str, str]:
     """Risky resources and their compliant counterparts; returns their ids (ARNs) by role.
 
-    Instances (all in one subnet):
+    Instances (all in one public subnet: its route table sends 0.0.0.0/0 to the gateway):
     - ``exposed``: public IP, SSH open to the world, role with AdministratorAccess;
     - ``exposed_custom``: the same, the role's admin right from a customer policy (* on *);
     - ``closed``: public IP and admin role, SSH open to one office range only, IMDSv2;
@@ -56,6 +56,10 @@ def risky_estate(session: boto3.Session) -> dict[str, str]:
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
     gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
+    # A public subnet: the main route table sends the internet to the gateway.
+    (main,) = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["RouteTables"]
+    ec2.create_route(RouteTableId=main["RouteTableId"], DestinationCidrBlock="0.0.0.0/0",
+                     GatewayId=gateway)
     groups = {}
     for key, cidr in (("sg_open", "0.0.0.0/0"), ("sg_office", "203.0.113.0/24")):
         groups[key] = ec2.create_security_group(GroupName=key, Description=key,

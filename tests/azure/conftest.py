@@ -114,27 +114,33 @@ class CliResult:
         return json.loads(self.stdout)
 
 
+def cli_environment(fake: FakeAzure, home: Path) -> dict[str, str]:
+    """Environment for a ``cloudscope`` subprocess signing in at ``fake`` with a client
+    secret from CLOUDSCOPE_AZURE_*; no user config file (``home`` is empty), only this
+    plugin loaded."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("AZURE_", "CLOUDSCOPE_"))}
+    home.mkdir(exist_ok=True)
+    env.update({
+        "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+        "REQUESTS_CA_BUNDLE": str(fake.ca_path),
+        "CLOUDSCOPE_LOAD_PLUGINS": "azure",
+        "CLOUDSCOPE_AZURE_TENANT_ID": fake.tenant_id,
+        "CLOUDSCOPE_AZURE_CLIENT_ID": fake.client_id,
+        "CLOUDSCOPE_AZURE_CLIENT_SECRET": fake.client_secret,
+        "CLOUDSCOPE_AZURE_RESOURCE_MANAGER_URL": fake.url,
+        "CLOUDSCOPE_AZURE_DISABLE_INSTANCE_DISCOVERY": "true",
+        "CLOUDSCOPE_AZURE_RETRY_BACKOFF_S": "0.01",
+        "AZURE_AUTHORITY_HOST": fake.url,
+    })
+    return env
+
+
 @pytest.fixture
 def cli_env(trust_fake: FakeAzure, tmp_path: Path) -> dict[str, str]:
     """Environment for a ``cloudscope`` subprocess signing in at the fake with a client
     secret from CLOUDSCOPE_AZURE_*; no user config file, only this plugin loaded."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("AZURE_", "CLOUDSCOPE_"))}
-    home = tmp_path / "home"
-    home.mkdir()
-    env.update({
-        "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
-        "REQUESTS_CA_BUNDLE": str(trust_fake.ca_path),
-        "CLOUDSCOPE_LOAD_PLUGINS": "azure",
-        "CLOUDSCOPE_AZURE_TENANT_ID": trust_fake.tenant_id,
-        "CLOUDSCOPE_AZURE_CLIENT_ID": trust_fake.client_id,
-        "CLOUDSCOPE_AZURE_CLIENT_SECRET": trust_fake.client_secret,
-        "CLOUDSCOPE_AZURE_RESOURCE_MANAGER_URL": trust_fake.url,
-        "CLOUDSCOPE_AZURE_DISABLE_INSTANCE_DISCOVERY": "true",
-        "CLOUDSCOPE_AZURE_RETRY_BACKOFF_S": "0.01",
-        "AZURE_AUTHORITY_HOST": trust_fake.url,
-    })
-    return env
+    return cli_environment(trust_fake, tmp_path / "home")
 
 
 @pytest.fixture

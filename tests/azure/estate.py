@@ -4,7 +4,8 @@ Each builder names the example it follows (``Azure/azure-rest-api-specs``,
 ``specification/<service>/resource-manager/.../examples/<file>``). Ids keep ARM's mixed
 case (``resourceGroups``, ``Microsoft.Network``) so that the tests see them lower-cased.
 One small linked estate per subscription: a VM with its NIC, disk, public IP, subnet,
-virtual network and NSG; a scale set behind a load balancer; storage, vault, SQL, a web
+virtual network and NSG; a scale set behind a load balancer; an application gateway in
+front of vm1's interface (HTTPS 443 to port 80); storage, vault, SQL, a web
 app, an AKS cluster and a user-assigned identity (vm1's) assigned Owner on the
 subscription; the role definitions (built-in Owner, Contributor and Reader, and a custom
 "VM Operator" role).
@@ -251,6 +252,59 @@ def load_balancer(subscription: str) -> dict[str, Any]:
     }
 
 
+def application_gateway(subscription: str, name: str = "appgw", *, group: str = GROUP,
+                        subnet: str | None = None, listener_port: int = 443,
+                        settings_port: int = 80, members: tuple[str, ...] = (),
+                        addresses: tuple[str, ...] = ("10.0.1.10",),
+                        public: bool = True) -> dict[str, Any]:
+    """ApplicationGatewayListAll.json element (ApplicationGateways_ListAll): one listener on
+    a public (or private) frontend, one basic routing rule to one back-end pool of interface
+    IP configurations (``members``) and bare ``addresses``, one HTTP setting."""
+    gateway = rid(subscription, f"Microsoft.Network/applicationGateways/{name}", group)
+    subnet = subnet or rid(subscription, "Microsoft.Network/virtualNetworks/vnet1/subnets/data")
+    frontend = {"privateIPAddress": "10.0.1.250", "privateIPAllocationMethod": "Static",
+                "subnet": {"id": subnet}} if not public else {
+        "publicIPAddress": {"id": rid(subscription, f"Microsoft.Network/publicIPAddresses/{name}-pip",
+                                      group)}}
+    return {
+        "name": name, "id": gateway, "type": "Microsoft.Network/applicationGateways",
+        "location": LOCATION,
+        "properties": {
+            "provisioningState": "Succeeded", "operationalState": "Running",
+            "sku": {"name": "Standard_v2", "tier": "Standard_v2", "capacity": 2},
+            "gatewayIPConfigurations": [{
+                "name": "appgwipc", "id": f"{gateway}/gatewayIPConfigurations/appgwipc",
+                "properties": {"subnet": {"id": subnet}}}],
+            "frontendIPConfigurations": [{
+                "name": "appgwfip", "id": f"{gateway}/frontendIPConfigurations/appgwfip",
+                "properties": frontend}],
+            "frontendPorts": [{"name": "appgwfp", "id": f"{gateway}/frontendPorts/appgwfp",
+                               "properties": {"port": listener_port}}],
+            "backendAddressPools": [{
+                "name": "appgwpool", "id": f"{gateway}/backendAddressPools/appgwpool",
+                "properties": {"backendAddresses": [{"ipAddress": a} for a in addresses],
+                               "backendIPConfigurations": [{"id": m} for m in members]}}],
+            "backendHttpSettingsCollection": [{
+                "name": "appgwbhs", "id": f"{gateway}/backendHttpSettingsCollection/appgwbhs",
+                "properties": {"port": settings_port, "protocol": "Http",
+                               "cookieBasedAffinity": "Disabled", "requestTimeout": 30}}],
+            "httpListeners": [{
+                "name": "appgwhl", "id": f"{gateway}/httpListeners/appgwhl",
+                "properties": {"frontendIPConfiguration": {
+                    "id": f"{gateway}/frontendIPConfigurations/appgwfip"},
+                    "frontendPort": {"id": f"{gateway}/frontendPorts/appgwfp"},
+                    "protocol": "Https", "requireServerNameIndication": False}}],
+            "requestRoutingRules": [{
+                "name": "appgwrule", "id": f"{gateway}/requestRoutingRules/appgwrule",
+                "properties": {"ruleType": "Basic", "priority": 10,
+                               "httpListener": {"id": f"{gateway}/httpListeners/appgwhl"},
+                               "backendAddressPool": {"id": f"{gateway}/backendAddressPools/appgwpool"},
+                               "backendHttpSettings": {
+                                   "id": f"{gateway}/backendHttpSettingsCollection/appgwbhs"}}}],
+        },
+    }
+
+
 def storage_account(subscription: str) -> dict[str, Any]:
     """StorageAccountList.json element."""
     return {
@@ -458,6 +512,9 @@ LIST_CALLS = {
     "/providers/Microsoft.Network/networkSecurityGroups": [network_security_group],
     "/providers/Microsoft.Network/publicIPAddresses": [public_ip],
     "/providers/Microsoft.Network/loadBalancers": [load_balancer],
+    "/providers/Microsoft.Network/applicationGateways": [lambda subscription: application_gateway(
+        subscription, members=(rid(subscription, "Microsoft.Network/networkInterfaces/nic1/"
+                                                 "ipConfigurations/ipconfig1"),))],
     "/providers/Microsoft.Storage/storageAccounts": [storage_account],
     "/providers/Microsoft.KeyVault/vaults": [key_vault],
     "/providers/Microsoft.Sql/servers": [sql_server],

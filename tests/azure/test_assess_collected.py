@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,6 +36,8 @@ from estate import (
     storage_account,
     virtual_machine,
 )
+
+from tests.azure.conftest import cli_environment
 
 SUBSCRIPTION = "99999999-8888-4777-8666-555555555555"
 GROUP = f"/subscriptions/{SUBSCRIPTION}/resourcegroups/rg-web/providers"
@@ -133,22 +133,6 @@ class Assessed:
     def flagged(self, rule_id: str) -> set[str]:
         """The ids of the assets ``rule_id`` flagged."""
         return {f["asset_id"] for f in self.report["findings"] if f["rule_id"] == rule_id}
-
-
-def cli_environment(fake: FakeAzure, home: Path) -> dict[str, str]:
-    """This process's environment, signed in at the fake with a client secret (as the
-    ``cli_env`` fixture of conftest.py, which is per test), no user configuration."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("AZURE_", "CLOUDSCOPE_"))}
-    env.update({
-        "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
-        "REQUESTS_CA_BUNDLE": str(fake.ca_path), "AZURE_AUTHORITY_HOST": fake.url,
-        "CLOUDSCOPE_AZURE_TENANT_ID": fake.tenant_id, "CLOUDSCOPE_AZURE_CLIENT_ID": fake.client_id,
-        "CLOUDSCOPE_AZURE_CLIENT_SECRET": fake.client_secret,
-        "CLOUDSCOPE_AZURE_RESOURCE_MANAGER_URL": fake.url,
-        "CLOUDSCOPE_AZURE_DISABLE_INSTANCE_DISCOVERY": "true",
-    })
-    return env
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,8 @@ EXPECTED = {
     "redact", "redact_text", "CloudScopeError", "CollectionError", "ConfigError", "InputError",
     "NotFoundError", "PluginError", "StoreError", "UsageError", "RateLimit", "RateLimiter",
     "Register", "CollectContext", "Collector", "AssetDetail", "Repository",
+    # API 1.1
+    "Check", "CheckStatus",
 }
 
 
@@ -34,9 +36,9 @@ def test_public_objects_have_docstrings() -> None:
             assert (value.__doc__ or "").strip(), name
 
 
-def test_api_version_is_1_0() -> None:
-    """This core provides plugin API 1.0."""
-    assert api.API_VERSION == "1.0"
+def test_api_version_is_1_1() -> None:
+    """This core provides plugin API 1.1 (1.0 plus optional hooks, methods and fields)."""
+    assert api.API_VERSION == "1.1"
 
 
 def test_all_lists_exactly_the_lazy_names() -> None:

@@ -18,10 +18,11 @@ import pytest
 ROOT: Final = Path(__file__).resolve().parents[2]
 CORE: Final = ROOT / "cloudscope-core" / "src"
 PLUGINS: Final = sorted(path for path in (ROOT / "plugins").glob("*/src") if path.is_dir())
+EXAMPLES: Final = sorted(path for path in (ROOT / "examples").glob("*/src") if path.is_dir())
 MAX_LINES: Final = 450
 
 EVERY_LAYER: Final = frozenset({"", "api", "domain", "ports", "host", "application", "adapters",
-                                "infrastructure", "cli", "testing"})
+                                "infrastructure", "service", "cli", "testing"})
 ALLOWED: Final[Mapping[str, frozenset[str]]] = {
     # "" is the package itself (``cloudscope.__version__``).
     "": EVERY_LAYER,
@@ -32,6 +33,10 @@ ALLOWED: Final[Mapping[str, frozenset[str]]] = {
     "application": frozenset({"domain", "ports", "application"}),
     "adapters": frozenset({"domain", "ports", "adapters"}),
     "infrastructure": frozenset({"domain", "ports", "infrastructure"}),
+    # The HTTP API (``serve``): an outer ring like the CLI, over the use cases, with the
+    # infrastructure's config, metrics and tracing; it never sees the host or an adapter:
+    # the CLI composes it and hands it the store and the exporters.
+    "service": frozenset({"", "domain", "ports", "application", "infrastructure", "service"}),
     # The public facade re-exports the domain and the ports; host names are lazy strings.
     "api": frozenset({"domain", "ports"}),
     # The composition root: the built-ins reach the host through the core's entry point.
@@ -142,8 +147,36 @@ def import_cycles(graph: Mapping[str, set[str]]) -> list[list[str]]:
 
 
 def plugin_packages() -> list[tuple[Path, str]]:
-    return [(source, package.name) for source in PLUGINS for package in source.iterdir()
-            if (package / "__init__.py").is_file()]
+    return [(source, package.name) for source in [*PLUGINS, *EXAMPLES]
+            for package in source.iterdir() if (package / "__init__.py").is_file()]
+
+
+def core_imports(modules: Mapping[str, Path], allowed: tuple[str, ...]) -> list[str]:
+    """``module -> target`` for each import of the core outside the ``allowed`` modules."""
+    return sorted(
+        f"{name} -> {target}" for name, path in modules.items()
+        for target in imported_names(name, path)
+        if target.split(".")[0] == "cloudscope" and target != "cloudscope"
+        and not any(target == module or target.startswith(module + ".") for module in allowed))
+
+
+def test_generated_plugins_use_only_the_public_api_and_the_testing_helpers(
+        tmp_path: Path) -> None:
+    """`cloudscope plugin new`: its package imports cloudscope.api only, its tests
+    cloudscope.api and cloudscope.testing only; the example's tests too."""
+    from cloudscope.cli.plugin_command import render
+
+    for relative, content in render("acme").items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(content, encoding="utf-8")
+    package = module_files(tmp_path / "src", "cloudscope_acme")
+    assert len(package) == 5
+    assert core_imports(package, ("cloudscope.api",)) == []
+    assert import_cycles(import_graph(package)) == []
+    for tests in (tmp_path / "tests", *(source.parent / "tests" for source in EXAMPLES)):
+        modules = {path.stem: path for path in tests.glob("*.py")}
+        assert modules, tests
+        assert core_imports(modules, ("cloudscope.api", "cloudscope.testing")) == []
 
 
 @pytest.fixture(scope="module")
@@ -166,18 +199,13 @@ def test_the_core_has_no_import_cycle(core_graph: dict[str, set[str]]) -> None:
 def test_plugins_use_only_the_public_api_and_have_no_cycle(source: Path, package: str) -> None:
     """A plugin imports ``cloudscope.api`` and nothing else of the core; no cycle inside it."""
     modules = module_files(source, package)
-    internal = sorted(
-        f"{name} -> {target}" for name, path in modules.items()
-        for target in imported_names(name, path)
-        if target.split(".")[0] == "cloudscope" and target not in ("cloudscope", "cloudscope.api")
-        and not target.startswith("cloudscope.api."))
-    assert internal == []
+    assert core_imports(modules, ("cloudscope.api",)) == []
     assert import_cycles(import_graph(modules)) == []
 
 
 def test_no_module_is_longer_than_one_sitting() -> None:
     """Every module of the core and the plugins has at most 450 lines."""
-    sources = [CORE, *PLUGINS]
+    sources = [CORE, *PLUGINS, *EXAMPLES]
     long = sorted(f"{path.relative_to(ROOT)}: {count}" for source in sources
                   for path in source.rglob("*.py")
                   if (count := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import platform
 import subprocess
 import sys
 from collections.abc import Callable
@@ -26,10 +27,23 @@ def imported_modules(*args: str) -> set[str]:
     return set(completed.stderr.split())
 
 
-def test_version_prints_the_core_version(run_cloudscope: Callable[..., Any]) -> None:
-    """--version prints the version and exits 0."""
+def test_version_prints_the_core_python_and_plugin_versions(
+        run_cloudscope: Callable[..., Any]) -> None:
+    """--version prints the core's version, Python's, and each installed plugin's, exit 0."""
     result = run_cloudscope("--version")
-    assert (result.exit_code, result.stdout.strip()) == (0, f"cloudscope {__version__}")
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 0
+    assert lines[0] == f"cloudscope {__version__}"
+    assert lines[1] == f"Python {platform.python_version()} ({platform.python_implementation()})"
+    assert "plugin aws: cloudscope-aws 0.1.0" in lines
+    assert "plugin exporters: cloudscope-exporters 0.1.0" in lines
+
+
+def test_version_imports_no_plugin() -> None:
+    """--version reads the plugins' metadata; it imports none of them."""
+    modules = imported_modules("--version")
+    assert not modules & {"cloudscope_aws", "cloudscope_azure", "cloudscope_exporters",
+                          "stevedore", "pydantic"}
 
 
 def test_help_lists_the_commands(run_cloudscope: Callable[..., Any]) -> None:
@@ -80,6 +94,7 @@ def test_unknown_db_scheme_is_a_store_error(run_cloudscope: Callable[..., Any]) 
 
 def test_unknown_asset_is_exit_2(run_cloudscope: Callable[..., Any], sqlite_url: str) -> None:
     """`assets show` of an unknown id is one line, exit 2."""
+    assert run_cloudscope("db", "migrate", "--db", sqlite_url).exit_code == 0
     result = run_cloudscope("assets", "show", "arn:nope", "--db", sqlite_url)
     assert result.exit_code == 2
     assert result.stderr.strip() == "cloudscope: error: no asset with id 'arn:nope' (see `cloudscope assets list`)"
@@ -97,20 +112,23 @@ def test_bad_config_file_is_one_line_exit_2(run_cloudscope: Callable[..., Any], 
 
 def test_db_from_environment_variable_is_used(run_cloudscope: Callable[..., Any], tmp_path: Path) -> None:
     """CLOUDSCOPE_DB chooses the store when --db is absent."""
-    result = run_cloudscope("assets", "list", "--format", "json",
-                            env={"CLOUDSCOPE_DB": f"sqlite:///{tmp_path}/env.db"})
+    env = {"CLOUDSCOPE_DB": f"sqlite:///{tmp_path}/env.db"}
+    assert run_cloudscope("db", "migrate", env=env).exit_code == 0
+    assert (tmp_path / "env.db").exists()
+    result = run_cloudscope("assets", "list", "--format", "json", env=env)
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == []
-    assert (tmp_path / "env.db").exists()
 
 
 def test_default_store_is_cloudscope_db_in_the_current_directory(
         run_cloudscope: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without --db, CLOUDSCOPE_DB or config, the store is ./cloudscope.db."""
     monkeypatch.delenv("CLOUDSCOPE_DB", raising=False)
-    result = run_cloudscope("assets", "list", cwd=tmp_path, env={"XDG_CONFIG_HOME": str(tmp_path)})
-    assert result.exit_code == 0, result.stderr
+    env = {"XDG_CONFIG_HOME": str(tmp_path)}
+    assert run_cloudscope("db", "migrate", cwd=tmp_path, env=env).exit_code == 0
     assert (tmp_path / "cloudscope.db").exists()
+    result = run_cloudscope("assets", "list", cwd=tmp_path, env=env)
+    assert result.exit_code == 0, result.stderr
 
 
 def test_collecting_with_a_plugin_that_did_not_load_says_why(run_cloudscope: Callable[..., Any],
@@ -118,5 +136,6 @@ def test_collecting_with_a_plugin_that_did_not_load_says_why(run_cloudscope: Cal
     """`collect aws` with the aws plugin disabled names the plugin's status and reason."""
     result = run_cloudscope("--disable-plugin", "aws", "collect", "aws", "--db", sqlite_url)
     assert result.exit_code == 2
-    assert result.stderr.strip() == ("cloudscope: error: plugin 'aws': is disabled: disabled by "
-                                     "--disable-plugin (see `cloudscope plugins`)")
+    assert result.stderr.strip() == ("cloudscope: error: plugin 'aws': collector 'aws' comes "
+                                     "from it, and it is disabled: disabled by --disable-plugin "
+                                     "(see `cloudscope plugins`)")

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 from cloudscope.adapters.sqlite_repository import SQLiteRepository
-from cloudscope.application.collect import CollectOptions, CollectRun, Shard
+from cloudscope.application.collect import CollectOptions, CollectRun
+from cloudscope.application.sharding import Shard
 from cloudscope.domain.asset import Asset
-from cloudscope.domain.errors import CloudScopeError
+from cloudscope.domain.errors import CloudScopeError, StoreError, StoreFailedError
 from cloudscope.domain.query import AssetQuery
 from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import RunStatus, ScopeKey, ScopeStatus
@@ -150,6 +151,33 @@ def test_plan_failure_fails_the_run_without_touching_the_store(collect: Callable
     assert repository.batches == []
 
 
+class FillingRepository(RecordingRepository):
+    """The real SQLite repository, whose disk is full from the third batch on."""
+
+    def write_batch(self, scope: ScopeKey, run_id: str, assets: Sequence[Asset],
+                    relationships: Sequence[Relationship], seen_at: datetime) -> None:
+        if len(self.batches) >= 2:
+            raise StoreError(f"{self.path}: database or disk is full")
+        super().write_batch(scope, run_id, assets, relationships, seen_at)
+
+
+def test_store_failing_mid_run_is_exit_3_and_records_the_end(sqlite_url: str) -> None:
+    """A store that fails mid-run (a full disk) stops the run with StoreFailedError (exit
+    3): written batches stay, running scopes and the run are recorded failed."""
+    with FillingRepository(sqlite_url) as store:
+        store.batches = []
+        ctx = CollectContext("demo", limiter=RateLimiter("demo"), config={}, log=None)
+        collector = ScriptedCollector(ctx, {"a": 100})
+        with pytest.raises(StoreFailedError) as caught:
+            CollectRun("demo", collector, store, ctx, CollectOptions(batch_size=40)).execute()
+        assert caught.value.exit_code == 3 and "disk is full" in str(caught.value)
+        (run,) = store.list_runs()
+        assert run.status is RunStatus.FAILED and "disk is full" in (run.error or "")
+        assert 0 < len(stored_ids(store)) == run.assets < 100 and collector.closed
+        assert [(s.status, s.error) for s in store.list_scopes()] == \
+            [(ScopeStatus.FAILED, f"{store.path}: database or disk is full")]
+
+
 def test_collector_that_yields_the_wrong_type_fails_its_scope(collect: Callable[..., Any]) -> None:
     """A lying collector (yielding a dict) fails its scope with a clear message."""
     summary, _, _ = collect({"a": 2, "b": lambda: {"id": "not an asset"}})
@@ -279,9 +307,11 @@ def test_ctrl_c_stops_cleanly_and_leaves_the_store_consistent(slow_plugin_env: d
     statuses = {s["region"]: s["status"] for s in summary["scopes"]}
     assert statuses["r0"] == "complete"
     assert "interrupted" in statuses.values()
+    assert summary["status"] == "interrupted"
     with SQLiteRepository(sqlite_url) as store:
         scopes = {s.key.region: s.status for s in store.list_scopes()}
         assert ScopeStatus.RUNNING not in scopes.values()
+        assert [r.status for r in store.list_runs()] == [RunStatus.INTERRUPTED]
         assert store.count_assets(AssetQuery()) == summary["assets"]
 
 

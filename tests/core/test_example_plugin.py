@@ -1,16 +1,19 @@
-"""The plugin guide's example builds, installs alone with pip, loads and collects."""
+"""The plugin guide's example builds, installs alone with pip, loads, collects, and passes its
+own tests (the collector contract suite) where it is installed."""
 
 from __future__ import annotations
 
 import datetime
 import json
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.core.conftest import ROOT, FreshVenv
+
+EXAMPLE = ROOT / "examples" / "cloudscope-certificates"
 
 
 def make_certificate(directory: Path) -> None:
@@ -32,17 +35,19 @@ def make_certificate(directory: Path) -> None:
     (directory / "site.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
 
 
+@pytest.fixture(scope="module")
+def example_venv(fresh_venv: Callable[..., FreshVenv]) -> FreshVenv:
+    """A fresh environment where pip built and installed the core and the example (with
+    its test extra), as a plugin's user would."""
+    return fresh_venv(f"{EXAMPLE}[test]")
+
+
 @pytest.mark.slow
-def test_example_plugin_installs_in_a_fresh_venv_and_is_listed_loaded(tmp_path: Path) -> None:
-    """pip installs core + example into a new venv; `cloudscope plugins` lists it loaded."""
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    # pip, as a plugin's user would: it builds both wheels from source and installs them.
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    str(ROOT / "cloudscope-core"), str(ROOT / "examples" / "cloudscope-certificates")],
-                   check=True, capture_output=True)
-    cloudscope = venv / "bin" / "cloudscope"
+def test_example_plugin_installs_in_a_fresh_venv_and_is_listed_loaded(
+        example_venv: FreshVenv, tmp_path: Path) -> None:
+    """pip installs core + example into a new venv; `cloudscope plugins` lists it loaded,
+    and it collects."""
+    cloudscope = example_venv.bin("cloudscope")
     listed = subprocess.run([str(cloudscope), "plugins", "--format", "json"], check=True,
                             capture_output=True, text=True)
     rows = {row["name"]: row for row in json.loads(listed.stdout)}
@@ -62,3 +67,14 @@ def test_example_plugin_installs_in_a_fresh_venv_and_is_listed_loaded(tmp_path: 
                            capture_output=True, text=True, check=True)
     (asset,) = [json.loads(line) for line in shown.stdout.splitlines()]
     assert asset["properties"]["dnsNames"] == ["example.test"]
+
+
+@pytest.mark.slow
+def test_example_plugin_passes_its_own_tests_where_it_is_installed(
+        example_venv: FreshVenv) -> None:
+    """The example's tests (the collector contract suite) pass against the installed plugin."""
+    completed = subprocess.run([str(example_venv.python), "-m", "pytest", "-q",
+                                "-p", "no:cacheprovider", str(EXAMPLE / "tests")],
+                               cwd=EXAMPLE, capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
+    assert "14 passed" in completed.stdout

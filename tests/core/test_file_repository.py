@@ -45,7 +45,7 @@ def test_files_are_sorted_one_record_per_line_with_sorted_keys(store_url: str,
     records = [json.loads(line) for line in text.splitlines()]
     assert [r["id"] for r in records] == sorted(make_asset(i).id for i in (1, 2, 3))
     assert all(list(r) == sorted(r) for r in records)
-    assert json.loads((tmp_path / "store" / "meta.json").read_text())["schema_version"] == 1
+    assert json.loads((tmp_path / "store" / "meta.json").read_text())["schema_version"] == 2
 
 
 def test_removed_asset_stays_in_the_file_with_deleted_at(store_url: str, tmp_path: Path) -> None:

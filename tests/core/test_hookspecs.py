@@ -112,14 +112,3 @@ def test_register_rejects_a_factory_that_is_neither_callable_nor_a_reference(
                                               lambda register: register("x", 42)))
     assert report.status.value == "failed"
     assert "factory must be callable or a 'module:Attribute' string" in report.reason
-
-
-def test_reference_that_does_not_import_is_a_plugin_error_on_use(
-        register_plugin: Callable[..., Any], plugin_host: PluginHost) -> None:
-    """A 'module:Class' string is resolved when used; a bad one names the plugin."""
-    from cloudscope.domain.errors import PluginError
-
-    register_plugin("p", plugin_with("cloudscope_register_collectors",
-                                     lambda register: register("x", "no_such_mod:Thing")))
-    with pytest.raises(PluginError, match="plugin 'p': cannot import 'no_such_mod:Thing'"):
-        plugin_host.collectors.get("x").resolve()

@@ -14,9 +14,13 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 word = st.from_regex(r"[a-z0-9]{1,8}(-[a-z0-9]{1,8}){0,2}", fullmatch=True)
-json_scalars = st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.text(max_size=20)
+# Valid Unicode only: a lone surrogate is not storable text (the models refuse it).
+utf8 = st.characters(codec="utf-8")
+json_scalars = st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.text(utf8, max_size=20)
 json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4) |
-                           st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
+                           st.dictionaries(st.text(utf8, max_size=8), inner, max_size=4), max_leaves=12)
+# Text fields may hold anything valid but U+0000 (PostgreSQL's text cannot store it).
+text_fields = st.characters(codec="utf-8", blacklist_characters="\x00")
 utc_times = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
                          timezones=st.just(UTC))
 
@@ -25,13 +29,14 @@ utc_times = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100
 def assets(draw: st.DrawFn) -> Asset:
     provider = draw(word)
     return Asset(
-        id=draw(st.text(min_size=1, max_size=50).filter(
+        id=draw(st.text(utf8, min_size=1, max_size=50).filter(
             lambda s: s.strip() == s and not any(ord(c) < 32 or ord(c) == 127 for c in s))),
         provider=provider, asset_type=f"{provider}:{draw(word)}:{draw(word)}",
-        name=draw(st.none() | st.text(max_size=30)), account=draw(st.none() | st.text(max_size=12)),
+        name=draw(st.none() | st.text(text_fields, max_size=30)),
+        account=draw(st.none() | st.text(text_fields, max_size=12)),
         region=draw(st.none() | word),
-        tags=draw(st.dictionaries(st.text(max_size=10), st.text(max_size=10), max_size=4)),
-        properties=draw(st.dictionaries(st.text(max_size=8), json_values, max_size=4)),
+        tags=draw(st.dictionaries(st.text(utf8, max_size=10), st.text(utf8, max_size=10), max_size=4)),
+        properties=draw(st.dictionaries(st.text(utf8, max_size=8), json_values, max_size=4)),
         first_seen=draw(st.none() | utc_times), last_seen=draw(st.none() | utc_times),
     )
 
@@ -44,9 +49,9 @@ def test_asset_json_round_trip_is_lossless(asset: Asset) -> None:
 
 
 @settings(max_examples=100)
-@given(st.builds(Relationship, source_id=st.text(min_size=1, max_size=20).map(lambda s: "s" + s.strip()),
+@given(st.builds(Relationship, source_id=st.text(text_fields, min_size=1, max_size=20).map(lambda s: "s" + s.strip()),
                  type=st.sampled_from(["IN_SUBNET", "ROUTES_TO", "CUSTOM_2"]),
-                 target_id=st.just("t"), properties=st.dictionaries(st.text(max_size=5), json_scalars)))
+                 target_id=st.just("t"), properties=st.dictionaries(st.text(utf8, max_size=5), json_scalars)))
 def test_relationship_json_round_trip_is_lossless(relationship: Relationship) -> None:
     """Any valid relationship survives JSON serialisation unchanged."""
     assert Relationship.model_validate_json(relationship.model_dump_json()) == relationship
@@ -105,16 +110,20 @@ def test_scope_shard_is_stable_and_in_range() -> None:
     assert ScopeKey(provider="aws", account="1", region=None, service="iam").key == "aws/1/-/iam"
 
 
-def test_serialization_keeps_sdk_types_and_huge_integers() -> None:
-    """Stored JSON turns datetimes into UTC ISO strings and keeps integers beyond 64 bits."""
+def test_serialization_turns_sdk_types_into_json_and_refuses_huge_integers() -> None:
+    """Stored JSON turns datetimes into UTC ISO strings and Decimals into numbers; an
+    integer beyond 64 bits is refused rather than written in a form a store reads back
+    differently."""
     from decimal import Decimal
 
-    from cloudscope.domain.serialization import dumps, loads
+    from cloudscope.domain.serialization import JsonDataError, dumps, loads
 
-    value = {"when": datetime(2024, 5, 1, 12, 0, tzinfo=UTC), "big": 2**70,
+    value = {"when": datetime(2024, 5, 1, 12, 0, tzinfo=UTC), "big": 2**64 - 1,
              "price": Decimal("1.5"), "tags": {"é": "✓"}}
-    assert loads(dumps(value)) == {"when": "2024-05-01T12:00:00Z", "big": 2**70, "price": 1.5,
-                                   "tags": {"é": "✓"}}
+    assert loads(dumps(value)) == {"when": "2024-05-01T12:00:00Z", "big": 2**64 - 1,
+                                   "price": 1.5, "tags": {"é": "✓"}}
+    with pytest.raises(JsonDataError, match="64-bit"):
+        dumps({"big": 2**64})
 
 
 @settings(max_examples=100)

@@ -35,7 +35,8 @@ def install(fake_distribution: Callable[..., FakeDistribution]) -> Callable[...,
              requires: tuple[str, ...] = ()) -> None:
         module = f"{name}_plugin"
         fake_distribution(f"cloudscope-{name}", entry_points={name: entry_point or module},
-                          modules={module: (source or GOOD_PLUGIN).replace("{name}", name)},
+                          modules={module: (source or GOOD_PLUGIN).replace("{name}", name),
+                                   f"{name}_collector": "class Collector: pass\n"},
                           requires=requires)
 
     return make
@@ -107,6 +108,13 @@ def test_entry_point_that_does_not_resolve_fails_only_that_plugin(install: Calla
     assert host.reports["broken"].status is PluginStatus.FAILED
     assert "no_such_module_anywhere" in (host.reports["broken"].reason or "")
     assert host.reports["demo"].status is PluginStatus.LOADED
+
+
+def test_plugin_import_error_quoting_a_secret_is_redacted(install: Callable[..., None]) -> None:
+    """A reason that quotes a secret (a token read at import) shows it redacted."""
+    install("broken", "CLOUDSCOPE_API = '>=1.0'\nraise ValueError('bad API_TOKEN=Pl4ntedPlugin')")
+    reason = load(load_only={"broken"}).reports["broken"].reason or ""
+    assert "ValueError: bad API_TOKEN=[REDACTED]" in reason and "Pl4ntedPlugin" not in reason
 
 
 def test_plugin_raising_on_import_fails_with_the_error(install: Callable[..., None]) -> None:
@@ -221,7 +229,7 @@ from cloudscope.api import hookimpl
 CLOUDSCOPE_API = ">=1.0,<2"
 @hookimpl
 def cloudscope_register_collectors(register):
-    register("raiser", "x:Y")
+    register("raiser", "json:dumps")
     raise KeyError("boom")
 """)
     install("demo")
@@ -329,13 +337,13 @@ def test_plugins_command_lists_every_plugin_when_all_are_broken(
     """`cloudscope plugins --format json` works and reports each broken plugin."""
     install("boom", "raise ImportError('nope')")
     install("old", "X = 1")
-    pythonpath = [p for p in __import__("sys").path if "site-packages" in p][:1]
+    # run_cloudscope puts the distributions fake_distribution made on the child's path.
     result = run_cloudscope("plugins", "--format", "json",
-                            env={"CLOUDSCOPE_LOAD_PLUGINS": "boom,old",
-                                 "PYTHONPATH": ":".join(pythonpath)})
+                            env={"CLOUDSCOPE_LOAD_PLUGINS": "boom,old"})
     assert result.exit_code == 0, result.stderr
     rows = {row["name"]: row for row in json.loads(result.stdout)}
     assert rows["boom"]["status"] == "failed" and rows["old"]["status"] == "incompatible"
     assert rows["builtin"]["status"] == "loaded"
     assert set(rows["boom"]) == {"name", "distribution", "version", "api", "status", "reason",
-                                 "collectors", "repositories", "exporters", "rules"}
+                                 "collectors", "repositories", "exporters", "rules",
+                                 "secret_resolvers"}  # added in API 1.1

@@ -99,7 +99,7 @@ def test_store_of_schema_1_is_migrated_with_its_tags(tmp_path: Path) -> None:
     connection.close()
     store = SQLiteRepository(f"sqlite:///{path}")
     try:
-        assert store.schema_version() == sqlite_schema.CURRENT_VERSION == 2
+        assert store.schema_version() == sqlite_schema.CURRENT_VERSION == 4
         assert dict(store._connection.execute("SELECT id, number FROM assets")) == \
             {"a": 10, "b": 20}
         assert tagged(store, env="prod") == {"a"}

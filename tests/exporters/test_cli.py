@@ -58,6 +58,7 @@ def test_jsonl_to_stdout_by_default(run_cloudscope, estate_url: str, estate: Est
 
 def test_empty_store_gives_a_valid_empty_export(run_cloudscope, sqlite_url: str) -> None:
     """An empty store exports a valid JSON document with no assets, exit 0."""
+    assert run_cloudscope("db", "migrate", "--db", sqlite_url).exit_code == 0
     result = run_cloudscope("export", "json", "--db", sqlite_url)
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["counts"]["assets"] == 0

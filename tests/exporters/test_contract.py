@@ -68,3 +68,13 @@ def test_every_registered_exporter_runs_the_contract() -> None:
     tested = {cls.format_name for cls in ExporterContract.__subclasses__()
               if cls.__module__ == __name__}
     assert set(host.exporters.names(plugin="exporters")) == tested
+
+
+class TestCypher(ExporterContract):
+    format_name = "cypher"
+
+    def read_ids(self, paths: Sequence[Path]) -> list[str]:
+        (path,) = paths
+        rows = re.findall(r'^  \{id: "((?:[^"\\]|\\.)*)", provider:', path.read_text(encoding="utf-8"),
+                          flags=re.MULTILINE)
+        return [json.loads(f'"{row}"') for row in rows]

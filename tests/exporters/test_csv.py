@@ -132,6 +132,14 @@ def test_dictionary_explains_every_column_written(export, tmp_path: Path) -> Non
     assert "[REDACTED]" in text and "formula" in text
 
 
+def test_dictionary_redacts_a_filter_that_names_a_secret(export, tmp_path: Path) -> None:
+    """A --tag filter on a secret-named tag is written to the dictionary redacted."""
+    export("csv", "--tag", f"db-password={SECRET}", "--dictionary", str(tmp_path / "d.md"),
+           output="estate.csv")
+    text = (tmp_path / "d.md").read_text(encoding="utf-8")
+    assert SECRET not in text and REDACTED in text
+
+
 def test_dictionary_in_a_missing_directory_fails_before_writing(export, tmp_path: Path) -> None:
     """A --dictionary path in a missing directory is refused and no output is left."""
     with pytest.raises(UsageError, match=r"--dictionary .*does not exist"):

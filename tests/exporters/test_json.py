@@ -55,4 +55,4 @@ def test_finding_evidence_is_redacted(export) -> None:
     lines = [json.loads(line) for line in export("jsonl").splitlines()]
     evidence = [f["evidence"] for line in lines for f in line["findings"]
                 if f["rule_id"] == "aws.ec2.imdsv1"]
-    assert evidence == [{"sample": "Authorization: [REDACTED]"}]
+    assert evidence == [{"sample": "Authorization: Bearer [REDACTED]"}]

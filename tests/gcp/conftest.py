@@ -64,34 +64,42 @@ def estate(fake: FakeGcp) -> StandardEstate:
     return standard_estate(fake)
 
 
+def write_key_file(path: Path, key: ServiceAccountKey, token_uri: str) -> Path:
+    """A service-account JSON key file whose token_uri is the fake's."""
+    path.write_text(json.dumps({
+        "type": "service_account", "project_id": "ops-tools",
+        "private_key_id": key.key_id, "private_key": key.private_pem,
+        "client_email": CLIENT_EMAIL, "client_id": "109876543210987654321",
+        "token_uri": token_uri, "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+    }), encoding="utf-8")
+    return path
+
+
+def collection_environment(fake: FakeGcp, key_file: Path, home: Path) -> dict[str, str]:
+    """The variables of a collection against the fake: its key file and endpoints, no
+    gcloud configuration, no user config file, no proxy for the fake."""
+    return {
+        "GOOGLE_APPLICATION_CREDENTIALS": str(key_file),
+        "CLOUDSCOPE_GCP_API_ENDPOINT": fake.root,
+        "CLOUDSCOPE_GCP_IAM_CREDENTIALS_ENDPOINT": fake.root,
+        "CLOUDSCOPE_GCP_RETRY_BACKOFF_S": "0.01",
+        "CLOUDSDK_CONFIG": str(home / "gcloud"),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
+    }
+
+
 @pytest.fixture
 def key_file(tmp_path: Path, fake: FakeGcp, service_account_key: ServiceAccountKey) -> Path:
     """A service-account JSON key file whose token_uri is the fake's."""
-    path = tmp_path / "key.json"
-    path.write_text(json.dumps({
-        "type": "service_account", "project_id": "ops-tools",
-        "private_key_id": service_account_key.key_id,
-        "private_key": service_account_key.private_pem, "client_email": CLIENT_EMAIL,
-        "client_id": "109876543210987654321", "token_uri": fake.token_uri,
-        "auth_uri": "https://accounts.google.com/o/oauth2/auth",
-    }), encoding="utf-8")
-    return path
+    return write_key_file(tmp_path / "key.json", service_account_key, fake.token_uri)
 
 
 @pytest.fixture
 def gcp_env(tmp_path: Path, fake: FakeGcp, key_file: Path,
             monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """The environment of a collection against the fake (also applied to this process)."""
-    env = {
-        "GOOGLE_APPLICATION_CREDENTIALS": str(key_file),
-        "CLOUDSCOPE_GCP_API_ENDPOINT": fake.root,
-        "CLOUDSCOPE_GCP_IAM_CREDENTIALS_ENDPOINT": fake.root,
-        "CLOUDSCOPE_GCP_RETRY_BACKOFF_S": "0.01",
-        # No gcloud configuration, no user config file, no proxy for the fake.
-        "CLOUDSDK_CONFIG": str(tmp_path / "gcloud"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
-    }
+    env = collection_environment(fake, key_file, tmp_path)
     for name in ("CLOUDSCOPE_CONFIG", "CLOUDSCOPE_DB", "GOOGLE_CLOUD_PROJECT",
                  "GOOGLE_CLOUD_QUOTA_PROJECT", "CLOUDSDK_CORE_PROJECT"):
         monkeypatch.delenv(name, raising=False)

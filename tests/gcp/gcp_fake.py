@@ -82,6 +82,19 @@ class FakeGcp:
                     {key: asset[key] for key in ("name", "assetType", "ancestors", "updateTime")}
                     | {"iamPolicy": iam_policy})
 
+    def served(self, name: str, *, iam_policy: bool = False) -> dict[str, Any]:
+        """The served ``Asset`` body named ``name`` (or its IAM policy record), to edit in
+        place: every ancestor serves the same object."""
+        source = self._policies if iam_policy else self._resources
+        return next(asset for assets in source.values() for asset in assets
+                    if asset["name"] == name)
+
+    def remove_asset(self, name: str) -> None:
+        """Stop serving the asset ``name`` (and its IAM policy), as after its deletion."""
+        for source in (self._resources, self._policies):
+            for assets in source.values():
+                assets[:] = [asset for asset in assets if asset["name"] != name]
+
     def add_project(self, project_id: str, number: str) -> None:
         """Let ``projects/ID`` and ``projects/NUMBER`` name the same project."""
         self.project_numbers[project_id] = number

@@ -23,6 +23,8 @@ import pytest
 from gcp_estate import ORG, StandardEstate, asset_body, self_link, standard_estate
 from gcp_fake import FakeGcp, serve
 
+from tests.gcp.conftest import collection_environment, write_key_file
+
 EXPOSURE = "cloudscope.exposure.internet-to-admin"
 APP_ACCOUNT = "serviceAccount:app@alpha-prod.iam.gserviceaccount.com"
 OPS_PROJECT = "//cloudresourcemanager.googleapis.com/projects/100000000009"
@@ -106,21 +108,10 @@ def assessed(service_account_key: Any, tmp_path_factory: pytest.TempPathFactory
         estate = standard_estate(fake)
         add_counterparts(estate)
         estate.names["ops_project"] = add_ops_project(fake)
-        key_file = home / "key.json"
-        key_file.write_text(json.dumps({
-            "type": "service_account", "project_id": "ops-tools",
-            "private_key_id": service_account_key.key_id,
-            "private_key": service_account_key.private_pem,
-            "client_email": "collector@ops-tools.iam.gserviceaccount.com",
-            "token_uri": fake.token_uri}), encoding="utf-8")
-        # As the gcp_env fixture of conftest.py (per test): the fake, no gcloud or user config.
+        key_file = write_key_file(home / "key.json", service_account_key, fake.token_uri)
         env = {key: value for key, value in os.environ.items()
                if not key.startswith(("CLOUDSCOPE_", "GOOGLE_", "CLOUDSDK_"))}
-        env.update({"GOOGLE_APPLICATION_CREDENTIALS": str(key_file),
-                    "CLOUDSCOPE_GCP_API_ENDPOINT": fake.root,
-                    "CLOUDSCOPE_GCP_IAM_CREDENTIALS_ENDPOINT": fake.root,
-                    "CLOUDSDK_CONFIG": str(home / "gcloud"), "XDG_CONFIG_HOME": str(home / "config"),
-                    "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"})
+        env.update(collection_environment(fake, key_file, home))
 
         def cloudscope_json(*args: str) -> dict[str, Any]:
             done = subprocess.run([sys.executable, "-m", "cloudscope", *args, "--db", database,

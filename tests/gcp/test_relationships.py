@@ -105,3 +105,35 @@ def test_subnetwork_is_in_its_network():
     subnet = compute("Subnetwork", "regions/r/subnetworks/s",
                      {"network": self_link(P, "global/networks/prod")})
     assert any(e.type == "IN_NETWORK" and e.target_id == NET for e in builder.add(subnet))
+
+
+def test_load_balancing_chain_runs_from_forwarding_rule_to_instance():
+    """Forwarding rule ROUTES_TO target pool or backend service; a target pool ROUTES_TO the
+    instances it lists, a backend service to its backends' instance groups, and a managed
+    group to the instances whose ``created-by`` metadata names its manager."""
+    worker = instance("workers-x1z2", [])
+    worker["resource"]["data"]["metadata"] = {"items": [
+        {"key": "created-by", "value": "projects/42/zones/z/instanceGroupManagers/workers"}]}
+    found = edges(
+        compute("ForwardingRule", "regions/r/forwardingRules/ssh", {
+            "loadBalancingScheme": "EXTERNAL", "portRange": "22-22",
+            "backendService": self_link(P, "regions/r/backendServices/workers")}),
+        compute("RegionBackendService", "regions/r/backendServices/workers", {
+            "loadBalancingScheme": "EXTERNAL", "protocol": "TCP",
+            "backends": [{"group": self_link(P, "zones/z/instanceGroups/workers")}]}),
+        compute("TargetPool", "regions/r/targetPools/web", {
+            "instances": [self_link(P, "zones/z/instances/web")]}),
+        worker)
+    assert {("ssh", "ROUTES_TO", "workers"), ("workers", "ROUTES_TO", "workers"),
+            ("web", "ROUTES_TO", "web"), ("workers", "ROUTES_TO", "workers-x1z2")} <= found
+
+
+def test_managed_group_is_named_in_the_instances_project_by_id():
+    """``created-by`` names the project by number; the group's resource name uses the
+    instance's project id, as the backend service's reference does."""
+    from cloudscope_gcp.relationships import managed_group
+
+    instance_name = f"//compute.googleapis.com/projects/{P}/zones/z/instances/i"
+    assert managed_group(instance_name, "projects/42/regions/r/instanceGroupManagers/m") == \
+        f"//compute.googleapis.com/projects/{P}/regions/r/instanceGroups/m"
+    assert managed_group(instance_name, "something else") is None

@@ -8,6 +8,9 @@ in any output. The counts (cases, held) are printed at the end of the test sessi
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -74,6 +77,12 @@ def assert_one_clean_line(result: Any, exit_code: int) -> str:
     return str(lines[0])
 
 
+@pytest.fixture
+def one_clean_line() -> Callable[[Any, int], str]:
+    """:func:`assert_one_clean_line`, for tests that start the commands themselves."""
+    return assert_one_clean_line
+
+
 def assert_no_secret(texts: Iterable[str], secrets: Iterable[str]) -> None:
     """None of ``secrets`` appears in any of ``texts``."""
     joined = "\n".join(texts)
@@ -111,6 +120,40 @@ def refused(run_cloudscope: Callable[..., Any], store: str) -> Callable[..., str
         return line
 
     return run
+
+
+def run_in_process(*args: str) -> tuple[int, str]:
+    """Run ``cloudscope ARGS`` in this process (no interpreter start-up); exit code, stdout."""
+    from cloudscope.cli.main import main
+
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    with contextlib.redirect_stdout(out):
+        code = main(list(args))
+    out.flush()
+    return code, out.buffer.getvalue().decode("utf-8")  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def usable(store: str) -> Callable[[], dict[str, Any]]:
+    """``usable()`` asserts that the store passes the integrity check and still lists,
+    exports and assesses (exit 0 each); it returns the listed assets by id."""
+
+    def check() -> dict[str, Any]:
+        contents(store)  # the integrity check, and every record read back
+        code, listed = run_in_process("assets", "list", "--db", store, "--format", "json")
+        assert code == 0
+        code, exported = run_in_process("export", "jsonl", "--db", store)
+        assert code == 0
+        code, graph = run_in_process("export", "graphml", "--db", store)  # XML: the strictest
+        assert code == 0 and graph.startswith("<?xml")
+        code, assessed = run_in_process("assess", "--db", store, "--format", "json")
+        assert code == 0, assessed
+        assets = {asset["id"]: asset for asset in json.loads(listed)}
+        assert len(exported.splitlines()) >= len(assets)
+        assert json.loads(assessed)["assets"] == len(assets)
+        return assets
+
+    return check
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

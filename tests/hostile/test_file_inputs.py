@@ -38,7 +38,7 @@ CASES: dict[str, tuple[str, ...]] = {
     "wrong-asset-type.json": ("[0]", "'asset_type'", "provider:service:kind"),
     "unknown-column.csv": (":1", "colour"),
     "relationship-without-type.jsonl": (":2", "'type'", "required"),
-    "not-a-number.json": ("invalid JSON", "column"),
+    "not-a-number.json": ("assets[0]", "'properties.size'", "not a finite number"),
     "scalar.json": ("expected a list of assets",),
     "bad-indent.yaml": (":4", "invalid YAML"),
     "naive-timestamp.json": ("'first_seen'", "timezone"),

@@ -70,6 +70,18 @@ def test_wrong_credentials_never_show_the_password(
     assert "hunter2secret" not in result.stderr + result.stdout
 
 
+def test_password_with_at_sign_and_space_is_sent_whole(
+        make_database: Callable[[], str], run_cloudscope: Callable[..., CliResult]) -> None:
+    """A password holding @ and a space reaches the server whole (libpq alone would split the
+    URL at the first @ and try host "ss w0rd@..."); the output shows it redacted."""
+    url = make_database().replace("://postgres@", "://postgres:pa@ss w0rd@")
+    assert "pa@ss w0rd@" in url
+    result = run_cloudscope("db", "migrate", "--db", url)
+    assert result.exit_code == 0, result.stderr
+    assert "schema version" in result.stdout and "[REDACTED]@127.0.0.1" in result.stdout
+    assert "pa@ss" not in result.stdout + result.stderr
+
+
 def test_database_of_another_application_is_refused_unchanged(
         make_database: Callable[[], str], run_cloudscope: Callable[..., CliResult]) -> None:
     """A database holding another application's tables is refused; nothing is created."""
@@ -196,9 +208,10 @@ def test_server_back_within_the_retry_window_loses_nothing(
     repository.close()
 
 
-def test_collect_losing_its_server_exits_2_with_whole_batches(
+def test_collect_losing_its_server_exits_3_with_whole_batches(
         proxy: object, postgres_url: str, tmp_path: Path) -> None:
-    """`collect` whose server goes away mid-run: exit 2, one stderr line, whole batches."""
+    """`collect` whose server goes away mid-run: exit 3 (a store that failed mid-run, DESIGN
+    section 6), one stderr line, whole batches."""
     total, batch = 10_000, 200
     estate = tmp_path / "estate.jsonl"
     with estate.open("w", encoding="utf-8") as out:
@@ -218,7 +231,7 @@ def test_collect_losing_its_server_exits_2_with_whole_batches(
         proxy.cut()  # type: ignore[attr-defined]
         _, stderr = process.communicate(timeout=120)
         stored = observer.count_assets(AssetQuery())
-    assert process.returncode == 2, stderr
+    assert process.returncode == 3, stderr
     assert len(stderr.strip().splitlines()) == 1, stderr
-    assert "PostgreSQL at 127.0.0.1:" in stderr
+    assert "the store failed mid-run" in stderr and "PostgreSQL at 127.0.0.1:" in stderr
     assert 0 < stored < total and stored % batch == 0

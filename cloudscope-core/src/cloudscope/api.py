@@ -16,6 +16,16 @@ from cloudscope.ports.hookspecs import API_VERSION, hookimpl
 if TYPE_CHECKING:
     # Type checkers read these; at run time _LAZY imports each name on first use.
     from cloudscope.domain.asset import Asset
+    from cloudscope.domain.change import (
+        Change,
+        ChangedFinding,
+        ChangedRelationship,
+        ChangeKind,
+        ChangeQuery,
+        FieldChange,
+    )
+    from cloudscope.domain.change_diff import AssetDiffer
+    from cloudscope.domain.checks import Check, CheckStatus
     from cloudscope.domain.errors import (
         CloudScopeError,
         CollectionError,
@@ -24,21 +34,25 @@ if TYPE_CHECKING:
         NotFoundError,
         PluginError,
         StoreError,
+        StoreFailedError,
         UsageError,
     )
     from cloudscope.domain.field_path import FieldPath
     from cloudscope.domain.finding import Finding, Severity
-    from cloudscope.domain.query import AssetQuery
+    from cloudscope.domain.query import AssetQuery, FindingQuery
     from cloudscope.domain.redaction import REDACTED, redact, redact_text
     from cloudscope.domain.relationship import Relationship
     from cloudscope.domain.scope import (
         CollectionRun,
+        RunOwner,
         RunStatus,
         Scope,
         ScopeKey,
         ScopeStatus,
     )
     from cloudscope.domain.timestamps import utc_now
+    from cloudscope.host.plugin_host import PluginHost
+    from cloudscope.host.plugin_report import PluginReport, PluginStatus
     from cloudscope.host.ratelimit import RateLimit, RateLimiter
     from cloudscope.ports.collector import AssetTypeInfo, CollectContext, Collector
     from cloudscope.ports.exporter import (
@@ -50,8 +64,10 @@ if TYPE_CHECKING:
     )
     from cloudscope.ports.registration import Register
     from cloudscope.ports.repository import (
+        HEARTBEAT_INTERVAL_S,
         AssetDetail,
         Repository,
+        RunLiveness,
         StoredAsset,
         StoredRelationship,
     )
@@ -65,15 +81,19 @@ if TYPE_CHECKING:
 
 _LAZY: Final = {
     "Asset": "cloudscope.domain.asset",
+    "Check": "cloudscope.domain.checks",
+    "CheckStatus": "cloudscope.domain.checks",
     "Relationship": "cloudscope.domain.relationship",
     "Finding": "cloudscope.domain.finding",
     "Severity": "cloudscope.domain.finding",
     "AssetQuery": "cloudscope.domain.query",
+    "FindingQuery": "cloudscope.domain.query",
     "Scope": "cloudscope.domain.scope",
     "ScopeKey": "cloudscope.domain.scope",
     "ScopeStatus": "cloudscope.domain.scope",
     "CollectionRun": "cloudscope.domain.scope",
     "RunStatus": "cloudscope.domain.scope",
+    "RunOwner": "cloudscope.domain.scope",
     "utc_now": "cloudscope.domain.timestamps",
     "REDACTED": "cloudscope.domain.redaction",
     "redact": "cloudscope.domain.redaction",
@@ -85,7 +105,11 @@ _LAZY: Final = {
     "NotFoundError": "cloudscope.domain.errors",
     "PluginError": "cloudscope.domain.errors",
     "StoreError": "cloudscope.domain.errors",
+    "StoreFailedError": "cloudscope.domain.errors",
     "UsageError": "cloudscope.domain.errors",
+    "PluginHost": "cloudscope.host.plugin_host",
+    "PluginReport": "cloudscope.host.plugin_report",
+    "PluginStatus": "cloudscope.host.plugin_report",
     "RateLimit": "cloudscope.host.ratelimit",
     "RateLimiter": "cloudscope.host.ratelimit",
     "Register": "cloudscope.ports.registration",
@@ -101,24 +125,43 @@ _LAZY: Final = {
     "StoredAsset": "cloudscope.ports.repository",
     "StoredRelationship": "cloudscope.ports.repository",
     "Repository": "cloudscope.ports.repository",
+    "RunLiveness": "cloudscope.ports.repository",
+    "HEARTBEAT_INTERVAL_S": "cloudscope.ports.repository",
     "Rule": "cloudscope.ports.rule",
     "RiskRule": "cloudscope.ports.rule",
     "AssetRule": "cloudscope.ports.rule",
     "DetectionRule": "cloudscope.ports.rule",
     "RuleGraph": "cloudscope.ports.rule",
     "FieldPath": "cloudscope.domain.field_path",
+    # Added in API 1.1: the change log.
+    "Change": "cloudscope.domain.change",
+    "ChangeKind": "cloudscope.domain.change",
+    "ChangeQuery": "cloudscope.domain.change",
+    "ChangedFinding": "cloudscope.domain.change",
+    "ChangedRelationship": "cloudscope.domain.change",
+    "FieldChange": "cloudscope.domain.change",
+    "AssetDiffer": "cloudscope.domain.change_diff",
 }
 
 __all__ = [  # literal, so that type checkers see the re-exports; test_api keeps it equal to _LAZY
     "API_VERSION",
     "EXPORT_SCHEMA_VERSION",
+    "HEARTBEAT_INTERVAL_S",
     "REDACTED",
     "Asset",
     "AssetDetail",
+    "AssetDiffer",
     "AssetQuery",
     "AssetRecord",
     "AssetRule",
     "AssetTypeInfo",
+    "Change",
+    "ChangeKind",
+    "ChangeQuery",
+    "ChangedFinding",
+    "ChangedRelationship",
+    "Check",
+    "CheckStatus",
     "CloudScopeError",
     "CollectContext",
     "CollectionError",
@@ -129,11 +172,16 @@ __all__ = [  # literal, so that type checkers see the re-exports; test_api keeps
     "ExportSource",
     "ExportTarget",
     "Exporter",
+    "FieldChange",
     "FieldPath",
     "Finding",
+    "FindingQuery",
     "InputError",
     "NotFoundError",
     "PluginError",
+    "PluginHost",
+    "PluginReport",
+    "PluginStatus",
     "RateLimit",
     "RateLimiter",
     "Register",
@@ -142,12 +190,15 @@ __all__ = [  # literal, so that type checkers see the re-exports; test_api keeps
     "RiskRule",
     "Rule",
     "RuleGraph",
+    "RunLiveness",
+    "RunOwner",
     "RunStatus",
     "Scope",
     "ScopeKey",
     "ScopeStatus",
     "Severity",
     "StoreError",
+    "StoreFailedError",
     "StoredAsset",
     "StoredRelationship",
     "UsageError",

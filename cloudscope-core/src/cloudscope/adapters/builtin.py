@@ -1,4 +1,5 @@
-"""The built-in plugin: the file collector and the SQLite and file repositories.
+"""The built-in plugin: the file collector, the SQLite, file and PostgreSQL repositories,
+the baseline rules and the ``env:`` and ``file:`` secret resolvers.
 
 Registered through the same hooks as a third-party plugin, with factories given as
 ``"module:Class"`` strings so that nothing is imported until it is used.
@@ -32,3 +33,9 @@ def cloudscope_register_rules(register: Register) -> None:
     from cloudscope.adapters.rules.catalog import register_baseline
 
     register_baseline(register)
+
+
+@hookimpl
+def cloudscope_register_secret_resolvers(register: Register) -> None:
+    register("env", "cloudscope.adapters.secret_resolvers:resolve_env")
+    register("file", "cloudscope.adapters.secret_resolvers:resolve_file")

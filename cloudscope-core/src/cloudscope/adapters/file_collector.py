@@ -15,12 +15,14 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from cloudscope.adapters.file_duplicates import DuplicateGuard
+from cloudscope.adapters.file_duplicates import PAGE, DuplicateGuard
 from cloudscope.adapters.file_formats import FORMATS, READERS, RecordReader, format_of
 from cloudscope.adapters.file_records import Item
 from cloudscope.domain.asset import Asset
+from cloudscope.domain.documents import not_regular
 from cloudscope.domain.errors import CollectionError, InputError, UsageError
 from cloudscope.domain.scope import ScopeKey
+from cloudscope.domain.serialization import dumps
 from cloudscope.ports.collector import CollectContext, Collector
 
 Stamp = tuple[int, int, int, int]
@@ -28,6 +30,12 @@ Stamp = tuple[int, int, int, int]
 
 def _identity(item: Item) -> str | tuple[str, str, str]:
     return item.id if isinstance(item, Asset) else item.key
+
+
+def _canonical(item: Item) -> str:
+    """The item's data as text that does not depend on how the file wrote it (key order,
+    spacing, escapes): two listings of an item are the same when these are equal."""
+    return dumps(item.model_dump(mode="json"), sort_keys=True)
 
 
 class SourceFile:
@@ -40,16 +48,25 @@ class SourceFile:
             info = path.stat()
         except FileNotFoundError:
             raise InputError("no such file", location=given) from None
-        except OSError as error:
-            raise InputError(f"cannot read it ({error.strerror})", location=given) from None
-        if stat.S_ISDIR(info.st_mode):
-            raise InputError("is a directory", location=given,
-                             hint="give the files in it, e.g. DIR/*.json")
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError("is not a regular file", location=given,
-                             hint="a file is read twice (validated, then collected): copy "
-                                  "a stream to a file first")
+        except (OSError, ValueError) as error:  # ValueError: a NUL in the path
+            raise InputError(f"cannot read it ({getattr(error, 'strerror', None) or error})",
+                             location=given) from None
+        problem = not_regular(info.st_mode)
+        if problem:
+            raise InputError(problem, location=given,
+                             hint="give the files in it, e.g. DIR/*.json"
+                             if stat.S_ISDIR(info.st_mode) else
+                             "a file is read twice (validated, then collected): copy a "
+                             "stream to a file first")
         self.path = path.resolve()
+        try:
+            str(self.path).encode("utf-8")
+        except UnicodeEncodeError:
+            # The path becomes the scope's account, stored and exported as UTF-8 text: a
+            # name in another encoding (bytes Python keeps as lone surrogates) cannot be.
+            raise InputError("the file's path is not valid UTF-8", location=given,
+                             hint="rename the file (or its directory) to a UTF-8 name") \
+                from None
         self.format = format_of(path, file_format)
         self.scope = ScopeKey(provider="file", account=str(self.path), region=None,
                               service="file")
@@ -74,30 +91,55 @@ class SourceFile:
             for record in reader.records():
                 guard.add(hash(_identity(record.item)), record.fingerprint, record.position)
                 count += 1
-            suspects = guard.suspects()
+            self._check_duplicates(guard)
         except OSError as error:
             raise InputError(f"cannot read it ({error.strerror})", location=self.display) \
                 from None
         finally:
             guard.close()
-        if suspects:
-            self._reject_conflicts(suspects)
         if self._stamp() != before:
             raise InputError("the file changed while it was being validated",
                              location=self.display, hint="collect it again once it is written")
         self._validated = (before, reader.digest())
         return count
 
-    def _reject_conflicts(self, suspects: list[tuple[int, int]]) -> None:
-        wanted = {position for pair in suspects for position in pair}
+    def _check_duplicates(self, guard: DuplicateGuard) -> None:
+        """Refuse an item listed again with different data (the same item repeated, even
+        with its keys in another order, is fine): suspects are read again and compared by
+        their canonical form, every one of them, in bounded memory."""
+        suspects = guard.suspects()
+        wanted = next(suspects, None)
+        if wanted is None:
+            return  # the common case: no identity was seen with two texts
+        for record in self.reader().records():
+            if record.position == wanted:
+                guard.add_canonical(hash(_identity(record.item)), hash(_canonical(record.item)),
+                                    record.position)
+                wanted = next(suspects, None)
+                if wanted is None:
+                    break
+        pairs: list[tuple[int, int]] = []
+        for pair in guard.conflicts():
+            pairs.append(pair)
+            if len(pairs) >= PAGE:
+                self._reject_conflicts(pairs)
+                pairs = []
+        self._reject_conflicts(pairs)
+
+    def _reject_conflicts(self, pairs: list[tuple[int, int]]) -> None:
+        """Raise for the first pair (in file order of the later record) that is really the
+        same identity with different data; pairs whose identities only share a hash pass."""
+        if not pairs:
+            return
+        wanted = {position for pair in pairs for position in pair}
         reader = self.reader()
         items = {record.position: record.item for record in reader.records()
                  if record.position in wanted}
-        for first, later in suspects:
+        for first, later in pairs:
             one, other = items[first], items[later]
             if type(one) is not type(other) or _identity(one) != _identity(other):
                 continue  # two identities with the same hash
-            if one.model_dump() != other.model_dump():
+            if _canonical(one) != _canonical(other):
                 what = f"id {one.id!r}" if isinstance(one, Asset) else \
                     "relationship {} -{}-> {}".format(*_identity(one))
                 raise InputError(f"{what} is listed again with different data (first at "

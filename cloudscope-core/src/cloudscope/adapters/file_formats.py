@@ -21,9 +21,14 @@ from cloudscope.adapters.file_records import (
     RELATIONSHIP_FIELDS,
     Item,
     asset_from_json_line,
-    check_nesting,
-    parse_json,
     to_item,
+)
+from cloudscope.domain.documents import (
+    BOM,
+    load_yaml,
+    parse_json,
+    read_regular_file,
+    without_bom,
 )
 from cloudscope.domain.errors import InputError
 
@@ -95,12 +100,17 @@ class RecordReader:
                                "header alone")
 
     def _lines(self, stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-        """Physical lines with their numbers, each checked for size."""
+        """Physical lines with their numbers, each checked for size; a byte order mark
+        before the first line is skipped (the digest still covers it)."""
         number = 0
         update = self._digest.update
         while line := stream.readline(MAX_LINE_BYTES + 1):
             number += 1
             update(line)
+            if number == 1 and line.startswith(BOM):
+                line = line[len(BOM):]
+                if not line:
+                    continue
             if len(line) > MAX_LINE_BYTES:
                 raise InputError(f"line longer than {MAX_LINE_BYTES // MIB} MiB",
                                  location=self.location(number),
@@ -124,11 +134,11 @@ class JsonLinesReader(RecordReader):
                     yield Record(number, item, hash(line))
 
     def items(self) -> Iterator[Item]:
-        """Stream the lines again, without the checks pass one made."""
+        """Stream the lines again (the fingerprints are not needed)."""
         with self.path.open("rb") as stream:
             for number, line in self._lines(stream):
                 if not line.isspace():
-                    yield asset_from_json_line(line, self.location(number), checked=False)
+                    yield asset_from_json_line(line, self.location(number))
 
 
 class CsvReader(RecordReader):
@@ -178,8 +188,6 @@ class CsvReader(RecordReader):
             raise InputError("the first line must be a header of field names",
                              location=self.location(1))
         header = [name.strip() for name in header]
-        if header[0].startswith("\ufeff"):
-            header[0] = header[0][1:]  # a byte order mark, as spreadsheets write
         fields = RELATIONSHIP_FIELDS if "source_id" in header else ASSET_FIELDS
         unknown = [name for name in header if name not in fields]
         required = ("source_id", "type", "target_id") if fields is RELATIONSHIP_FIELDS \
@@ -204,13 +212,14 @@ class CsvReader(RecordReader):
                 continue
             if name in self._JSON_COLUMNS:
                 try:
-                    record[name] = pydantic_core.from_json(cell, allow_inf_nan=False)
+                    # NaN is parsed, for the model to refuse naming the field.
+                    record[name] = pydantic_core.from_json(cell, allow_inf_nan=True)
                 except ValueError as error:
                     raise InputError(f"expected a JSON object ({error})", location=location,
                                      field=name) from None
             else:
                 record[name] = cell
-        return Record(line, to_item(record, location, relationship=relationship),
+        return Record(line, to_item(record, location, relationship=relationship, from_json=True),
                       hash(tuple(row)))
 
 
@@ -219,6 +228,7 @@ class DocumentReader(RecordReader):
     optionally ``relationships``. Positions are indexes in those lists."""
 
     limit: ClassVar[int]
+    _from_json: ClassVar[bool] = True  # parsed from JSON text: only JSON's types
 
     def location(self, position: int) -> str:
         """``file.json: assets[3]``: lists count from 0."""
@@ -237,13 +247,10 @@ class DocumentReader(RecordReader):
     _keyed = False
 
     def _read(self) -> bytes:
-        size = self.path.stat().st_size
-        if size > self.limit:
-            raise InputError(f"{size / MIB:.0f} MiB is over the {self.format.upper()} limit of "
-                             f"{self.limit // MIB} MiB", location=self.display,
-                             hint="split it, or use JSON Lines, which streams")
-        data = self.path.read_bytes()[: self.limit + 1]
+        data = read_regular_file(self.path, self.limit, location=self.display,
+                                 hint="split it, or use JSON Lines, which streams")
         self._digest.update(data)
+        data = without_bom(data)
         if not data.strip():
             raise self._empty()
         nul = data.find(b"\0")
@@ -283,10 +290,11 @@ class DocumentReader(RecordReader):
             if isinstance(record, dict) and "source_id" in record and "target_id" in record:
                 raise InputError("a relationship among the assets", location=location,
                                  hint="put relationships under 'relationships'")
-            item = to_item(record, location, relationship=False)
+            item = to_item(record, location, relationship=False, from_json=self._from_json)
             yield Record(index, item, hash(item.model_dump_json()))
         for index, record in enumerate(relationships, start=len(assets)):
-            item = to_item(record, self.location(index), relationship=True)
+            item = to_item(record, self.location(index), relationship=True,
+                           from_json=self._from_json)
             yield Record(index, item, hash(item.model_dump_json()))
 
 
@@ -297,9 +305,8 @@ class JsonReader(DocumentReader):
     limit = MAX_JSON_BYTES
 
     def _parse(self, data: bytes) -> Any:
-        document = parse_json(data, self.display)
-        check_nesting(document, self.display)
-        return document
+        # Records are checked by the models (depth included), with the path of the value.
+        return parse_json(data, self.display)
 
 
 class YamlReader(DocumentReader):
@@ -308,29 +315,12 @@ class YamlReader(DocumentReader):
 
     format = "yaml"
     limit = MAX_YAML_BYTES
+    _from_json = False  # timestamps and !!binary are Python types, converted by the models
 
     def _parse(self, data: bytes) -> Any:
-        import yaml  # only when a YAML file is read
-
-        # The C safe loader when PyYAML was built with it: the same SafeConstructor as
-        # yaml.safe_load, several times faster.
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        try:
-            document = yaml.load(data, Loader=loader)
-        except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            where = f"{self.display}:{mark.line + 1}" if mark else self.display
-            problem = error.problem or "cannot parse"
-            if isinstance(error, yaml.constructor.ConstructorError) and "tag" in problem:
-                problem = f"{problem}: only plain data is allowed (no language-specific tags)"
-            raise InputError(f"invalid YAML: {problem}", location=where) from None
-        except yaml.YAMLError as error:
-            raise InputError(f"invalid YAML: {str(error).splitlines()[0]}",
-                             location=self.display) from None
+        document = load_yaml(data, self.display)
         if document is None:
             raise self._empty()
-        # A YAML file cannot hold more values than it has bytes, unless aliases repeat them.
-        check_nesting(document, self.display, budget=len(data) + 100, strict_keys=True)
         return document
 
 

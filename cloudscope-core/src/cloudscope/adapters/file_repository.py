@@ -7,7 +7,8 @@ whole store is held in memory while it is open. Use SQLite for anything larger.
 
 Files: ``meta.json`` (application and schema version), ``assets.jsonl`` (removed assets
 stay, with ``deleted_at``), ``relationships.jsonl``, ``findings.jsonl``, ``scopes.jsonl``,
-``runs.jsonl``.
+``runs.jsonl`` (runs and scopes: :mod:`file_runs`), ``changes.jsonl`` (the change log:
+:mod:`file_changes`; schema 2) and ``.cloudscope-runs/`` (the lock files of running runs).
 """
 
 from __future__ import annotations
@@ -17,26 +18,35 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import Any, ClassVar, Final
+from urllib.parse import parse_qs, urlsplit
 
-from cloudscope.adapters.file_store import LOCK, Directory, Table, encode
+from cloudscope.adapters.file_changes import FileChangeLog, change_record
+from cloudscope.adapters.file_runs import FileRunLog, run_record
+from cloudscope.adapters.file_store import JOURNAL, LOCK, TEMPORARY, Directory, Table, encode
+from cloudscope.adapters.store_url import timeout_option, url_path
 from cloudscope.domain.asset import Asset
+from cloudscope.domain.change import ChangeKind
 from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Finding, Severity
-from cloudscope.domain.query import AssetQuery
+from cloudscope.domain.query import AssetQuery, asset_order
 from cloudscope.domain.relationship import Relationship
-from cloudscope.domain.scope import CollectionRun, RunStatus, Scope, ScopeKey, ScopeStatus
+from cloudscope.domain.scope import CollectionRun, Scope, ScopeKey
 from cloudscope.domain.timestamps import isoformat as stamp
 from cloudscope.ports.repository import Repository, StoredAsset, StoredRelationship
 
 APPLICATION: Final = "cloudscope"
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 META: Final = "meta.json"
 ASSET_FIELDS: Final = tuple(Asset.model_fields)
 # Files we write besides the tables; anything else in a directory without meta.json
-# means it belongs to someone else.
-OWN_FILES: Final = frozenset({META, LOCK, ".gitignore"})
+# means it belongs to someone else. The commit that creates a store writes meta.json.tmp and
+# commit.json(.tmp) first: another process starting on the same new directory at that moment
+# must not take them for someone else's files (issue 12).
+OWN_FILES: Final = frozenset({META, LOCK, ".gitignore", META + TEMPORARY, JOURNAL,
+                              JOURNAL + TEMPORARY})
+# Files a commit replaces besides the tables.
+COMMITTED_FILES: Final = frozenset({META, ".gitignore"})
 
 
 def directory_from_url(url: str) -> tuple[Path, dict[str, list[str]]]:
@@ -45,7 +55,7 @@ def directory_from_url(url: str) -> tuple[Path, dict[str, list[str]]]:
     if parts.netloc not in ("", "localhost"):
         raise StoreError(f"--db {url!r}: file URLs name a local directory",
                          hint="file:///absolute/dir or file:relative/dir")
-    path = unquote(parts.path)
+    path = url_path(url, parts.path)
     if not path:
         raise StoreError(f"--db {url!r} names no directory", hint="e.g. file:///srv/inventory")
     return Path(path), parse_qs(parts.query)
@@ -56,28 +66,28 @@ def _parse(text: str | None) -> datetime | None:
 
 
 def _listing_key(record: dict[str, Any]) -> tuple[Any, ...]:
-    # SQLite sorts NULL before any text: the same order here.
-    account = record.get("account")
-    return (record["provider"], account is not None, account or "", record["asset_type"],
-            record["id"])
+    return asset_order((record["provider"], record.get("account"), record["asset_type"],
+                        record["id"]))
 
 
-class FileRepository(Repository):
+class FileRepository(FileChangeLog, FileRunLog, Repository):
     """A CloudScope store in a directory of JSON Lines files. Added in API 1.0.
 
     URL options: ``?timeout=SECONDS`` (how long a writer waits for another, default 30) and
     ``?mode=ro`` (queries only).
     """
 
+    keyset_pagination: ClassVar[bool] = True
+
+    @classmethod
+    def exists(cls, url: str) -> bool | None:
+        """Whether the URL's directory holds a store (its ``meta.json``)."""
+        return (directory_from_url(url)[0] / META).is_file()
+
     def __init__(self, url: str) -> None:
         self.url = url
         path, options = directory_from_url(url)
         read_only = options.get("mode", [""])[0] == "ro"
-        self.directory = Directory(path, timeout=float(options.get("timeout", ["30"])[0]),
-                                   read_only=read_only)
-        self.path = path
-        self._check(path, create=not read_only)
-        self.directory.open_lock()
         self.assets = Table(path, "assets.jsonl", lambda r: r["id"])
         self.relationships = Table(path, "relationships.jsonl",
                                    lambda r: (r["source_id"], r["type"], r["target_id"]))
@@ -85,7 +95,16 @@ class FileRepository(Repository):
                               lambda r: (r["asset_id"], r["rule_id"], encode(r)))
         self.scopes = Table(path, "scopes.jsonl", lambda r: r["scope_key"])
         self.runs = Table(path, "runs.jsonl", lambda r: r["run_id"])
-        self._tables = (self.assets, self.relationships, self.findings, self.scopes, self.runs)
+        self.changes = Table(path, "changes.jsonl", lambda r: r["id"])
+        self._tables = (self.assets, self.relationships, self.findings, self.scopes, self.runs,
+                        self.changes)
+        # Recovery finishes or removes the temporary files of these names only.
+        self.directory = Directory(path, timeout=timeout_option(url, options),
+                                   read_only=read_only,
+                                   names=COMMITTED_FILES | {t.name for t in self._tables})
+        self.path = path
+        self._check(path, create=not read_only)
+        self.directory.open_lock()
         if self.schema_version() < SCHEMA_VERSION:
             self.migrate()
         elif self.schema_version() > SCHEMA_VERSION:
@@ -104,9 +123,12 @@ class FileRepository(Repository):
                 raise StoreError(f"--db {self.url!r}: {path} does not exist")
             try:
                 path.mkdir()
+            except FileExistsError:
+                pass  # created at this moment by another process: check it as found
             except OSError as error:
                 raise StoreError(f"cannot create {path}: {error.strerror}") from None
-            return
+            else:
+                return
         meta = self._read_meta()
         if meta is None:
             others = sorted(p.name for p in path.iterdir()
@@ -145,8 +167,13 @@ class FileRepository(Repository):
         return self.schema_version()
 
     def close(self) -> None:
-        """Release the lock file."""
+        """Release the lock file and the locks of runs this process did not finish."""
+        self.run_locks.release_all()
         self.directory.close()
+
+    def local_paths(self) -> tuple[Path, ...]:
+        """The store's directory: nothing may be written inside it but by the store."""
+        return (self.path.absolute(),)
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
@@ -179,30 +206,12 @@ class FileRepository(Repository):
                     table.forget()
                 raise
 
-    # Collection ------------------------------------------------------------------------
-    def start_run(self, run: CollectionRun) -> None:
-        """Record a run that starts."""
-        with self._writing():
-            self.runs.put(_run_record(run))
-
-    def finish_run(self, run: CollectionRun) -> None:
-        """Record the run's outcome."""
-        with self._writing():
-            self.runs.put(_run_record(run))
-
-    def start_scope(self, scope: ScopeKey, run_id: str, started_at: datetime) -> None:
-        """Record that ``run_id`` starts ``scope``."""
-        with self._writing():
-            previous = self.scopes.records.get(scope.key, {})
-            self.scopes.put({**scope.model_dump(), "scope_key": scope.key, "status": "running",
-                             "run_id": run_id, "assets": previous.get("assets", 0),
-                             "error": None, "started_at": stamp(started_at),
-                             "finished_at": None})
-
+    # Collection (runs and scopes: file_runs) -------------------------------------------
     def write_batch(self, scope: ScopeKey, run_id: str, assets: Sequence[Asset],
                     relationships: Sequence[Relationship], seen_at: datetime) -> None:
         """Upsert a batch in one atomic commit."""
         seen = stamp(seen_at)
+        log: list[dict[str, Any]] = []
         with self._writing():
             for asset in assets:
                 stored = self.assets.records.get(asset.id)
@@ -212,9 +221,15 @@ class FileRepository(Repository):
                 self.assets.put({**asset.model_dump(exclude={"first_seen", "last_seen"}),
                                  "first_seen": first, "last_seen": seen,
                                  "scope_key": scope.key, "deleted_at": None})
+                self._log_asset(log, run_id, seen, stored, self.assets.records[asset.id])
+            added = {entry["asset_id"] for entry in log if entry["change"] == ChangeKind.ADDED}
             for relationship in relationships:
+                if relationship.key not in self.relationships.records:
+                    self._log_edge(log, run_id, seen, relationship, ChangeKind.RELATIONSHIP_ADDED,
+                                   whole=added)
                 self.relationships.put({**relationship.model_dump(), "scope_key": scope.key,
                                         "last_seen": seen})
+            self._append(log)
 
     def complete_scope(self, scope: ScopeKey, run_id: str, assets: int,
                        finished_at: datetime) -> int:
@@ -226,47 +241,33 @@ class FileRepository(Repository):
                 raise StoreError(f"unknown run {run_id!r}")
             started = run["started_at"]
             removed = 0
-            for record in list(self.assets.records.values()):
+            log: list[dict[str, Any]] = []
+            tracked = self._is_tracked(run_id)
+            for key in sorted(self.assets.records):
+                record = self.assets.records[key]
                 if record["scope_key"] == scope.key and record["last_seen"] < started \
                         and record["deleted_at"] is None:
+                    if tracked:
+                        log.append(change_record(run_id, finished, ChangeKind.REMOVED, key,
+                                                 record))
                     self.assets.put({**record, "deleted_at": finished})
                     removed += 1
-            for key, record in list(self.relationships.records.items()):
+            gone = {entry["asset_id"] for entry in log}
+            for key in sorted(self.relationships.records):
+                record = self.relationships.records[key]
                 if record["scope_key"] == scope.key and record["last_seen"] < started:
+                    self._log_edge(log, run_id, finished, _relationship(record),
+                                   ChangeKind.RELATIONSHIP_REMOVED, whole=gone)
                     self.relationships.delete(key)
+            self._append(log)
             self._update_scope(scope, run_id, status="complete", assets=assets, error=None,
                                finished_at=finished)
         return removed
 
-    def fail_scope(self, scope: ScopeKey, run_id: str, error: str, finished_at: datetime,
-                   *, interrupted: bool = False) -> None:
-        """Mark the scope failed; keep everything stored."""
-        status = ScopeStatus.INTERRUPTED if interrupted else ScopeStatus.FAILED
-        with self._writing():
-            self._update_scope(scope, run_id, status=status.value, error=error,
-                               finished_at=stamp(finished_at))
-
-    def _update_scope(self, scope: ScopeKey, run_id: str, **changes: Any) -> None:
-        record = self.scopes.records.get(scope.key)
-        if record is not None and record["run_id"] == run_id:
-            self.scopes.put({**record, **changes})
-
-    def list_scopes(self) -> list[Scope]:
-        """Every scope and its last status."""
-        with self._reading():
-            records = [self.scopes.records[key] for key in sorted(self.scopes.records)]
-        return [_scope(record) for record in records]
-
-    def list_runs(self, limit: int | None = None) -> list[CollectionRun]:
-        """Runs, newest first."""
-        with self._reading():
-            records = sorted(self.runs.records.values(), key=lambda r: r["started_at"],
-                             reverse=True)
-        return [_run(record) for record in records[:limit]]
-
     # Queries ---------------------------------------------------------------------------
     def _matching(self, query: AssetQuery) -> list[dict[str, Any]]:
         wanted = set(query.ids) if query.ids is not None else None
+        after = asset_order(query.after) if query.after is not None else None
         selected = [
             record for record in self.assets.records.values()
             if (query.include_deleted or record["deleted_at"] is None)
@@ -277,6 +278,7 @@ class FileRepository(Repository):
                                                ("account", query.account),
                                                ("region", query.region)))
             and all(record["tags"].get(key) == value for key, value in query.tags.items())
+            and (after is None or _listing_key(record) > after)
         ]
         return sorted(selected, key=_listing_key)
 
@@ -349,17 +351,18 @@ class FileRepository(Repository):
         with self._reading():
             records = [self.assets.records[key] for key in sorted(self.assets.records)]
         for record in records:
-            yield StoredAsset(asset=_asset(record), scope_key=record["scope_key"],
-                              deleted_at=_parse(record["deleted_at"]))
+            # Not validated, as the other stores read them: db copy validates what it copies.
+            yield StoredAsset.model_construct(asset=_asset(record), scope_key=record["scope_key"],
+                                              deleted_at=_parse(record["deleted_at"]))
 
     def iter_stored_relationships(self) -> Iterator[StoredRelationship]:
         """Every relationship with its scope key and last_seen."""
         with self._reading():
             records = [self.relationships.records[k] for k in sorted(self.relationships.records)]
         for record in records:
-            yield StoredRelationship(relationship=_relationship(record),
-                                     scope_key=record["scope_key"],
-                                     last_seen=datetime.fromisoformat(record["last_seen"]))
+            yield StoredRelationship.model_construct(
+                relationship=_relationship(record), scope_key=record["scope_key"],
+                last_seen=datetime.fromisoformat(record["last_seen"]))
 
     def restore(self, assets: Sequence[StoredAsset] = (),
                 relationships: Sequence[StoredRelationship] = (), scopes: Sequence[Scope] = (),
@@ -388,7 +391,7 @@ class FileRepository(Repository):
                                  "finished_at": stamp(scope.finished_at) if scope.finished_at
                                  else None})
             for run in runs:
-                self.runs.put(_run_record(run))
+                self.runs.put(run_record(run))
 
 
 def _asset(record: dict[str, Any]) -> Asset:
@@ -407,29 +410,3 @@ def _relationship(record: dict[str, Any]) -> Relationship:
 
 def _finding(record: dict[str, Any]) -> Finding:
     return Finding.model_construct(**{**record, "severity": Severity(record["severity"])})
-
-
-def _scope(record: dict[str, Any]) -> Scope:
-    return Scope(key=ScopeKey(provider=record["provider"], account=record["account"],
-                              region=record["region"], service=record["service"]),
-                 status=ScopeStatus(record["status"]), run_id=record["run_id"],
-                 assets=record["assets"], error=record["error"],
-                 started_at=_parse(record["started_at"]),
-                 finished_at=_parse(record["finished_at"]))
-
-
-def _run_record(run: CollectionRun) -> dict[str, Any]:
-    return {"run_id": run.run_id, "collector": run.collector, "status": run.status.value,
-            "started_at": stamp(run.started_at),
-            "finished_at": stamp(run.finished_at) if run.finished_at else None,
-            "assets": run.assets, "relationships": run.relationships, "error": run.error,
-            "counters": run.counters}
-
-
-def _run(record: dict[str, Any]) -> CollectionRun:
-    return CollectionRun(run_id=record["run_id"], collector=record["collector"],
-                         status=RunStatus(record["status"]),
-                         started_at=datetime.fromisoformat(record["started_at"]),
-                         finished_at=_parse(record["finished_at"]), assets=record["assets"],
-                         relationships=record["relationships"], error=record["error"],
-                         counters=record["counters"])

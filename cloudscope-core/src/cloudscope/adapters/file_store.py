@@ -5,24 +5,27 @@ sorted by key, so that ``git diff`` shows what changed. A commit that changes se
 is atomic: the new files are written beside the old ones (``*.tmp``, fsynced), then a small
 journal naming them is renamed into place (the commit point), then each file is renamed
 over its old version and the journal removed. Whoever opens the store next finishes an
-interrupted commit (the journal exists) or discards its temporary files (it does not).
+interrupted commit (the journal exists) or discards its temporary files (it does not);
+only the temporary files of the store's own names (``assets.jsonl.tmp``...) are touched.
 Writers take turns through ``fcntl.flock`` on a lock file; readers share it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
 import os
+import stat
 import time
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Final
 
 from cloudscope.domain.errors import StoreError
-from cloudscope.domain.serialization import json_default
+from cloudscope.domain.serialization import dumps
 
 JOURNAL: Final = "commit.json"
 LOCK: Final = ".cloudscope.lock"
@@ -48,10 +51,20 @@ def fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a store holds")
+
+
+# NaN and Infinity appear only if the file was edited by hand: refused as an invalid record.
+_decode: Final = json.JSONDecoder(parse_constant=_no_constant).decode
+
+
 def encode(record: dict[str, Any]) -> str:
-    """One line: sorted keys, compact, non-ASCII kept (diff-friendly and readable)."""
-    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=json_default)
+    """One line: sorted keys, compact, non-ASCII kept (diff-friendly and readable).
+
+    The serializer every repository uses, so that each accepts exactly the same values.
+    """
+    return dumps(record, sort_keys=True)
 
 
 class Table:
@@ -80,7 +93,7 @@ class Table:
                     if not line:
                         continue
                     try:
-                        record = json.loads(line)
+                        record = _decode(line)
                         key = self._key(record)
                     except (ValueError, KeyError, TypeError) as error:
                         raise StoreError(f"{self.path}:{number} is not a valid record ({error})",
@@ -99,7 +112,7 @@ class Table:
         line = encode(record)
         key = self._key(record)
         self._lines[key] = line
-        self.records[key] = json.loads(line)
+        self.records[key] = _decode(line)
         self.dirty = True
 
     def delete(self, key: Any) -> None:
@@ -120,12 +133,19 @@ class Table:
 
 
 class Directory:
-    """A store directory: its lock, its crash recovery and its atomic commits."""
+    """A store directory: its lock, its crash recovery and its atomic commits.
 
-    def __init__(self, path: Path, *, timeout: float, read_only: bool) -> None:
+    ``names`` are the files the store commits (tables, ``meta.json``...). Only their
+    temporary files (``NAME.tmp``) and the journal are the directory's to finish or remove:
+    anything else a user keeps there, ``notes.tmp`` included, is never touched (issue 12).
+    """
+
+    def __init__(self, path: Path, *, timeout: float, read_only: bool,
+                 names: Iterable[str]) -> None:
         self.path = path
         self.timeout = timeout
         self.read_only = read_only
+        self.names = frozenset(names)
         self._lock_file: IO[str] | None = None
 
     def open_lock(self) -> None:
@@ -133,14 +153,17 @@ class Directory:
         lock = self.path / LOCK
         try:
             self._lock_file = lock.open("r" if self.read_only else "a+")
-        except PermissionError:
-            if not lock.exists():
-                self.read_only = True
-                return
-            self._lock_file = lock.open("r")
-            self.read_only = True
+            return
         except FileNotFoundError:
             self.read_only = True
+            return
+        except OSError as error:
+            if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise StoreError(f"cannot open {lock}: {error.strerror}") from None
+        # Not writable (permissions, a read-only filesystem): readers still share the lock.
+        self.read_only = True
+        if lock.exists():
+            self._lock_file = lock.open("r")
 
     def close(self) -> None:
         """Release the lock file."""
@@ -173,29 +196,50 @@ class Directory:
         finally:
             fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
 
+    def _temporaries(self) -> list[Path]:
+        """The temporary files of our own names that exist (the journal's included)."""
+        names = sorted(self.names | {JOURNAL})
+        return [path for name in names if (path := self.path / (name + TEMPORARY)).exists()
+                or path.is_symlink()]
+
     def needs_recovery(self) -> bool:
         """True when a commit was interrupted or left temporary files."""
-        return (self.path / JOURNAL).exists() or any(self.path.glob("*" + TEMPORARY))
+        return (self.path / JOURNAL).exists() or bool(self._temporaries())
+
+    def _ours(self, path: Path) -> Path:
+        """``path`` when it is a regular file, as everything this class writes is."""
+        if not stat.S_ISREG(path.lstat().st_mode):
+            raise StoreError(f"{path} is not a file CloudScope wrote (a link or a special file)",
+                             hint="move it out of the store directory")
+        return path
+
+    def _journal_names(self, journal: Path) -> list[str]:
+        """The files a journal names; a StoreError (nothing touched) when it is not ours."""
+        try:
+            names = json.loads(self._ours(journal).read_text(encoding="utf-8"))["files"]
+        except (ValueError, KeyError, TypeError):
+            names = None  # a torn journal cannot exist (it is renamed into place)
+        if not isinstance(names, list) or not set(names) <= self.names:
+            raise StoreError(f"{journal} is not a CloudScope commit journal",
+                             hint="move it out of the store directory; nothing was changed")
+        return names
 
     def recover(self) -> None:
         """Finish an interrupted commit, or discard one that never reached its commit point.
-        Call with the exclusive lock held."""
+        Call with the exclusive lock held. Only the store's own temporary files are renamed
+        or removed."""
         if self.read_only:
             return
         journal = self.path / JOURNAL
         if journal.exists():
-            try:
-                names = json.loads(journal.read_text(encoding="utf-8"))["files"]
-            except (ValueError, KeyError, TypeError):
-                names = []  # a torn journal cannot exist (it is renamed into place)
-            for name in names:
+            for name in self._journal_names(journal):
                 temporary = self.path / (name + TEMPORARY)
                 if temporary.exists():
-                    os.replace(temporary, self.path / name)
+                    os.replace(self._ours(temporary), self.path / name)
             fsync_directory(self.path)
             journal.unlink()
-        for temporary in self.path.glob("*" + TEMPORARY):
-            temporary.unlink()
+        for temporary in self._temporaries():
+            self._ours(temporary).unlink()
         fsync_directory(self.path)
 
     def commit(self, files: dict[str, bytes]) -> None:
@@ -203,13 +247,22 @@ class Directory:
         if self.read_only:
             raise StoreError(f"{self.path} is read-only", hint="use a writable --db")
         try:
-            for name, content in files.items():
-                self._write(self.path / (name + TEMPORARY), content)
-            if len(files) > 1:
-                journal = json.dumps({"files": sorted(files)}).encode("utf-8")
-                self._write(self.path / (JOURNAL + TEMPORARY), journal)
-                os.replace(self.path / (JOURNAL + TEMPORARY), self.path / JOURNAL)
-                fsync_directory(self.path)  # the commit point
+            try:
+                for name, content in files.items():
+                    self._write(self.path / (name + TEMPORARY), content)
+                if len(files) > 1:
+                    journal = json.dumps({"files": sorted(files)}).encode("utf-8")
+                    self._write(self.path / (JOURNAL + TEMPORARY), journal)
+                    os.replace(self.path / (JOURNAL + TEMPORARY), self.path / JOURNAL)
+                    fsync_directory(self.path)  # the commit point
+            except OSError:
+                # Before the commit point nothing changed: drop the new files at once, so
+                # that a full disk gets back the room they took (the run can then record
+                # its end), rather than at the next open.
+                for name in (*files, JOURNAL):
+                    with contextlib.suppress(OSError):
+                        (self.path / (name + TEMPORARY)).unlink()
+                raise
             for name in files:
                 os.replace(self.path / (name + TEMPORARY), self.path / name)
             fsync_directory(self.path)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from cloudscope.adapters.postgresql_schema import DEFAULT_SCHEMA
 from cloudscope.domain.errors import StoreError
@@ -66,7 +66,8 @@ class PostgreSQLUrl:
             # One connection streams a listing while another writes (assess does both).
             raise StoreError(f"--db option pool_size={pool_size} is too small",
                              hint="at least 2")
-        conninfo = urlunsplit(parts._replace(query=urlencode(options)))
+        conninfo = urlunsplit(parts._replace(netloc=_encoded_netloc(parts.netloc),
+                                             query=urlencode(options)))
         host = parts.hostname or "localhost"
         where = f"{host}:{parts.port or 5432}{parts.path or '/'}"
         return cls(conninfo=conninfo, schema=schema or DEFAULT_SCHEMA,
@@ -77,6 +78,21 @@ class PostgreSQLUrl:
         """Keyword arguments for every connection: the schema first on the search path,
         and UTC, so that timestamps come back in UTC whatever the server's zone."""
         return {"options": f"-c search_path={self.schema} -c TimeZone=UTC"}
+
+
+def _encoded_netloc(netloc: str) -> str:
+    """``user:pa@ss@host`` as ``user:pa%40ss@host``. urlsplit (and the user) take the
+    user info up to the *last* ``@``, libpq up to the first: it would connect to host
+    ``ss@host`` and name it in its error, quoting part of the password. Spaces and other
+    characters libpq rejects in a URI, with a message that quotes them, are encoded too."""
+    userinfo, at, host = netloc.rpartition("@")
+    if not at:
+        return netloc
+    user, colon, password = userinfo.partition(":")
+    encoded = quote(unquote(user), safe="")
+    if colon:
+        encoded += ":" + quote(unquote(password), safe="")
+    return f"{encoded}@{host}"
 
 
 def _number(text: str | None, name: str, kind: type[int] | type[float],

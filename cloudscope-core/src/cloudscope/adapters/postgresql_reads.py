@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar
 
 from cloudscope.adapters.postgresql_statements import (
     ASSET_COLUMNS,
@@ -16,18 +16,17 @@ from cloudscope.adapters.postgresql_statements import (
     stored_asset_from_row,
 )
 from cloudscope.adapters.postgresql_store import PostgreSQLStore
+from cloudscope.adapters.sql_keyset import asset_after, finding_after
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.finding import Finding
-from cloudscope.domain.query import AssetQuery
+from cloudscope.domain.query import AssetQuery, FindingQuery
 from cloudscope.domain.relationship import Relationship
 from cloudscope.ports.repository import StoredAsset, StoredRelationship
 
-if TYPE_CHECKING:
-    pass
-
 
 def where_clause(query: AssetQuery) -> tuple[str, list[Any]]:
-    """The ``WHERE`` clause and parameters of ``query``'s filters (limit and offset aside)."""
+    """The ``WHERE`` clause and parameters of ``query``'s filters and ``after`` (limit and
+    offset aside)."""
     clauses: list[str] = []
     parameters: list[Any] = []
     for column in ("provider", "asset_type", "account", "region"):
@@ -43,11 +42,37 @@ def where_clause(query: AssetQuery) -> tuple[str, list[Any]]:
         parameters.append(list(query.ids))
     if not query.include_deleted:
         clauses.append("deleted_at IS NULL")
+    if query.after is not None:
+        clause, values = asset_after(query.after, "%s")
+        clauses.append(clause)
+        parameters.extend(values)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", parameters
+
+
+def findings_where(query: FindingQuery) -> tuple[str, list[Any]]:
+    """The ``WHERE`` clause and parameters of a :class:`FindingQuery`."""
+    clauses: list[str] = []
+    parameters: list[Any] = []
+    if query.severities is not None:
+        clauses.append("severity = ANY(%s::text[])")
+        parameters.append([severity.value for severity in query.severities])
+    if query.rule_id is not None:
+        clauses.append("rule_id = %s")
+        parameters.append(query.rule_id)
+    if query.provider is not None:
+        clauses.append("asset_id IN (SELECT id FROM assets WHERE provider = %s)")
+        parameters.append(query.provider)
+    if query.after is not None:
+        clause, values = finding_after(query.after, "%s")
+        clauses.append(clause)
+        parameters.extend(values)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", parameters
 
 
 class PostgreSQLReadPath(PostgreSQLStore):
     """Queries over assets, relationships and findings."""
+
+    keyset_pagination: ClassVar[bool] = True
 
     def iter_assets(self, query: AssetQuery) -> Iterator[Asset]:
         """Stream matching assets in (provider, account, asset_type, id) order."""
@@ -93,8 +118,20 @@ class PostgreSQLReadPath(PostgreSQLStore):
 
     def iter_findings(self) -> Iterator[Finding]:
         """Every finding."""
-        return self._stream(f"SELECT {FINDING_COLUMNS} FROM findings"
-                            " ORDER BY severity_rank, asset_id, rule_id", (), finding_from_row)
+        return self.query_findings(FindingQuery())
+
+    def query_findings(self, query: FindingQuery) -> Iterator[Finding]:
+        """Matching findings, most severe first, then by asset id and rule id."""
+        where, parameters = findings_where(query)
+        return self._stream(f"SELECT {FINDING_COLUMNS} FROM findings{where}"
+                            " ORDER BY severity_rank, asset_id, rule_id", parameters,
+                            finding_from_row)
+
+    def count_assets_by_type(self) -> dict[tuple[str, str], int]:
+        """Live assets per (provider, asset_type), counted by the database."""
+        return {(provider, asset_type): int(count) for provider, asset_type, count in self._fetch(
+            "SELECT provider, asset_type, count(*) FROM assets WHERE deleted_at IS NULL"
+            " GROUP BY provider, asset_type")}
 
     def iter_stored_assets(self) -> Iterator[StoredAsset]:
         """Every asset, removed ones included, with its scope key and removal time."""

@@ -6,7 +6,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from cloudscope.adapters.postgresql_changes import PostgreSQLChangeLog
 from cloudscope.adapters.postgresql_reads import where_clause
+from cloudscope.adapters.postgresql_runs import RESTORE_RUNS, run_row
 from cloudscope.adapters.postgresql_statements import (
     RESTORE_ASSETS,
     STAGE_ASSET_COLUMNS,
@@ -14,7 +16,6 @@ from cloudscope.adapters.postgresql_statements import (
     UPSERT_RELATIONSHIPS,
     asset_row,
 )
-from cloudscope.adapters.postgresql_store import PostgreSQLStore
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Finding
@@ -28,8 +29,9 @@ if TYPE_CHECKING:
     import psycopg
 
 
-class PostgreSQLWritePath(PostgreSQLStore):
-    """Everything that changes the inventory, each call one transaction."""
+class PostgreSQLWritePath(PostgreSQLChangeLog):
+    """Everything that changes the inventory, each call one transaction (with the changes
+    it makes, for a tracked run)."""
 
     def write_batch(self, scope: ScopeKey, run_id: str, assets: Sequence[Asset],
                     relationships: Sequence[Relationship], seen_at: datetime) -> None:
@@ -39,7 +41,9 @@ class PostgreSQLWritePath(PostgreSQLStore):
                      for ordinal, r in enumerate(relationships)]
 
         def work(connection: psycopg.Connection[Any]) -> None:
+            changes = self._batch_changes(connection, run_id, assets, asset_rows, relationships)
             _copy_and_upsert(connection, asset_rows, edge_rows, UPSERT_ASSETS, scope.key)
+            self._copy_changes(connection, changes)
 
         self._transaction(work, scope_key=scope.key)
 
@@ -52,6 +56,7 @@ class PostgreSQLWritePath(PostgreSQLStore):
             if row is None:
                 raise StoreError(f"unknown run {run_id!r}")
             started = row[0]
+            self._log_staleness(connection, run_id, scope.key, started)
             removed = connection.execute(
                 "UPDATE assets SET deleted_at = now() WHERE scope_key = %s AND last_seen < %s"
                 " AND deleted_at IS NULL", (scope.key, started)).rowcount
@@ -111,17 +116,7 @@ class PostgreSQLWritePath(PostgreSQLStore):
                     [(s.key.key, s.key.provider, s.key.account, s.key.region, s.key.service,
                       s.status.value, s.run_id, s.assets, s.error, s.started_at, s.finished_at)
                      for s in scopes])
-                cursor.executemany(
-                    "INSERT INTO runs (run_id, collector, status, started_at, finished_at,"
-                    " assets, relationships, error, counters, server_started_at)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-                    " ON CONFLICT (run_id) DO UPDATE SET status = excluded.status,"
-                    " finished_at = excluded.finished_at, assets = excluded.assets,"
-                    " relationships = excluded.relationships, error = excluded.error,"
-                    " counters = excluded.counters",
-                    [(r.run_id, r.collector, r.status.value, r.started_at, r.finished_at,
-                      r.assets, r.relationships, r.error, dumps(r.counters), r.started_at)
-                     for r in runs])
+                cursor.executemany(RESTORE_RUNS, [(*run_row(r), r.started_at) for r in runs])
 
         self._transaction(work)
 

@@ -7,15 +7,18 @@ half way, and a process killed mid-batch leaves the previous state intact.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Final
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs
 
 from cloudscope.adapters import sqlite_schema
+from cloudscope.adapters.store_url import timeout_option, url_path
+from cloudscope.domain.documents import not_regular
 from cloudscope.domain.errors import StoreError
 
 FETCH_SIZE: Final = 1000
@@ -36,7 +39,7 @@ def path_from_url(url: str) -> str:
     if not rest.startswith("//"):
         raise StoreError(f"--db {url!r}: expected sqlite:///relative/path.db or "
                          "sqlite:////absolute/path.db")
-    path = unquote(rest[2:].split("?", 1)[0])
+    path = url_path(url, rest[2:].split("?", 1)[0])
     if path.startswith("/"):
         path = path[1:]
     if not path:
@@ -61,16 +64,37 @@ class SQLiteConnection:
         self.url = url
         self.path = path_from_url(url)
         options = parse_qs(url.partition("?")[2])
-        timeout = float(options.get("timeout", ["30"])[0])
+        timeout = timeout_option(url, options)
         self.read_only = options.get("mode", [""])[0] == "ro"
         if self.path != ":memory:":
-            parent = Path(self.path).resolve().parent
-            if Path(self.path).is_dir():
-                raise StoreError(f"--db {url!r}: {self.path} is a directory, expected a file")
-            if not parent.is_dir():
-                raise StoreError(f"--db {url!r}: directory {parent} does not exist")
+            try:
+                parent = Path(self.path).resolve().parent
+                if Path(self.path).is_dir():
+                    raise StoreError(f"--db {url!r}: {self.path} is a directory, expected a file")
+                # SQLite would block on a FIFO and write journals beside a device
+                # (/dev/null-journal): a store is a regular file or a new one.
+                problem = Path(self.path).exists() and not_regular(os.stat(self.path).st_mode)
+                if problem:
+                    raise StoreError(f"--db {url!r}: {self.path} {problem}")
+                if not parent.is_dir():
+                    raise StoreError(f"--db {url!r}: directory {parent} does not exist")
+                writable = os.access(parent, os.W_OK) and (
+                    not Path(self.path).exists() or os.access(self.path, os.W_OK))
+            except OSError as error:  # a name too long, a loop of links
+                raise StoreError(f"--db {url!r}: {error.strerror or error}") from None
+            # SQLite would open it, then fail on its first read ("unable to open database
+            # file": the WAL's shared memory cannot be created) or write: say why up front.
+            if not self.read_only and not writable:
+                raise StoreError(f"{self.path} is read-only (its file or directory cannot be "
+                                 "written, e.g. a read-only filesystem)",
+                                 hint="use a writable --db, or add ?mode=ro to only read it; "
+                                      "nothing was changed")
         try:
             target = f"file:{self.path}?mode=ro" if self.read_only else self.path
+            if self.read_only and not os.access(Path(self.path).resolve().parent, os.W_OK):
+                # On a read-only medium nobody can change the file, and SQLite could not
+                # create the WAL's shared memory beside it: read it as immutable.
+                target += "&immutable=1"
             self._connection = sqlite3.connect(target, timeout=timeout, uri=self.read_only,
                                                isolation_level=None, check_same_thread=False)
             self._connection.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
@@ -136,6 +160,15 @@ class SQLiteConnection:
     def close(self) -> None:
         """Close the connection."""
         self._connection.close()
+
+    def local_paths(self) -> tuple[Path, ...]:
+        """The database file and the journals SQLite keeps beside it, by the name given
+        and by the resolved name (SQLite names its journals after either)."""
+        if self.path == ":memory:":
+            return ()
+        bases = dict.fromkeys((Path(self.path).absolute(), Path(self.path).resolve()))
+        return tuple(Path(f"{base}{suffix}") for base in bases
+                     for suffix in ("", "-wal", "-shm", "-journal"))
 
     def execute_integrity_check(self) -> str:
         """SQLite's own consistency check: ``"ok"`` when the file is sound."""

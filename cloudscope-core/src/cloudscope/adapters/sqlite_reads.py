@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
-from typing import Any, Final
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, ClassVar, Final, TypeVar
 
+from cloudscope.adapters.sql_keyset import asset_after, finding_after
 from cloudscope.adapters.sqlite_connection import (
     FETCH_SIZE,
     MAX_PARAMETERS,
@@ -14,19 +15,22 @@ from cloudscope.adapters.sqlite_connection import (
     parse_stamp,
 )
 from cloudscope.domain.asset import Asset
+from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Finding, Severity
-from cloudscope.domain.query import AssetQuery
+from cloudscope.domain.query import AssetQuery, FindingQuery
 from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.serialization import dumps, loads
 from cloudscope.domain.trusted import construct_trusted
 from cloudscope.ports.repository import StoredAsset, StoredRelationship
 
+T = TypeVar("T")
 ASSET_COLUMNS: Final = ("id, provider, asset_type, native_type, name, account, region, tags, "
                         "properties, first_seen, last_seen")
 
 
 def where_clause(query: AssetQuery) -> tuple[str, list[Any]]:
-    """The ``WHERE`` clause and parameters of ``query``'s filters (limit and offset aside)."""
+    """The ``WHERE`` clause and parameters of ``query``'s filters and ``after`` (limit and
+    offset aside)."""
     clauses: list[str] = []
     parameters: list[Any] = []
     for column in ("provider", "asset_type", "account", "region"):
@@ -42,11 +46,37 @@ def where_clause(query: AssetQuery) -> tuple[str, list[Any]]:
         parameters.append(dumps(list(query.ids)))
     if not query.include_deleted:
         clauses.append("deleted_at IS NULL")
+    if query.after is not None:
+        clause, values = asset_after(query.after, "?")
+        clauses.append(clause)
+        parameters.extend(values)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", parameters
+
+
+def findings_where(query: FindingQuery) -> tuple[str, list[Any]]:
+    """The ``WHERE`` clause and parameters of a :class:`FindingQuery`."""
+    clauses: list[str] = []
+    parameters: list[Any] = []
+    if query.severities is not None:
+        clauses.append(f"severity IN ({', '.join('?' * len(query.severities)) or 'NULL'})")
+        parameters.extend(severity.value for severity in query.severities)
+    if query.rule_id is not None:
+        clauses.append("rule_id = ?")
+        parameters.append(query.rule_id)
+    if query.provider is not None:
+        clauses.append("asset_id IN (SELECT id FROM assets WHERE provider = ?)")
+        parameters.append(query.provider)
+    if query.after is not None:
+        clause, values = finding_after(query.after, "?")
+        clauses.append(clause)
+        parameters.extend(values)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", parameters
 
 
 class SQLiteReadPath(SQLiteConnection):
     """Queries over assets, relationships and findings; every scan streams in pages."""
+
+    keyset_pagination: ClassVar[bool] = True
 
     def iter_assets(self, query: AssetQuery) -> Iterator[Asset]:
         """Stream matching assets in (provider, account, asset_type, id) order."""
@@ -54,17 +84,36 @@ class SQLiteReadPath(SQLiteConnection):
         sql = (f"SELECT {ASSET_COLUMNS} FROM assets{where}"
                " ORDER BY provider, account, asset_type, id LIMIT ? OFFSET ?")
         parameters += [-1 if query.limit is None else query.limit, query.offset]
+        return self._stream(sql, parameters, asset_from_row)
+
+    def _stream(self, sql: str, parameters: Sequence[Any],
+                convert: Callable[[Sequence[Any]], T]) -> Iterator[T]:
         # A cursor of its own: iteration may interleave with other calls on the connection.
         cursor = self._connection.cursor()
         try:
             cursor.execute(sql, parameters)
             while rows := cursor.fetchmany(FETCH_SIZE):
                 for row in rows:
-                    yield asset_from_row(row)
+                    yield convert(row)
         except sqlite3.Error as error:
             raise self._store_error(error) from None
         finally:
             cursor.close()
+
+    def count_assets_by_type(self) -> dict[tuple[str, str], int]:
+        """Live assets per (provider, asset_type), counted by the database."""
+        return {(provider, asset_type): int(count) for provider, asset_type, count in
+                self._connection.execute(
+                    "SELECT provider, asset_type, count(*) FROM assets WHERE deleted_at IS NULL"
+                    " GROUP BY provider, asset_type")}
+
+    def query_findings(self, query: FindingQuery) -> Iterator[Finding]:
+        """Matching findings, most severe first, then by asset id and rule id."""
+        where, parameters = findings_where(query)
+        return self._stream("SELECT rule_id, asset_id, severity, title, detail, remediation,"
+                            f" evidence FROM findings{where}"
+                            " ORDER BY severity_rank, asset_id, rule_id", parameters,
+                            finding_from_row)
 
     def count_assets(self, query: AssetQuery) -> int:
         """How many assets match (limit and offset ignored)."""
@@ -126,14 +175,7 @@ class SQLiteReadPath(SQLiteConnection):
 
     def iter_findings(self) -> Iterator[Finding]:
         """Every finding."""
-        cursor = self._connection.cursor()
-        try:
-            cursor.execute("SELECT rule_id, asset_id, severity, title, detail, remediation,"
-                           " evidence FROM findings ORDER BY severity_rank, asset_id, rule_id")
-            while rows := cursor.fetchmany(FETCH_SIZE):
-                yield from (finding_from_row(row) for row in rows)
-        finally:
-            cursor.close()
+        return self.query_findings(FindingQuery())
 
     def iter_stored_assets(self) -> Iterator[StoredAsset]:
         """Every asset, removed ones included, with its scope key and removal time."""
@@ -165,10 +207,18 @@ class SQLiteReadPath(SQLiteConnection):
 
 def asset_from_row(row: Sequence[Any]) -> Asset:
     # Rows were validated on the way in: construct without validating again.
+    try:
+        tags, properties = loads(row[7]), loads(row[8])
+    except ValueError:
+        # Only a store written before values were checked (NaN written by CloudScope
+        # before issue 12) holds such text: name the asset and the way out.
+        raise StoreError(f"asset {row[0]!r} holds properties that are not valid JSON (NaN "
+                         "or Infinity, written by an older CloudScope)",
+                         hint="collect its source again to replace it") from None
     return construct_trusted(Asset, {
         "id": row[0], "provider": row[1], "asset_type": row[2], "native_type": row[3],
-        "name": row[4], "account": row[5], "region": row[6], "tags": loads(row[7]),
-        "properties": loads(row[8]), "first_seen": parse_stamp(row[9]),
+        "name": row[4], "account": row[5], "region": row[6], "tags": tags,
+        "properties": properties, "first_seen": parse_stamp(row[9]),
         "last_seen": parse_stamp(row[10])})
 
 

@@ -7,6 +7,9 @@ and query path (:mod:`sqlite_reads`), and the run log (:mod:`sqlite_runs`).
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from cloudscope.adapters.sqlite_connection import path_from_url
 from cloudscope.adapters.sqlite_reads import ASSET_COLUMNS, SQLiteReadPath
 from cloudscope.adapters.sqlite_runs import SQLiteRunLog
 from cloudscope.adapters.sqlite_writes import SQLiteWritePath
@@ -21,3 +24,9 @@ class SQLiteRepository(SQLiteWritePath, SQLiteReadPath, SQLiteRunLog, Repository
     URL options: ``?timeout=SECONDS`` (how long a writer waits for another, default 30) and
     ``?mode=ro`` (open read-only: queries only, never a write).
     """
+
+    @classmethod
+    def exists(cls, url: str) -> bool | None:
+        """Whether the URL's file exists (an in-memory store always does)."""
+        path = path_from_url(url)
+        return path == ":memory:" or Path(path).exists()

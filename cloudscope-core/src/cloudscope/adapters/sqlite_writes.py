@@ -7,8 +7,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Final
 
-from cloudscope.adapters.sqlite_connection import FETCH_SIZE, SQLiteConnection, chunks
+from cloudscope.adapters.sqlite_changes import INSERT_CHANGE, SQLiteChangeLog
+from cloudscope.adapters.sqlite_connection import FETCH_SIZE, chunks
 from cloudscope.adapters.sqlite_reads import ASSET_COLUMNS, where_clause
+from cloudscope.adapters.sqlite_runs import RUN_COLUMNS, run_row
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Finding
@@ -36,8 +38,9 @@ UPSERT_VERBATIM: Final = _INSERT_ASSET + "first_seen = excluded.first_seen"
 """Upsert of a restored asset: every column as given."""
 
 
-class SQLiteWritePath(SQLiteConnection):
-    """Everything that changes the inventory, each call one transaction."""
+class SQLiteWritePath(SQLiteChangeLog):
+    """Everything that changes the inventory, each call one transaction (with the changes
+    it makes, for a tracked run)."""
 
     def write_batch(self, scope: ScopeKey, run_id: str, assets: Sequence[Asset],
                     relationships: Sequence[Relationship], seen_at: datetime) -> None:
@@ -53,12 +56,17 @@ class SQLiteWritePath(SQLiteConnection):
         edge_rows = [(r.source_id, r.type, r.target_id, dumps(r.properties), key, seen)
                      for r in relationships]
         with self._transaction() as connection:
-            _write_assets(connection, UPSERT_SEEN, rows, [a.tags for a in assets])
+            stored, changes = self._asset_changes(connection, run_id, seen, assets, rows)
+            changes += self._edge_changes(connection, run_id, seen, assets, relationships,
+                                          changes=changes)
+            _write_assets(connection, UPSERT_SEEN, rows, [a.tags for a in assets], stored)
             connection.executemany(
                 "INSERT INTO relationships (source_id, type, target_id, properties, scope_key,"
                 " last_seen) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source_id, type, target_id)"
                 " DO UPDATE SET properties = excluded.properties, scope_key = excluded.scope_key,"
                 " last_seen = excluded.last_seen", edge_rows)
+            if changes:
+                connection.executemany(INSERT_CHANGE, self._numbered(connection, changes, stored))
 
     def complete_scope(self, scope: ScopeKey, run_id: str, assets: int,
                        finished_at: datetime) -> int:
@@ -69,6 +77,7 @@ class SQLiteWritePath(SQLiteConnection):
             if row is None:
                 raise StoreError(f"unknown run {run_id!r}")
             started = row[0]
+            self._log_staleness(connection, run_id, scope.key, started, stamp(finished_at))
             removed = connection.execute(
                 "UPDATE assets SET deleted_at = ? WHERE scope_key = ? AND last_seen < ?"
                 " AND deleted_at IS NULL", (stamp(finished_at), scope.key, started)).rowcount
@@ -137,28 +146,28 @@ class SQLiteWritePath(SQLiteConnection):
                   stamp(s.started_at) if s.started_at else None,
                   stamp(s.finished_at) if s.finished_at else None) for s in scopes])
             connection.executemany(
-                "INSERT OR REPLACE INTO runs (run_id, collector, status, started_at, finished_at,"
-                " assets, relationships, error, counters) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(r.run_id, r.collector, r.status.value, stamp(r.started_at),
-                  stamp(r.finished_at) if r.finished_at else None, r.assets, r.relationships,
-                  r.error, dumps(r.counters)) for r in runs])
+                f"INSERT OR REPLACE INTO runs ({RUN_COLUMNS})"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [run_row(r) for r in runs])
 
 
 def _write_assets(connection: sqlite3.Connection, statement: str,
-                  rows: Sequence[tuple[Any, ...]], tags: Sequence[dict[str, str]]) -> None:
+                  rows: Sequence[tuple[Any, ...]], tags: Sequence[dict[str, str]],
+                  stored: dict[str, tuple[int, str]] | None = None) -> None:
     """Upsert asset rows (in ASSET_COLUMNS order, then scope_key and deleted_at) and keep
     ``asset_tags`` equal to their tags, inside the caller's transaction.
 
-    One lookup per batch finds the assets already stored, their number and tags text. New
+    One lookup per batch finds the assets already stored, their number and tags text (or
+    ``stored`` gives them: the change log looked them up already). New
     assets take the next numbers (the write lock is held, so nobody else takes them); tag
     rows are written only for the difference between the stored tags and the batch's last
     tags of each asset: re-collecting an estate whose tags did not change writes none.
     """
-    stored: dict[str, tuple[int, str]] = {}
-    for chunk in chunks([row[0] for row in rows], MAX_BATCH_LOOKUP):
-        stored.update((asset_id, (number, text)) for asset_id, number, text in connection.execute(
-            "SELECT id, number, tags FROM assets WHERE id IN (SELECT value FROM json_each(?))",
-            (dumps(chunk),)))
+    if stored is None:
+        stored = {}
+        for chunk in chunks([row[0] for row in rows], MAX_BATCH_LOOKUP):
+            stored.update((asset_id, (number, text)) for asset_id, number, text in connection.execute(
+                "SELECT id, number, tags FROM assets WHERE id IN (SELECT value FROM json_each(?))",
+                (dumps(chunk),)))
     next_number = connection.execute("SELECT coalesce(max(number), 0) + 1 FROM assets"
                                      ).fetchone()[0]
     numbered: list[tuple[Any, ...]] = []

@@ -10,8 +10,10 @@ Passes, each a stream through the repository port (so every backend runs the sam
 4. the findings replace the stored findings of the assessed assets, in one transaction.
 
 Findings and detected edges wait in temporary JSON Lines files, not in memory, so that a
-million assets assess in bounded memory. A rule that raises is recorded and skipped; its
-previously stored findings are kept.
+million assets assess in bounded memory. A rule that raises on one asset or relationship
+records an error for that item and keeps running (its earlier findings on that asset are
+kept); a rule that raises in its closing call is recorded and skipped, and its previously
+stored findings are kept (see ``cloudscope.domain.assessment``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, Final, Generic, TypeVar
 
-from cloudscope.domain.assessment import AssessmentSummary, TypeDispatch
+from cloudscope.application.finding_changes import FindingChangeLog
+from cloudscope.application.run_liveness import current_owner
+from cloudscope.domain.assessment import AssessmentSummary, ItemError, TypeDispatch
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.errors import InputError, describe_error
 from cloudscope.domain.finding import Finding, Severity
@@ -141,6 +145,8 @@ class Assessment:
         self.rules = list(rules)
         self.batch_size = batch_size
         self.graph = RepositoryGraph(repository)
+        # Rule id -> the assets it raised on: its earlier findings on them are kept.
+        self._erred: dict[str, set[str]] = {}
 
     def run(self, query: AssetQuery, summary: AssessmentSummary | None = None) -> AssessmentResult:
         """Assess the assets matching ``query`` (relationships are detected over all assets).
@@ -155,40 +161,64 @@ class Assessment:
         assessed = None if query == AssetQuery() else \
             {a.id for a in self.repository.iter_assets(query)}
         edges, findings = _relationship_spool(), _finding_spool()
+        run = CollectionRun(run_id=f"assess-{uuid.uuid4().hex[:12]}", collector="assess",
+                            started_at=utc_now(), owner=current_owner())
+        summary.run_id = run.run_id
         try:
             total = self._observe_assets(detectors, risks, edges, findings, summary)
             summary.assets = total if assessed is None else len(assessed)
             self._observe_relationships(detectors, summary)
             for detector in detectors:
                 self._call(detector, "detect", summary, edges.add, detector.detect)
-            self._store_edges(edges, summary)
+            status = self._store_edges(edges, summary, run)
             self._observe_relationships(risks, summary)
             for rule in risks:
                 self._call(rule, "conclude", summary, findings.add, rule.conclude)
         finally:
             edges.close()
-        failed = summary.failed_ids
+        failed, erred = summary.failed_ids, self._erred
 
+        def earlier(finding: Finding) -> bool:
+            return finding.rule_id in failed or finding.asset_id in erred.get(finding.rule_id, ())
+
+        # A (rule, asset) pair that raised counts as not assessed, like a failed rule: what
+        # was stored for it stays, what it yielded before raising does not replace it.
         def fresh(finding: Finding) -> bool:
-            return finding.rule_id not in failed and \
-                (assessed is None or finding.asset_id in assessed)
+            return not earlier(finding) and (assessed is None or finding.asset_id in assessed)
 
         kept = _finding_spool()
-        if failed:  # a failed rule keeps what it had found before (nothing stored is lost)
+        if failed or erred:  # a failed rule keeps what it had found (nothing stored is lost)
             for finding in self.repository.iter_findings():
-                if finding.rule_id in failed and (assessed is None or finding.asset_id in assessed):
+                if earlier(finding) and (assessed is None or finding.asset_id in assessed):
                     kept.add(finding)
             summary.kept_findings = kept.count
         sources = ((findings, fresh), (kept, _everything))
+        # The change log's finding changes (API 1.1 stores): the stored findings first.
+        log = FindingChangeLog(self.repository) if self.repository.has_change_log() else None
+        if log is not None:
+            log.read_stored(assessed)
 
         def stored() -> Iterator[Finding]:
             for spool, wanted in sources:
                 for finding in spool:
                     if wanted(finding):
                         summary.count(finding)
+                        if log is not None:
+                            log.add(finding)
                         yield finding
 
-        self.repository.replace_findings(query, stored())
+        try:
+            self.repository.replace_findings(query, stored())
+            if log is not None:
+                summary.new_findings, summary.resolved_findings = log.record(run, utc_now())
+        except BaseException:
+            status = RunStatus.FAILED
+            raise
+        finally:
+            # Finished last, so that a window ending with this run holds its finding changes.
+            self.repository.finish_run(run.model_copy(update={
+                "status": status, "finished_at": utc_now(),
+                "relationships": summary.detected_relationships}))
         return AssessmentResult(summary, sources)
 
     # Passes -----------------------------------------------------------------------------
@@ -199,9 +229,29 @@ class Assessment:
         total = 0
         for asset in self.repository.iter_assets(AssetQuery()):
             total += 1
-            _observe(detection.rules_for(asset.asset_type), asset, edges, summary)
-            _observe(risk.rules_for(asset.asset_type), asset, findings, summary)
+            self._observe(detection.rules_for(asset.asset_type), asset, edges, summary)
+            self._observe(risk.rules_for(asset.asset_type), asset, findings, summary)
         return total
+
+    def _observe(self, rules: Iterable[Any], asset: Asset, sink: Spool[Any],
+                 summary: AssessmentSummary) -> None:
+        """Let each rule observe ``asset``; a rule that raises records an error for this
+        asset and goes on with the next ones (what it yielded before raising is kept)."""
+        for rule in rules:
+            if rule.rule_id in summary.failed_ids:
+                continue
+            try:
+                for item in rule.observe(asset):
+                    sink.add(item)
+            except KeyboardInterrupt:
+                raise
+            except BaseException as error:  # rule code, even sys.exit()
+                self._item_error(summary, ItemError(rule.rule_id, "observe", asset.id,
+                                                    (asset.id,), describe_error(error)))
+
+    def _item_error(self, summary: AssessmentSummary, error: ItemError) -> None:
+        summary.item_error(error)
+        self._erred.setdefault(error.rule_id, set()).update(error.asset_ids)
 
     def _observe_relationships(self, rules: Sequence[Rule], summary: AssessmentSummary) -> None:
         by_type: dict[str, list[Rule]] = {}
@@ -219,7 +269,10 @@ class Assessment:
                     except KeyboardInterrupt:
                         raise
                     except BaseException as error:  # rule code, even sys.exit()
-                        summary.fail(rule.rule_id, "observe_relationship", describe_error(error))
+                        source, kind, target = relationship.key
+                        self._item_error(summary, ItemError(
+                            rule.rule_id, "observe_relationship", f"{source} -{kind}-> {target}",
+                            (source, target), describe_error(error)))
 
     def _call(self, rule: Rule, stage: str, summary: AssessmentSummary,
               sink: Callable[[Item], None], method: Callable[[RuleGraph], Iterable[Item]]) -> None:
@@ -233,8 +286,10 @@ class Assessment:
         except BaseException as error:  # rule code, even sys.exit()
             summary.fail(rule.rule_id, stage, describe_error(error))
 
-    def _store_edges(self, edges: Spool[Relationship], summary: AssessmentSummary) -> None:
-        """Write detected edges in the detection scope; complete it unless a detector failed.
+    def _store_edges(self, edges: Spool[Relationship], summary: AssessmentSummary,
+                     run: CollectionRun) -> RunStatus:
+        """Record ``run``; write detected edges in the detection scope; complete it unless a
+        detector failed. The run's status: partial when a detector failed.
 
         The scope completes even without detection rules, so that disabling them all
         removes their edges; a rule that could not be built may be a detector, so it fails
@@ -242,8 +297,6 @@ class Assessment:
         """
         detectors = {r.rule_id for r in self.rules if isinstance(r, DetectionRule)}
         repository = self.repository
-        run = CollectionRun(run_id=f"assess-{uuid.uuid4().hex[:12]}", collector="assess",
-                            started_at=utc_now())
         repository.start_run(run)
         repository.start_scope(DETECTION_SCOPE, run.run_id, run.started_at)
         batch: dict[tuple[str, str, str], Relationship] = {}
@@ -254,17 +307,18 @@ class Assessment:
                     summary.detected_relationships += self._write_edges(run.run_id, batch)
                     batch = {}
         summary.detected_relationships += self._write_edges(run.run_id, batch)
-        failed = sorted(f.rule_id for f in summary.failures
-                        if f.rule_id in detectors or f.stage == "build")
+        # A detector that raised on an item fails the scope too: the edges it found before
+        # on that item stay until an assessment runs it without error.
+        failed = sorted({f.rule_id for f in summary.failures
+                         if f.rule_id in detectors or f.stage == "build"} |
+                        (detectors & self._erred.keys()))
         finished = utc_now()
         if failed:
             repository.fail_scope(DETECTION_SCOPE, run.run_id,
                                   f"detection rules failed: {', '.join(failed)}", finished)
         else:
             repository.complete_scope(DETECTION_SCOPE, run.run_id, 0, finished)
-        repository.finish_run(run.model_copy(update={
-            "status": RunStatus.PARTIAL if failed else RunStatus.OK, "finished_at": finished,
-            "relationships": summary.detected_relationships}))
+        return RunStatus.PARTIAL if failed else RunStatus.OK
 
     def _write_edges(self, run_id: str, batch: dict[tuple[str, str, str], Relationship]) -> int:
         """Write a batch, leaving alone the edges a collector stored (they are its to remove)."""
@@ -314,18 +368,3 @@ def build_rules(registry: Components, user_rules: Sequence[Rule], disabled: set[
         if rule.rule_id not in disabled:
             rules.append(rule)
     return rules
-
-
-def _observe(rules: Iterable[Any], asset: Asset, sink: Spool[Any],
-             summary: AssessmentSummary) -> None:
-    """Let each rule observe ``asset``; a rule that raises is reported and skipped after."""
-    for rule in rules:
-        if rule.rule_id in summary.failed_ids:
-            continue
-        try:
-            for item in rule.observe(asset):
-                sink.add(item)
-        except KeyboardInterrupt:
-            raise
-        except BaseException as error:  # rule code, even sys.exit()
-            summary.fail(rule.rule_id, f"observe {asset.id}", describe_error(error))

@@ -16,13 +16,23 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from cloudscope.application.circuit_breaker import DEFAULT_THRESHOLD, CircuitBreaker
+from cloudscope.application.collect_report import NoProgress, Progress, RunSummary
+from cloudscope.application.run_liveness import Heartbeat, current_owner
+from cloudscope.application.sharding import Shard
 from cloudscope.domain.asset import Asset
-from cloudscope.domain.errors import EXIT_USAGE, CloudScopeError, StoreError, describe_error
+from cloudscope.domain.change_diff import compile_volatile_fields
+from cloudscope.domain.errors import (
+    EXIT_USAGE,
+    CloudScopeError,
+    StoreError,
+    StoreFailedError,
+    describe_error,
+)
 from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import (
     CollectionRun,
@@ -31,54 +41,10 @@ from cloudscope.domain.scope import (
     ScopeKey,
     ScopeStatus,
 )
+from cloudscope.domain.serialization import JsonDataError
 from cloudscope.domain.timestamps import utc_now
 from cloudscope.ports.collector import CollectContext, Collector
 from cloudscope.ports.repository import Repository
-
-
-class Progress(Protocol):
-    """Receives progress events; the CLI shows them on a terminal."""
-
-    def scope_started(self, scope: ScopeKey) -> None: ...
-    def scope_progressed(self, scope: ScopeKey, assets: int) -> None: ...
-    def scope_finished(self, scope: ScopeKey, status: ScopeStatus) -> None: ...
-
-
-class NoProgress:
-    """Progress that shows nothing (output is not a terminal)."""
-
-    def scope_started(self, scope: ScopeKey) -> None:
-        """Ignore."""
-
-    def scope_progressed(self, scope: ScopeKey, assets: int) -> None:
-        """Ignore."""
-
-    def scope_finished(self, scope: ScopeKey, status: ScopeStatus) -> None:
-        """Ignore."""
-
-
-@dataclass(frozen=True, slots=True)
-class Shard:
-    """``--shard I/N``: this process collects the scopes whose stable hash lands on ``index``."""
-
-    index: int
-    count: int
-
-    @classmethod
-    def parse(cls, text: str) -> Shard:
-        """Parse ``I/N`` (I counts from 0)."""
-        index, _, count = text.partition("/")
-        try:
-            shard = cls(int(index), int(count))
-        except ValueError:
-            raise CloudScopeError(f"--shard {text!r}: expected I/N, e.g. 0/3") from None
-        if shard.count < 1 or not 0 <= shard.index < shard.count:
-            raise CloudScopeError(f"--shard {text!r}: I must be between 0 and N-1, N at least 1")
-        return shard
-
-    def owns(self, scope: ScopeKey) -> bool:
-        """True when ``scope`` belongs to this shard."""
-        return scope.shard(self.count) == self.index
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,33 +57,7 @@ class CollectOptions:
     shard: Shard | None = None
     scope_timeout_s: float | None = None
     circuit_breaker_threshold: int = DEFAULT_THRESHOLD  # 0: never (circuit_breaker.py)
-
-
-@dataclass(slots=True)
-class RunSummary:
-    """What ``collect`` prints: the run and each scope's outcome."""
-
-    run: CollectionRun
-    scopes: list[Scope] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        """The documented JSON form (DESIGN.md section 4)."""
-        return {
-            "run_id": self.run.run_id,
-            "collector": self.run.collector,
-            "status": self.run.status.value,
-            "assets": self.run.assets,
-            "relationships": self.run.relationships,
-            "scopes": [
-                {"provider": s.key.provider, "account": s.key.account, "region": s.key.region,
-                 "service": s.key.service, "status": s.status.value, "assets": s.assets,
-                 "error": s.error}
-                for s in self.scopes
-            ],
-            "counters": self.run.counters,
-            "error": self.run.error,
-            "duration_s": self.run.duration_s(),
-        }
+    track_changes: bool = True  # log changes in a store that keeps a change log
 
 
 @contextmanager
@@ -171,10 +111,11 @@ class CollectRun:
         self.options = options
         self.progress = progress or NoProgress()
         self.summary = RunSummary(CollectionRun(run_id=uuid.uuid4().hex, collector=name,
-                                                started_at=utc_now()))
+                                                started_at=utc_now(), owner=current_owner()))
         self._queue: queue.Queue[_Message] = queue.Queue(
             maxsize=max(1, options.queue_batches + options.concurrency))
         self._breaker = CircuitBreaker(options.circuit_breaker_threshold)
+        self._volatile: dict[str, Sequence[str]] = {}  # by asset type, from the collector
 
     @property
     def repository(self) -> Repository:
@@ -215,22 +156,49 @@ class CollectRun:
         except BaseException as error:  # plugin code, even sys.exit(): fails the run, not the host
             return self._fail_run(error)
         self.repository.start_run(self.run)
+        if self.options.track_changes and self.repository.has_change_log():
+            self.repository.track_changes(self.run.run_id, self._volatile)
         interrupted = False
+        broken: StoreError | None = None  # the store failed mid-run: a full disk, a lost server
         try:
             self._collect(scopes)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (the CLI turns it into this)
             interrupted = True
+        except StoreError as error:
+            broken = error
+        except BaseException as error:  # a bug: recorded failed, never left `running`
+            self._abandon(error)
+            raise
         finally:
             self._close_collector()
         failed = [s for s in self.summary.scopes if s.status is not ScopeStatus.COMPLETE]
         if interrupted:
             self.run.error = "interrupted by the user"
-        status = RunStatus.OK if not failed and not interrupted else \
+        elif broken is not None:
+            self.run.error = describe_error(broken)
+        status = RunStatus.INTERRUPTED if interrupted else RunStatus.OK if not failed else \
             RunStatus.FAILED if len(failed) == len(self.summary.scopes) else RunStatus.PARTIAL
-        self._finish(status)
+        try:
+            self._finish(status)
+        except StoreError:
+            if broken is None:
+                raise
+            # The store cannot record the end either: the run reads `running` until a later
+            # command finds its process gone (run_liveness) and marks it interrupted.
         if interrupted:
             raise KeyboardInterrupt
+        if broken is not None:
+            raise StoreFailedError(f"the store failed mid-run: {broken.message}",
+                                   hint="what was written before stays; run collect again "
+                                        "once the store is fixed") from broken
         return self.summary
+
+    def _abandon(self, error: BaseException) -> None:
+        """Fail a run that cannot go on (its running scopes failed in ``_drain``): no run
+        stays ``running`` (issue 12). Best effort; the caller re-raises the error."""
+        with suppress(Exception):
+            self.run.error = describe_error(error)
+            self._finish(RunStatus.FAILED)
 
     def _close_collector(self) -> None:
         try:
@@ -249,6 +217,11 @@ class CollectRun:
 
     def _plan(self) -> list[ScopeKey]:
         self.ctx.limiter.acquire()
+        self._volatile = dict(type(self.collector).volatile_fields())
+        try:
+            compile_volatile_fields(self._volatile)
+        except ValueError as error:
+            raise CloudScopeError(f"collector {self.name!r}: {error}") from None
         planned: list[ScopeKey] = []
         seen: set[str] = set()
         for scope in self.collector.plan():
@@ -279,9 +252,9 @@ class CollectRun:
             worker.start()
         try:
             self._write(len(scopes))
-        except BaseException:
+        except BaseException as error:
             self.ctx.cancelled.set()
-            self._drain(workers)
+            self._drain(workers, error)
             raise
 
     def _work(self, pending: queue.SimpleQueue[ScopeKey]) -> None:
@@ -354,7 +327,7 @@ class CollectRun:
             except queue.Full:
                 continue
 
-    def _drain(self, workers: Sequence[threading.Thread]) -> None:
+    def _drain(self, workers: Sequence[threading.Thread], cause: BaseException) -> None:
         deadline = time.monotonic() + 5
         while any(w.is_alive() for w in workers) and time.monotonic() < deadline:
             try:
@@ -368,13 +341,20 @@ class CollectRun:
             except queue.Empty:
                 break
         now = utc_now()
+        # Anything but Ctrl-C failed the run (the store, or a bug): its scopes failed too.
+        broken = not isinstance(cause, KeyboardInterrupt)
         for scope in self.summary.scopes:
             if scope.status is ScopeStatus.RUNNING:
-                scope.status = ScopeStatus.INTERRUPTED
-                scope.error = scope.error or "interrupted by the user"
+                scope.status = ScopeStatus.FAILED if broken else ScopeStatus.INTERRUPTED
+                scope.error = scope.error or (describe_error(cause) if broken
+                                              else "interrupted by the user")
                 scope.finished_at = now
-                self.repository.fail_scope(scope.key, self.run.run_id, scope.error, now,
-                                           interrupted=True)
+                try:
+                    self.repository.fail_scope(scope.key, self.run.run_id, scope.error, now,
+                                               interrupted=not broken)
+                except StoreError:
+                    if not broken:
+                        raise
 
     def _settle_cancelled(self, message: _Message) -> None:
         if message.kind == "started":
@@ -397,7 +377,9 @@ class CollectRun:
         finished = 0
         started_at: dict[str, float] = {}
         timeout = self.options.scope_timeout_s
+        heartbeat = Heartbeat(self.repository, self.run.run_id)
         while finished < total:
+            heartbeat.beat()
             try:
                 message = self._queue.get(timeout=0.5)
             except queue.Empty:
@@ -409,7 +391,8 @@ class CollectRun:
             if message.kind == "started":
                 started_at[message.scope.key] = time.monotonic()
             elif message.kind == "batch":
-                self._write_batch(scope, message)
+                if not self._write_batch(scope, message):
+                    finished += 1  # failed now: what the scope sends later is ignored
             elif message.kind == "done":
                 finished += 1
                 removed = self.repository.complete_scope(message.scope, self.run.run_id,
@@ -424,10 +407,17 @@ class CollectRun:
                 finished += 1
                 self._fail(scope, message.error or "failed")
 
-    def _write_batch(self, scope: Scope, message: _Message) -> None:
+    def _write_batch(self, scope: Scope, message: _Message) -> bool:
+        """Write one batch; False when the store refused a record and the scope failed."""
         try:
             self.repository.write_batch(message.scope, self.run.run_id, message.assets,
                                         message.relationships, utc_now())
+        except JsonDataError as error:
+            # A value the models did not check (built with model_construct, or changed
+            # after validation) that the store refused: nothing of the batch was written.
+            # Its scope fails and keeps what it had; the run goes on.
+            self._fail(scope, f"cannot store a record of this scope: {describe_error(error)}")
+            return False
         except StoreError:
             raise
         except Exception as error:
@@ -436,6 +426,7 @@ class CollectRun:
         self.run.assets += len(message.assets)
         self.run.relationships += len(message.relationships)
         self.progress.scope_progressed(scope.key, scope.assets)
+        return True
 
     def _fail(self, scope: Scope, error: str) -> None:
         scope.status = ScopeStatus.FAILED

@@ -12,19 +12,37 @@ import os
 import sys
 import tempfile
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, TextIO
 
+from cloudscope.application.changes import window
+from cloudscope.application.output_paths import (
+    Output,
+    OutputKind,
+    StoreFootprint,
+    check_output,
+    is_protected,
+    names_stdout,
+    same_place,
+)
 from cloudscope.domain.asset import Asset
+from cloudscope.domain.change import Change, ChangeQuery
 from cloudscope.domain.errors import CloudScopeError, NotFoundError, PluginError, UsageError, describe_error
 from cloudscope.domain.finding import Finding
 from cloudscope.domain.query import AssetQuery
-from cloudscope.domain.redaction import redact, redact_text
+from cloudscope.domain.redaction import (
+    redact_asset,
+    redact_change,
+    redact_finding,
+    redact_relationship,
+    redact_text,
+)
 from cloudscope.domain.relationship import Relationship
 from cloudscope.ports.exporter import AssetRecord, Exporter, ExportSource, ExportTarget
-from cloudscope.ports.repository import Repository
+from cloudscope.ports.repository import Repository, change_log_missing
 
 CHUNK_SIZE: Final = 500
 NAME_CACHE_SIZE: Final = 20_000
@@ -42,6 +60,7 @@ class RepositorySource(ExportSource):
         self.chunk_size = chunk_size
         self.exported = 0
         self._names: OrderedDict[str, str] = OrderedDict()
+        self._since: dict[str, datetime | None] = {}
 
     def records(self, query: AssetQuery | None = None) -> Iterator[AssetRecord]:
         """Matching assets with their relationships and findings, chunk by chunk."""
@@ -54,15 +73,15 @@ class RepositorySource(ExportSource):
         by_asset: dict[str, list[Relationship]] = defaultdict(list)
         related: set[str] = set()
         for relationship in self.repository.relationships_of(ids):
-            relationship = _redacted_relationship(relationship)
+            relationship = redact_relationship(relationship)
             by_asset[relationship.source_id].append(relationship)
             if relationship.target_id != relationship.source_id:
                 by_asset[relationship.target_id].append(relationship)
             related.update((relationship.source_id, relationship.target_id))
         findings: dict[str, list[Finding]] = defaultdict(list)
         for finding in self.repository.findings_of(ids):
-            findings[finding.asset_id].append(_redacted_finding(finding))
-        redacted = [_redacted_asset(asset) for asset in chunk]
+            findings[finding.asset_id].append(redact_finding(finding))
+        redacted = [redact_asset(asset) for asset in chunk]
         names = self._names_of(related, redacted)
         for asset in redacted:
             self.exported += 1
@@ -95,6 +114,21 @@ class RepositorySource(ExportSource):
         if len(self._names) > NAME_CACHE_SIZE:
             self._names.popitem(last=False)
 
+    def changes_of(self, asset_ids: Sequence[str], since: str) -> Mapping[str, Sequence[Change]]:
+        """The assets' changes since ``since``, from the repository's change log."""
+        if since not in self._since:
+            if not self.repository.has_change_log():
+                raise change_log_missing(self.repository)
+            self._since[since] = window(self.repository, since, None,
+                                        since_option="--changed-since")[0]
+        found: dict[str, list[Change]] = defaultdict(list)
+        for start in range(0, len(asset_ids), self.chunk_size):
+            query = ChangeQuery(since=self._since[since],
+                                asset_ids=tuple(asset_ids[start:start + self.chunk_size]))
+            for change in self.repository.iter_changes(query):
+                found[change.asset_id].append(redact_change(change))
+        return found
+
     def count(self, query: AssetQuery | None = None) -> int:
         """How many assets match, from the repository's count."""
         return self.repository.count_assets(query or self.query)
@@ -122,77 +156,80 @@ class RepositorySource(ExportSource):
         return sorted(seen)
 
 
-def _redacted_asset(asset: Asset) -> Asset:
-    # A shallow copy with three fields replaced: the stored asset was validated on the way
-    # in, and this is half the cost of model_construct on a million rows.
-    copy = asset.__copy__()
-    copy.__dict__.update(name=redact_text(asset.name) if asset.name else asset.name,
-                         tags=redact(asset.tags), properties=redact(asset.properties))
-    return copy
-
-
-def _redacted_relationship(relationship: Relationship) -> Relationship:
-    if not relationship.properties:
-        return relationship
-    return relationship.model_copy(update={"properties": redact(relationship.properties)})
-
-
-def _redacted_finding(finding: Finding) -> Finding:
-    return finding.model_copy(update={
-        "title": redact_text(finding.title), "detail": redact_text(finding.detail),
-        "remediation": redact_text(finding.remediation), "evidence": redact(finding.evidence)})
-
-
 # Targets -------------------------------------------------------------------------------
 @dataclass
 class _Pending:
-    final: Path
-    temporary: Path
+    output: Output
+    temporary: Path | None  # None for a stream, written in place
     stream: TextIO
+    owned: bool = True  # False for the command's own standard output: flushed, not closed
 
 
 class _AtomicFiles(ExportTarget):
     """Files written to a temporary name in their directory, fsynced, then renamed.
 
     A reader never sees a partial file under a final name; if the export fails, every
-    temporary file is removed and existing files are left as they were.
+    temporary file is removed and existing files are left as they were. Every path goes
+    through :func:`check_output` (see ``output_paths``): never the store, pipes and devices
+    written as streams.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, stdout: TextIO | None = None) -> None:
         self.files: list[str] = []
         self._pending: list[_Pending] = []
+        self._store = StoreFootprint()
+        self._stdout = stdout
 
-    def _open_file(self, final: Path, option: str) -> TextIO:
-        check_output_path(final, option)
-        if any(pending.final == final for pending in self._pending):
-            raise UsageError(f"{option} {final}: written twice by this export")
+    def protect(self, store_paths: Iterable[Path]) -> None:
+        """Refuse from now on every output that would touch these paths (the store's)."""
+        self._store = StoreFootprint(store_paths)
+        for pending in self._pending:
+            check_output(pending.output.given, "output", self._store)
+
+    def _open_file(self, path: str | Path, option: str) -> TextIO:
+        output = check_output(path, option, self._store)
+        if same_place([pending.output for pending in self._pending], output):
+            raise UsageError(f"{option} {path}: written twice by this export")
+        if output.kind is OutputKind.STREAM:
+            if self._stdout is not None and names_stdout(output.given):
+                # The command's standard output, which the CLI keeps apart from descriptor
+                # 1 (plugin prints go to stderr): /dev/stdout means that stream.
+                self._pending.append(_Pending(output, None, self._stdout, owned=False))
+                return self._stdout
+            stream = _open_stream(output, option)
+            self._pending.append(_Pending(output, None, stream))
+            return stream
+        final = output.path
         try:
             handle, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp",
                                             dir=final.parent)
         except OSError as error:
-            raise UsageError(f"{option} {final}: cannot write in {final.parent} "
+            raise UsageError(f"{option} {path}: cannot write in {final.parent} "
                              f"({error.strerror or error})") from None
         stream = open(handle, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed at commit)
-        self._pending.append(_Pending(final, Path(name), stream))
+        self._pending.append(_Pending(output, Path(name), stream))
         return stream
 
     def open_extra(self, path: str, *, option: str = "file") -> TextIO:
         """A further file (a data dictionary), committed with the rest."""
-        return self._open_file(Path(path), option)
+        return self._open_file(path, option)
 
     def commit(self) -> None:
-        """Make every file durable, then rename each into place."""
+        """Make every file durable, then rename each into place; flush and close streams."""
         mode = _file_mode()
         for pending in self._pending:
             pending.stream.flush()
-            # mkstemp makes 0600 files; an export gets the mode of any new file (umask).
-            os.chmod(pending.stream.fileno(), mode)
-            os.fsync(pending.stream.fileno())
-            pending.stream.close()
+            if pending.temporary is not None:
+                # mkstemp makes 0600 files; an export gets the mode of any new file (umask).
+                os.chmod(pending.stream.fileno(), mode)
+                os.fsync(pending.stream.fileno())
+            if pending.owned:
+                pending.stream.close()
         for pending in self._pending:
-            os.replace(pending.temporary, pending.final)
-            self.files.append(str(pending.final))
-        for directory in {pending.final.parent for pending in self._pending}:
+            if pending.temporary is not None:
+                os.replace(pending.temporary, pending.output.path)
+            self.files.append(pending.output.given)
+        for directory in {p.output.path.parent for p in self._pending if p.temporary}:
             _fsync_directory(directory)
         self._pending.clear()
 
@@ -200,11 +237,29 @@ class _AtomicFiles(ExportTarget):
         """Remove every temporary file; final paths are untouched."""
         for pending in self._pending:
             try:
-                pending.stream.close()
+                if pending.owned:
+                    pending.stream.close()
             except OSError:
                 pass
-            pending.temporary.unlink(missing_ok=True)
+            if pending.temporary is not None:
+                pending.temporary.unlink(missing_ok=True)
         self._pending.clear()
+
+
+def _open_stream(output: Output, option: str) -> TextIO:
+    """A FIFO, a device or a descriptor, opened to append: never created, never truncated.
+    Opening a FIFO waits for its reader, as any writer does."""
+    flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        descriptor = os.open(output.path, flags)
+    except OSError as error:
+        raise UsageError(f"{option} {output.given}: cannot be written "
+                         f"({error.strerror or error})") from None
+    info = os.fstat(descriptor)
+    if (info.st_dev, info.st_ino) != output.identity:
+        os.close(descriptor)  # replaced between the check and the open
+        raise UsageError(f"{option} {output.given}: changed while it was being opened")
+    return open(descriptor, "w", encoding="utf-8", newline="")
 
 
 class StreamTarget(_AtomicFiles):
@@ -214,7 +269,7 @@ class StreamTarget(_AtomicFiles):
     label = "-"
 
     def __init__(self, stream: TextIO | None = None) -> None:
-        super().__init__()
+        super().__init__(stream)
         self._stream = stream
 
     @property
@@ -235,14 +290,27 @@ class StreamTarget(_AtomicFiles):
 
 
 class FileTarget(_AtomicFiles):
-    """The file given with ``--output``, or its numbered parts, written atomically."""
+    """The path given with ``--output``, or its numbered parts: files written atomically,
+    a pipe or a device written as a stream."""
 
-    def __init__(self, path: str | Path) -> None:
-        super().__init__()
+    def __init__(self, path: str | Path, *, stdout: TextIO | None = None,
+                 option: str = "--output") -> None:
+        super().__init__(stdout)
         self.path = Path(path)
         self.label = str(path)
+        self.option = option
         self._parts: set[int] = set()
-        check_output_path(self.path, "--output")
+        self._output = check_output(self.path, option)
+
+    @property
+    def supports_parts(self) -> bool:
+        """Numbered files need a file path, not a pipe or a device."""
+        return self._output.kind is OutputKind.FILE
+
+    def protect(self, store_paths: Iterable[Path]) -> None:
+        """Check the path against the store too, before anything is written."""
+        super().protect(store_paths)
+        self._output = check_output(self.path, self.option, self._store)
 
     def part_path(self, part: int | None) -> Path:
         """``estate.csv`` for the whole output, ``estate-001.csv`` for part 1."""
@@ -253,32 +321,25 @@ class FileTarget(_AtomicFiles):
     def open(self, part: int | None = None) -> TextIO:
         """A temporary file beside the final path, renamed into place by :meth:`commit`."""
         if part is not None:
+            if not self.supports_parts:
+                raise UsageError(f"{self.option} {self.path}: is a pipe or a device; numbered "
+                                 "files need a file path", hint="give --output PATH")
             if part < 1:
                 raise ValueError(f"parts are numbered from 1, got {part}")
             self._parts.add(part)
-        return self._open_file(self.part_path(part), "--output")
+        return self._open_file(self.part_path(part), self.option)
 
     def commit(self) -> None:
         """Rename every file into place; remove stale later parts of a previous export."""
         super().commit()
         if self._parts:
-            # A previous, longer export left estate-004.csv...: it would read as part of this one.
+            # A previous, longer export left estate-004.csv...: it would read as part of this
+            # one. Only regular files that are not the store's are removed.
             part = max(self._parts) + 1
-            while (stale := self.part_path(part)).is_file():
+            while (stale := self.part_path(part)).is_file() and not stale.is_symlink() \
+                    and not is_protected(stale, self._store):
                 stale.unlink()
                 part += 1
-
-
-def check_output_path(path: Path, option: str = "--output") -> None:
-    """A one-line ``UsageError`` when ``path`` cannot be an output file."""
-    parent = path.parent
-    if path.is_dir():
-        raise UsageError(f"{option} {path}: is a directory", hint="give a file name")
-    if not parent.is_dir():
-        raise UsageError(f"{option} {path}: directory {parent} does not exist",
-                         hint="create it first")
-    if not os.access(parent, os.W_OK):
-        raise UsageError(f"{option} {path}: directory {parent} is not writable")
 
 
 def _file_mode() -> int:
@@ -302,8 +363,10 @@ def _fsync_directory(directory: Path) -> None:
 
 
 def open_target(output: str | None, *, stream: TextIO | None = None) -> StreamTarget | FileTarget:
-    """``-`` or nothing for ``stream`` (default stdout), else an atomic file target (checked now)."""
-    return StreamTarget(stream) if output in (None, "", "-") else FileTarget(output)
+    """``-`` or nothing for ``stream`` (default stdout), else a file target (checked now;
+    checked against the store again by :func:`run_export`)."""
+    return StreamTarget(stream) if output in (None, "", "-") else \
+        FileTarget(output, stdout=stream)
 
 
 @dataclass
@@ -316,7 +379,9 @@ class ExportSummary:
 
 def run_export(exporter: Exporter, source: RepositorySource, target: StreamTarget | FileTarget,
                options: Mapping[str, Any]) -> ExportSummary:
-    """Export ``source`` with ``exporter``; commit the target on success, discard it otherwise."""
+    """Export ``source`` with ``exporter``; commit the target on success, discard it otherwise.
+    No output may touch the source's store (``Repository.local_paths``)."""
+    target.protect(source.repository.local_paths())
     try:
         exporter.export(source, target, options)
     except (CloudScopeError, KeyboardInterrupt, OSError):

@@ -13,7 +13,7 @@ def add_parser(commands: Any) -> None:
     from cloudscope.cli.components import add_component_command
 
     add_component_command(
-        commands, "export", metavar="FORMAT", run=run,
+        commands, "export", metavar="FORMAT", run=run, kind="exporters",
         help="export assets to csv, json, jsonl, graphml, dot or a plugin's format",
         description="Export the assets matching the filters of `assets list` in FORMAT (see "
                     "`cloudscope plugins` for the formats installed). Run `cloudscope export "
@@ -26,7 +26,8 @@ def add_export_options(parser: argparse.ArgumentParser) -> None:
     from cloudscope.cli.assets_command import add_filter_arguments
 
     parser.add_argument("--output", "-o", metavar="PATH", default="-",
-                        help="output file, written atomically (default: - for stdout)")
+                        help="output file, written atomically; a pipe or device is written as a "
+                             "stream; never the store (default: - for stdout)")
     add_filter_arguments(parser.add_argument_group("filters"))
 
 
@@ -44,17 +45,6 @@ def format_options(parsed: argparse.Namespace) -> dict[str, Any]:
             if name not in FILTER_OPTIONS and name != "output"}
 
 
-def _refuse_overwriting_the_store(repository: Any, output: str) -> None:
-    from pathlib import Path
-
-    from cloudscope.domain.errors import UsageError
-
-    store = getattr(repository, "path", None)  # file-based stores (SQLite) name their file
-    if output not in ("", "-") and isinstance(store, str) and \
-            Path(store).resolve() == Path(output).resolve():
-        raise UsageError(f"--output {output} is the store itself", hint="choose another path")
-
-
 def run(args: argparse.Namespace) -> int:
     """Export, then say on stderr what was written to files."""
     import sys
@@ -64,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from cloudscope.cli.components import build_component, find_component
     from cloudscope.cli.output import stdout
     from cloudscope.cli.runtime import Runtime
+    from cloudscope.domain.printable import printable
     from cloudscope.ports.exporter import Exporter
 
     runtime = Runtime(args)
@@ -73,14 +64,15 @@ def run(args: argparse.Namespace) -> int:
     parsed = format_parser(format_name, type(exporter)).parse_args(args.arguments)
     query = query_from(parsed)
     options = format_options(parsed)
-    # The output path is checked before the store is opened: a typo costs nothing.
+    # The output path is checked before the store is opened (a typo costs nothing), and
+    # against the store's own files once it is (run_export).
     target = open_target(parsed.output, stream=stdout())
     args.db = parsed.db
-    with runtime.repository() as repository:
-        _refuse_overwriting_the_store(repository, parsed.output)
+    with runtime.repository(create=False) as repository:
         summary = run_export(exporter, RepositorySource(repository, query), target, options)
     if summary.files:
-        shown = ", ".join(summary.files[:3]) + (" ..." if len(summary.files) > 3 else "")
+        shown = ", ".join(map(printable, summary.files[:3])) + \
+            (" ..." if len(summary.files) > 3 else "")
         sys.stderr.write(f"cloudscope: exported {summary.assets} assets to "
                          f"{len(summary.files)} file{'s' if len(summary.files) > 1 else ''}: "
                          f"{shown}\n")

@@ -1,7 +1,8 @@
 """``cloudscope``: the entry point, global options, and the mapping of errors to exit codes.
 
 Exit codes: 0 success; 1 internal error (a bug); 2 bad usage, configuration, input or
-store; 3 incomplete collection; 130 interrupted by the user (Ctrl-C).
+store; 3 incomplete work (failed scopes, or a store that failed mid-run); 130 interrupted
+(Ctrl-C, or SIGTERM, which Kubernetes and systemd send to stop a process: handled alike).
 """
 
 from __future__ import annotations
@@ -9,15 +10,21 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType
 from typing import Final
 
 from cloudscope import __version__
 from cloudscope.cli.components import CommandParser, ParserExit
 from cloudscope.cli.output import reserved_stdout, stdout
 
-COMMANDS: Final = ("plugins", "types", "collect", "assets", "export", "assess", "db")
+COMMANDS: Final = ("plugins", "types", "collect", "assets", "export", "assess", "db", "doctor", "config",
+                    "completion", "serve", "plugin", "install", "uninstall",
+                    "changes")
 EXIT_INTERRUPTED: Final = 130
 
 
@@ -28,9 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Inventory cloud assets, store them with their relationships, assess "
                     "their risk and export them.",
         epilog="Exit codes: 0 ok, 1 internal error, 2 bad usage/config/input/store, "
-               "3 incomplete collection, 130 interrupted.",
+               "3 incomplete work, 130 interrupted (Ctrl-C or SIGTERM).",
     )
-    parser.add_argument("--version", action="version", version=f"cloudscope {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="print the versions of cloudscope, Python and each plugin")
     parser.add_argument("--config", metavar="FILE",
                         help="configuration file (default: CLOUDSCOPE_CONFIG, then the "
                              "platform's config directory)")
@@ -47,6 +55,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Version(argparse.Action):
+    """``--version``: the core, Python, and each installed plugin's distribution, read from
+    their metadata (no plugin is imported)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        import platform
+
+        from cloudscope.host.discovery import discover
+
+        lines = [f"cloudscope {__version__}",
+                 f"Python {platform.python_version()} ({platform.python_implementation()})"]
+        for candidate in discover():
+            if candidate.distribution_name != "cloudscope-core":
+                lines.append(f"plugin {candidate.name}: {candidate.distribution_name or '?'} "
+                             f"{candidate.version or ''}".rstrip())
+        stdout().write("\n".join(lines) + "\n")
+        raise ParserExit(0)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code.
 
@@ -55,18 +83,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     level only, so that the caller's own capture of descriptor 1 is left alone.
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
-    with reserved_stdout(whole_process=argv is None):
-        return _run(args)
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        with reserved_stdout(whole_process=argv is None):
+            return _run(args)
+    except ParserExit as stop:
+        # A usage error (2), --help or --version (0), here or in a component's options
+        # (parsed once the component is known): an exit code returned like any other.
+        return stop.code if isinstance(stop.code, int) else 0
 
 
 def _run(args: argparse.Namespace) -> int:
     debug = bool(args.debug)
     try:
-        return int(args.run(args))
+        with _sigterm_as_ctrl_c():
+            return int(args.run(args))
     except ParserExit:
         raise
     except KeyboardInterrupt:
@@ -80,20 +114,45 @@ def _run(args: argparse.Namespace) -> int:
         # Exception: ours or a bug. Anything else (SystemExit, GeneratorExit, a plugin's own
         # BaseException subclass) is plugin code that escaped every guard: never a success.
         from cloudscope.domain.errors import CloudScopeError
+        from cloudscope.domain.printable import printable
         from cloudscope.domain.redaction import redact_text
 
         if debug:
             import traceback
 
-            traceback.print_exception(error, file=sys.stderr)
+            # Chained causes quote libraries' messages (a driver echoing its connection
+            # string): the whole traceback is redacted, not only our own line.
+            sys.stderr.write(redact_text("".join(traceback.format_exception(error))))
         if isinstance(error, CloudScopeError):
-            sys.stderr.write(f"cloudscope: error: {redact_text(str(error))}\n")
+            # printable: a file name or id in the message cannot drive the terminal, and
+            # the message stays one line.
+            sys.stderr.write(f"cloudscope: error: {printable(redact_text(str(error)))}\n")
             return error.exit_code
         first = str(error).splitlines()[0] if str(error) else ""
         what = "internal error" if isinstance(error, Exception) else "plugin code raised"
-        sys.stderr.write(f"cloudscope: {what}: {type(error).__name__}: {redact_text(first)}"
+        sys.stderr.write(f"cloudscope: {what}: {type(error).__name__}: "
+                         f"{printable(redact_text(first))}"
                          f"{'' if debug else ' (rerun with --debug for the traceback)'}\n")
         return 1
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt in the main thread, as Ctrl-C does, so that a run
+    stopped by Kubernetes or systemd ends the same way: finished scopes kept, running ones
+    interrupted, the run recorded ``interrupted``, exit 130."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -31,8 +31,14 @@ class RichProgress:
 
     def scope_started(self, scope: ScopeKey) -> None:
         """Add a line for the scope."""
+        from rich.markup import escape
+
+        from cloudscope.domain.printable import printable
+
         label = " ".join(p for p in (scope.account, scope.region or "global", scope.service) if p)
-        self._tasks[scope.key] = self._progress.add_task(label[-70:], total=None, assets=0)
+        # A file path or account is not rich markup, nor terminal control.
+        self._tasks[scope.key] = self._progress.add_task(escape(printable(label)[-70:]),
+                                                         total=None, assets=0)
 
     def scope_progressed(self, scope: ScopeKey, assets: int) -> None:
         """Update the scope's asset count."""

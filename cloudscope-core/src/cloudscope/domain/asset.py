@@ -11,10 +11,12 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from cloudscope.domain.serialization import FROM_JSON, JsonDataError, check_text, json_data
 from cloudscope.domain.timestamps import UtcDatetime
 
 ASSET_TYPE_PATTERN: Final = r"^[a-z0-9]+(-[a-z0-9]+)*:[a-z0-9]+(-[a-z0-9]+)*:[a-z0-9]+(-[a-z0-9]+)*$"
@@ -63,6 +65,29 @@ class Asset(BaseModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _storable(self, info: ValidationInfo) -> Asset:
+        # One validator for every value a store must read back as given (issue 12). The
+        # common case (ASCII text without NUL) is decided inline: this runs for every asset.
+        values, tags = self.__dict__, self.tags
+        texts = "".join([values["id"], values["native_type"] or "", values["name"] or "",
+                         values["account"] or "", values["region"] or ""])
+        if "\0" in texts or not texts.isascii():
+            for name in _TEXT_FIELDS:
+                if values[name] is not None:
+                    try:
+                        check_text(values[name], nul=False)
+                    except JsonDataError as error:
+                        raise error.within(name) from None
+        if tags and not "".join([*tags, *tags.values()]).isascii():
+            check_tags(tags)
+        try:
+            values["properties"] = json_data(self.properties,
+                                             from_json=info.context is FROM_JSON)
+        except JsonDataError as error:
+            raise error.within("properties") from None
+        return self
+
     @property
     def service(self) -> str:
         """The middle part of ``asset_type`` (``ec2`` in ``aws:ec2:instance``)."""
@@ -74,3 +99,16 @@ class Asset(BaseModel):
 
 
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
+_TEXT_FIELDS: Final = ("id", "native_type", "name", "account", "region")
+
+
+def check_tags(tags: dict[str, str]) -> None:
+    """Raise JsonDataError (path ``tags.KEY``) for a tag key or value that is not valid
+    Unicode. U+0000 is allowed: every store keeps it."""
+    for key, value in tags.items():
+        if not (key.isascii() and value.isascii()):
+            try:
+                check_text(key)
+                check_text(value)
+            except JsonDataError as error:
+                raise error.within("tags", key) from None

@@ -42,6 +42,12 @@ class FieldPath:
     def __repr__(self) -> str:
         return f"FieldPath({self.text!r})"
 
+    @property
+    def steps(self) -> tuple[str | int | None, ...]:
+        """The parsed steps: a key (str), an index (int) or :data:`EVERY` (None) each.
+        Added in API 1.1."""
+        return self._steps
+
     def values(self, data: Any) -> Iterator[Any]:
         """Every value the path reaches in ``data`` (nothing when a key is missing)."""
         return _walk(data, self._steps, 0)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from cloudscope.domain.asset import NonEmptyId
+from cloudscope.domain.serialization import JsonDataError, check_text, json_data
 
 
 class Severity(StrEnum):
@@ -29,7 +30,8 @@ class Finding(BaseModel):
     """A rule's verdict on one asset. Added in API 1.0.
 
     An exposure finding belongs to the exposed asset, and ``evidence["path"]`` lists the
-    asset ids from the internet to the privilege.
+    asset ids from the internet to the privilege. ``evidence`` follows the rules of
+    ``Asset.properties``; text fields must be valid Unicode without U+0000.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -41,3 +43,18 @@ class Finding(BaseModel):
     detail: str = ""
     remediation: str = ""
     evidence: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _storable(self) -> Finding:
+        # Rules write evidence from what they read: the same rule as for assets (issue 12).
+        values = self.__dict__
+        for name in ("rule_id", "asset_id", "title", "detail", "remediation"):
+            try:
+                check_text(values[name], nul=False)
+            except JsonDataError as error:
+                raise error.within(name) from None
+        try:
+            values["evidence"] = json_data(self.evidence)
+        except JsonDataError as error:
+            raise error.within("evidence") from None
+        return self

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from cloudscope.domain.asset import NonEmptyId
+from cloudscope.domain.serialization import JsonDataError, check_text, json_data
 
 IN_SUBNET: Final = "IN_SUBNET"
 """An instance, interface, database or load balancer placed in a subnet."""
@@ -48,7 +49,8 @@ class Relationship(BaseModel):
     """A directed edge, read ``source_id -TYPE-> target_id``. Added in API 1.0.
 
     The target need not be collected yet: a repository keeps the edge and resolves it
-    when the target arrives.
+    when the target arrives. ``properties`` follow the rules of ``Asset.properties``; the
+    ids must be valid Unicode without U+0000.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -57,6 +59,23 @@ class Relationship(BaseModel):
     type: Annotated[str, StringConstraints(pattern=RELATIONSHIP_TYPE_PATTERN, max_length=64)]
     target_id: NonEmptyId
     properties: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _storable(self) -> Relationship:
+        # The same rule as for assets: what a store accepts it reads back (issue 12).
+        try:
+            check_text(self.source_id, nul=False)
+        except JsonDataError as error:
+            raise error.within("source_id") from None
+        try:
+            check_text(self.target_id, nul=False)
+        except JsonDataError as error:
+            raise error.within("target_id") from None
+        try:
+            self.__dict__["properties"] = json_data(self.properties)
+        except JsonDataError as error:
+            raise error.within("properties") from None
+        return self
 
     @property
     def key(self) -> tuple[str, str, str]:

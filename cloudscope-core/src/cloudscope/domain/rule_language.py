@@ -1,7 +1,7 @@
 """The declarative rule language: risk and detection rules written in YAML.
 
 A pack is a YAML mapping with ``rules:`` (risk rules) and ``detections:`` (relationship
-detection by tag or name). It is loaded with ``yaml.safe_load`` (no object construction)
+detection by tag or name). It is loaded with the safe loader of ``cloudscope.domain.documents``
 and validated field by field, so that a mistake is one line naming the file and the field
 (``rules[2].when.op``). The guide is ``docs/rules.md``.
 """
@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-import yaml
-
 from cloudscope.domain.asset import ASSET_TYPE_PATTERN
+from cloudscope.domain.documents import describe_size, load_yaml
 from cloudscope.domain.errors import InputError
 from cloudscope.domain.field_path import FieldPath
 from cloudscope.domain.finding import Severity
@@ -334,14 +333,10 @@ class RulePack:
 def parse_pack(text: str, source: str) -> RulePack:
     """Parse and validate a pack; raise :class:`InputError` naming ``source`` and the field."""
     if len(text) > MAX_PACK_BYTES:
-        raise InputError(f"larger than {MAX_PACK_BYTES} bytes", location=source)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        problem = getattr(error, "problem", None) or "invalid YAML"
-        raise InputError(f"not valid YAML: {problem}", location=where) from None
+        raise InputError(f"over the limit of {describe_size(MAX_PACK_BYTES)}", location=source)
+    # The documents' safe loader and limits (nesting, aliases) keep compile_condition,
+    # which recurses, within a few dozen levels.
+    data = load_yaml(text, source)
     if data is None:
         return RulePack(source, (), ())
     if not isinstance(data, Mapping):

@@ -27,6 +27,9 @@ class RunStatus(StrEnum):
     OK = "ok"
     PARTIAL = "partial"
     FAILED = "failed"
+    # Added in API 1.1: stopped by Ctrl-C or SIGTERM, or found abandoned by a later
+    # command (its process died while the run was recorded as running).
+    INTERRUPTED = "interrupted"
 
 
 class ScopeKey(BaseModel):
@@ -68,8 +71,28 @@ class Scope(BaseModel):
     finished_at: UtcDatetime | None = None
 
 
+class RunOwner(BaseModel):
+    """The process that records a run: where a later command looks to tell whether the run
+    is still alive. Added in API 1.1.
+
+    ``process`` identifies the process beyond its pid, which the system reuses: on Linux
+    ``BOOT_ID:PID_NAMESPACE:START_TICKS`` (the boot, the pid namespace, e.g. a container's,
+    and the start time in clock ticks since boot); None where that cannot be read.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str
+    pid: int
+    process: str | None = None
+
+
 class CollectionRun(BaseModel):
-    """One ``cloudscope collect`` invocation. Added in API 1.0."""
+    """One ``cloudscope collect`` invocation. Added in API 1.0.
+
+    ``owner`` and ``heartbeat_at`` (the last time the owner said it was alive, by the
+    store's clock) were added in API 1.1; a store that does not keep them reads None.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -82,6 +105,8 @@ class CollectionRun(BaseModel):
     relationships: int = 0
     error: str | None = None
     counters: dict[str, int] = Field(default_factory=dict)
+    owner: RunOwner | None = None
+    heartbeat_at: UtcDatetime | None = None
 
     def duration_s(self) -> float:
         """Seconds from start to finish (or zero while running)."""

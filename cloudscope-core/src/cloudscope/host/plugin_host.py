@@ -47,10 +47,12 @@ REGISTER_HOOKS: Final = {
     "repositories": "cloudscope_register_repositories",
     "exporters": "cloudscope_register_exporters",
     "rules": "cloudscope_register_rules",
+    "secret_resolvers": "cloudscope_register_secret_resolvers",
 }
 
 _NOUNS: Final = {"collectors": "collector", "repositories": "repository",
-                 "exporters": "exporter", "rules": "rule"}
+                 "exporters": "exporter", "rules": "rule",
+                 "secret_resolvers": "secret resolver"}
 
 __all__ = ["API_VERSION", "BUILTIN_PLUGIN", "PluginHost", "PluginReport", "PluginStatus"]
 
@@ -61,7 +63,9 @@ class PluginHost:
     ``load_only`` mirrors ``CLOUDSCOPE_LOAD_PLUGINS`` (None: load all; an empty set: load
     none), ``disabled`` mirrors ``--disable-plugin``. Built-in components register through
     the same hooks as third-party plugins, first, so that a plugin cannot silently replace
-    them.
+    them. In ``cloudscope.api`` since API 1.1, for tests (the ``plugin_host`` fixture): its
+    public surface is ``reports``, ``collectors``, ``repositories``, ``exporters``,
+    ``rules``, ``add_plugin``, ``load_installed`` and ``components_of``.
     """
 
     def __init__(self, *, load_only: Iterable[str] | None = None, disabled: Iterable[str] = (),
@@ -147,6 +151,11 @@ class PluginHost:
     def rules(self) -> ComponentRegistry:
         """Registered rules, by rule id."""
         return self.registries["rules"]
+
+    @property
+    def secret_resolvers(self) -> ComponentRegistry:
+        """Registered secret resolvers, by the scheme of their references (``env``)."""
+        return self.registries["secret_resolvers"]
 
     # Loading -------------------------------------------------------------------------
     def load_installed(self, group: str = discovery.ENTRY_POINT_GROUP) -> None:
@@ -324,7 +333,7 @@ class PluginHost:
         for implementation in hook.get_hookimpls():
             if implementation.plugin_name != report.name:
                 continue
-            register = self.registries[kind].register_for(report.name)
+            register = self.registries[kind].register_for(report.name, report.distribution)
             try:
                 call_plugin(implementation.function, register=register, timeout=self.timeout)
             except PluginCallFailed as failure:  # a plugin must never crash or hang the host

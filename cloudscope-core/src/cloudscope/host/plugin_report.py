@@ -19,7 +19,9 @@ class PluginStatus(StrEnum):
 
 @dataclass(slots=True)
 class PluginReport:
-    """What the host knows about one plugin: identity, declared API, status and reason."""
+    """What the host knows about one plugin: identity, declared API, status and reason.
+
+    Added in API 1.1 to ``cloudscope.api`` (what ``register_plugin`` returns)."""
 
     name: str
     module: str
@@ -33,8 +35,11 @@ class PluginReport:
 
     def reject(self, status: PluginStatus, reason: str) -> None:
         """Mark the plugin unusable, keeping only the first line of ``reason``."""
+        from cloudscope.domain.redaction import redact_text  # only when a plugin is rejected
+
         self.status = status
-        self.reason = " ".join(reason.split()) if reason else status.value
+        # A plugin's import error may quote its configuration (a token read at import).
+        self.reason = redact_text(" ".join(reason.split())) if reason else status.value
 
 
 def first_line(error: BaseException) -> str:

@@ -3,23 +3,32 @@
 Precedence: command-line flag > environment > config file > default. Every key has an
 environment variable ``CLOUDSCOPE_<SECTION>_<KEY>`` (nested keys joined by ``_``). A
 top-level section named after a plugin (``azure:``) belongs to that plugin, which validates
-it with its own model through :meth:`Config.plugin_settings`.
+it with its own model through :meth:`Config.plugin_settings`. Values may be secrets by
+reference (``env:NAME``, ``file:/path``, a plugin's scheme: ``secret_references``), and
+``targets:`` lists the collections ``cloudscope collect`` runs without a provider.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final, Literal, TypeVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
-from cloudscope.domain.errors import ConfigError
+from cloudscope.domain.documents import (
+    check_nesting,
+    decode_text,
+    load_yaml,
+    parse_json,
+    read_regular_file,
+)
+from cloudscope.domain.errors import ConfigError, InputError
+from cloudscope.infrastructure.secret_references import ReferenceResolver, Resolver
 
 SCHEMA_VERSION: Final = 1
 ENV_PREFIX: Final = "CLOUDSCOPE_"
@@ -31,7 +40,8 @@ Model = TypeVar("Model", bound=BaseModel)
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    # NaN or Infinity (``.inf`` in YAML, ``inf`` in a variable) is never a sensible setting.
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
 class ScopeRateLimitSettings(_Section):
@@ -64,6 +74,8 @@ class CollectSettings(_Section):
     #: Failures of one kind in one place (an account's credentials, an endpoint, a
     #: service) after which that place's remaining scopes fail at once; 0 turns it off.
     circuit_breaker_threshold: int = Field(default=3, ge=0, le=1000)
+    # A run on another host whose heartbeat (every 30 s) is older than this is abandoned.
+    heartbeat_timeout_s: float = Field(default=600.0, ge=120.0)
 
 
 class LogSettings(_Section):
@@ -80,10 +92,83 @@ class RulesSettings(_Section):
     disabled: list[str] = Field(default_factory=list)
 
 
+class ChangesSettings(_Section):
+    """The change log (API 1.1)."""
+
+    #: Whether `collect` records what it changes (stores that keep a change log).
+    track: bool = True
+    #: Days of history kept: changes recorded and assets removed longer ago are deleted by
+    #: `db prune` (its default) and after each `collect`. None keeps everything.
+    keep_days: int | None = Field(default=None, ge=1, le=36_500)
+
+
+class SelectionSettings(_Section):
+    """What a target collects of its services or asset types: shell-style patterns."""
+
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+
+
+class TargetSettings(BaseModel):
+    """One collection target: a name, a provider, the provider's options by flag name
+    (``regions``, ``profile``, ``subscriptions``, ``scope``...: checked against the
+    provider's own options when it is collected), and the services and asset types to
+    include or exclude (a list is an include list)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+    provider: str = Field(min_length=1, max_length=64)
+    services: SelectionSettings = Field(default_factory=SelectionSettings)
+    types: SelectionSettings = Field(default_factory=SelectionSettings)
+
+    @field_validator("services", "types", mode="before")
+    @classmethod
+    def _list_is_include(cls, value: object) -> object:
+        return {"include": value} if isinstance(value, list) else value
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The provider options: every key but name, provider, services and types."""
+        return dict(self.model_extra or {})
+
+
+class AuthSettings(_Section):
+    """How ``cloudscope serve`` authenticates requests (checked when serve starts)."""
+
+    mode: Literal["jwt", "none"] = "jwt"
+    issuer: str | None = None
+    audience: str | None = None
+    jwks_file: Path | None = None
+    jwks_url: str | None = None
+    #: HS256 is accepted only when this is set; a SecretStr, so that neither plugins
+    #: (``cloudscope_configure``) nor messages ever see it.
+    hs256_secret: SecretStr | None = None
+    roles_claim: str = Field(default="roles", min_length=1)
+    leeway_s: float = Field(default=30, ge=0, le=600)
+    #: How long keys fetched from ``jwks_url`` are kept; an unknown ``kid`` refetches.
+    jwks_cache_s: float = Field(default=300, ge=0, le=86_400)
+    #: The least time between two refetches forced by unknown key ids.
+    jwks_cooldown_s: float = Field(default=30, ge=0, le=3600)
+
+
+class ServeSettings(_Section):
+    """``cloudscope serve``: where it listens, who may ask, where the audit goes."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65_535)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    audit_log: Path | None = None
+    #: Stores opened at once (each request borrows one).
+    store_connections: int = Field(default=4, ge=1, le=64)
+    #: How long SIGTERM waits for requests in flight before closing them.
+    shutdown_timeout_s: float = Field(default=30, ge=0, le=3600)
+
+
 class Settings(BaseModel):
     """The whole configuration. Unknown top-level keys are plugin sections."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
 
     schema_version: Literal[1] = 1
     db: str | None = None
@@ -91,16 +176,38 @@ class Settings(BaseModel):
     collect: CollectSettings = Field(default_factory=CollectSettings)
     plugins: dict[str, PluginSettings] = Field(default_factory=dict)
     rules: RulesSettings = Field(default_factory=RulesSettings)
+    changes: ChangesSettings = Field(default_factory=ChangesSettings)
+    targets: list[TargetSettings] = Field(default_factory=list)
+
+    @field_validator("targets")
+    @classmethod
+    def _unique_names(cls, targets: list[TargetSettings]) -> list[TargetSettings]:
+        names = [target.name for target in targets]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise PydanticCustomError("unique_names", "target names must be unique: "
+                                      "{names} repeated", {"names": ", ".join(repeated)})
+        return targets
+
+
+    serve: ServeSettings = Field(default_factory=ServeSettings)
 
 
 class Config:
     """The validated settings, where they came from, and plugin sections on demand."""
 
     def __init__(self, settings: Settings, *, path: Path | None,
-                 environ: Mapping[str, str]) -> None:
+                 environ: Mapping[str, str], file_data: Mapping[str, Any] | None = None,
+                 env_data: Mapping[str, Any] | None = None,
+                 references: ReferenceResolver | None = None) -> None:
         self.settings = settings
         self.path = path
         self._environ = environ
+        #: What the file and the environment each said (before merging), and the key
+        #: paths that were secrets by reference: where each value came from.
+        self.file_data = dict(file_data or {})
+        self.env_data = dict(env_data or {})
+        self.references = references or ReferenceResolver({})
 
     @property
     def source(self) -> str:
@@ -114,8 +221,10 @@ class Config:
     def plugin_settings(self, plugin: str, model: type[Model]) -> Model:
         """The ``plugin:`` section validated by ``model``, environment overrides applied."""
         section = dict((self.settings.model_extra or {}).get(plugin) or {})
-        env_values = _environment_for(model, f"{ENV_PREFIX}{plugin.upper().replace('-', '_')}_",
-                                      self._environ)
+        prefix = f"{ENV_PREFIX}{plugin.upper().replace('-', '_')}_"
+        env_values = self.references.resolve(
+            _environment_for(model, prefix, self._environ), path=(plugin,),
+            source=lambda path: f"environment variable {prefix}{'_'.join(path[1:]).upper()}")
         merged = _deep_merge(section, env_values)
         try:
             return model.model_validate(merged)
@@ -137,11 +246,13 @@ def default_config_path(environ: Mapping[str, str] = os.environ) -> Path:
 
 
 def load_config(path: str | Path | None = None, *, environ: Mapping[str, str] | None = None,
-                plugin_names: Iterable[str] = ()) -> Config:
+                plugin_names: Iterable[str] = (),
+                resolvers: Mapping[str, Resolver] | None = None) -> Config:
     """Read, merge and validate the configuration.
 
     ``path`` is ``--config``; without it ``CLOUDSCOPE_CONFIG``, then the standard location
-    if that file exists. ``plugin_names`` are the top-level sections that plugins own.
+    if that file exists. ``plugin_names`` are the top-level sections that plugins own;
+    ``resolvers`` the secret resolvers by scheme (``env``, ``file``...).
     """
     environ = os.environ if environ is None else environ
     chosen: Path | None = Path(path) if path else None
@@ -152,38 +263,31 @@ def load_config(path: str | Path | None = None, *, environ: Mapping[str, str] | 
     data = _read_yaml(chosen) if chosen else {}
     source = str(chosen) if chosen else "environment"
     _check_top_level(data, source, set(plugin_names))
-    merged = _deep_merge(data, _core_environment(environ))
+    references = ReferenceResolver(resolvers or {})
+    data = references.resolve(data, source=lambda _path: source)
+    env_data = references.resolve(
+        _core_environment(environ),
+        source=lambda key: f"environment variable {ENV_PREFIX}{'_'.join(key).upper()}")
+    merged = _deep_merge(data, env_data)
     try:
         settings = Settings.model_validate(merged)
     except ValidationError as error:
         raise _config_error(error, source, env_names=_env_names(Settings, ENV_PREFIX),
                             environ=environ) from None
-    return Config(settings, path=chosen, environ=environ)
+    return Config(settings, path=chosen, environ=environ, file_data=data, env_data=env_data,
+                  references=references)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
+    # The file collector's guards (regular file, size, nesting, aliases): issue 12.
     try:
-        if path.is_dir():
-            raise ConfigError("is a directory, expected a YAML file", source=str(path))
-        if path.stat().st_size > MAX_CONFIG_BYTES:
-            raise ConfigError(f"larger than {MAX_CONFIG_BYTES} bytes", source=str(path))
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("no such file", source=str(path),
-                          hint="check --config or CLOUDSCOPE_CONFIG") from None
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"not UTF-8 text (byte {error.start})", source=str(path)) from None
-    except OSError as error:
-        raise ConfigError(f"cannot read: {error.strerror}", source=str(path)) from None
-    try:
-        # safe_load only: a config file must never construct Python objects.
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ConfigError(f"invalid YAML: {error.problem}", source=where) from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"invalid YAML: {error}", source=str(path)) from None
+        data = load_yaml(decode_text(read_regular_file(
+            path, MAX_CONFIG_BYTES, hint="a configuration file is small; is this the right "
+                                         "file?"), str(path)), str(path))
+    except InputError as error:
+        hint = error.hint or ("check --config or CLOUDSCOPE_CONFIG"
+                              if error.message == "no such file" else None)
+        raise ConfigError(error.message, source=error.location, hint=hint) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -223,7 +327,7 @@ def _environment_for(model: type[BaseModel], prefix: str,
     values: dict[str, Any] = {}
     for name, path in _env_names(model, prefix).items():
         if name in environ:
-            _set_path(values, path, _parse_env_value(environ[name]))
+            _set_path(values, path, _parse_env_value(name, environ[name]))
     return values
 
 
@@ -244,14 +348,20 @@ def _core_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
-def _parse_env_value(raw: str) -> Any:
-    """JSON lists and objects are decoded; everything else stays a string for pydantic."""
+def _parse_env_value(name: str, raw: str) -> Any:
+    """JSON lists and objects are decoded (within the documents' nesting limit); everything
+    else, invalid JSON included, stays a string for pydantic to refuse by name."""
     stripped = raw.strip()
     if stripped[:1] in ("[", "{"):
         try:
-            return json.loads(stripped)
-        except json.JSONDecodeError:
+            value = parse_json(stripped, name)
+        except InputError:
             return raw
+        try:
+            check_nesting(value, name, strict_keys=True)
+        except InputError as error:
+            raise ConfigError(error.message, source=f"environment variable {name}") from None
+        return value
     return raw
 
 
@@ -281,6 +391,12 @@ def _config_error(error: ValidationError, source: str, *, model: type[BaseModel]
     where = source
     for name, path in (env_names or {}).items():
         if path == location[: len(path)] and environ is not None and name in environ:
+            where = f"environment variable {name}"
+    if location[:1] == ("plugins",) and len(location) >= 4 and environ is not None:
+        # plugins.<name>.rate_limit.<key>, which _core_environment reads by suffix.
+        name = f"{ENV_PREFIX}PLUGINS_{location[1].upper().replace('-', '_')}_" \
+               f"{'_'.join(location[2:4]).upper()}"
+        if name in environ:
             where = f"environment variable {name}"
     if first["type"] == "extra_forbidden":
         siblings = _sibling_names(model, location)

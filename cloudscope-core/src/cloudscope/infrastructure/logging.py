@@ -13,24 +13,64 @@ import threading
 from collections.abc import MutableMapping
 from typing import Any, Final, TextIO
 
-from cloudscope.domain.redaction import redact
+from cloudscope.domain.printable import printable
+from cloudscope.domain.redaction import redact, redact_text
 
 LEVELS: Final = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
 
-_state: dict[str, Any] = {"level": "warning", "format": "auto", "stream": None, "ready": False}
+_state: dict[str, Any] = {"level": "warning", "format": "auto", "stream": None, "ready": False,
+                          "handler": None}
 _lock = threading.Lock()
+
+
+class RedactingHandler(stdlib_logging.Handler):
+    """The standard library's records (botocore, urllib3, azure-core, psycopg), redacted:
+    without a handler they reach stderr through ``logging.lastResort`` as they are, and a
+    retry warning may quote a URL with a SAS signature or a DSN with its password."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        super().__init__()
+        self.stream = stream
+        self.setFormatter(stdlib_logging.Formatter("%(name)s: %(levelname)s: %(message)s"))
+
+    def emit(self, record: stdlib_logging.LogRecord) -> None:
+        """Write the formatted record, secrets redacted, to the configured stream."""
+        try:
+            stream = self.stream or sys.stderr
+            stream.write(redact_text(self.format(record)) + "\n")
+            stream.flush()
+        except Exception:  # logging must never raise: the standard library's own rule
+            self.handleError(record)
 
 
 def configure_logging(level: str = "warning", format: str = "auto",
                       stream: TextIO | None = None) -> None:
-    """Set the level and format; takes effect at the next log call."""
+    """Set the level and format; takes effect at the next log call. Records of the
+    standard library's loggers go through :class:`RedactingHandler` from now on."""
     with _lock:
-        _state.update(level=level, format=format, stream=stream, ready=False)
+        root = stdlib_logging.getLogger()
+        if _state["handler"] is not None:
+            root.removeHandler(_state["handler"])
+        handler = RedactingHandler(stream)
+        root.addHandler(handler)
+        # Libraries log through the standard library: keep them at our level, never at
+        # DEBUG (with request headers) by default.
+        root.setLevel(max(LEVELS[level], stdlib_logging.WARNING))
+        _state.update(level=level, format=format, stream=stream, ready=False, handler=handler)
 
 
 def redact_event(_logger: object, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """structlog processor: redact secrets by key name and by value shape."""
     return {key: value if key in ("timestamp", "level", "logger") else redact(value, key=key)
+            for key, value in event.items()}
+
+
+def printable_event(_logger: object, _method: str,
+                    event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog processor for the console format: text values with control characters
+    (a file name, an id from a cloud) shown escaped, as every human-readable printer does.
+    JSON logs keep values exact, and a traceback (``exception``) keeps its lines."""
+    return {key: printable(value) if isinstance(value, str) and key != "exception" else value
             for key, value in event.items()}
 
 
@@ -44,30 +84,26 @@ def _ensure_configured() -> None:
 
         stream = _state["stream"] or sys.stderr
         as_json = _state["format"] == "json" or (_state["format"] == "auto" and not stream.isatty())
+        # Tracebacks become text before redaction, in both formats: rich's pretty
+        # tracebacks would print each frame's local variables, secrets included.
         renderer: Any = structlog.processors.JSONRenderer() if as_json else \
-            structlog.dev.ConsoleRenderer(colors=stream.isatty())
+            structlog.dev.ConsoleRenderer(colors=stream.isatty(),
+                                          exception_formatter=structlog.dev.plain_traceback)
         structlog.configure(
             processors=[
                 structlog.contextvars.merge_contextvars,
                 structlog.processors.add_log_level,
                 structlog.processors.TimeStamper(fmt="iso", utc=True),
-                structlog.processors.format_exc_info if as_json else _noop,
+                structlog.processors.format_exc_info,
                 redact_event,
+                *([] if as_json else [printable_event]),
                 renderer,
             ],
             wrapper_class=structlog.make_filtering_bound_logger(LEVELS[_state["level"]]),
             logger_factory=structlog.PrintLoggerFactory(file=stream),
             cache_logger_on_first_use=False,
         )
-        # Libraries (botocore, azure-core, urllib3) log through the standard library: keep
-        # them at our level and on the same stream, never at DEBUG with headers by default.
-        root = stdlib_logging.getLogger()
-        root.setLevel(max(LEVELS[_state["level"]], stdlib_logging.WARNING))
         _state["ready"] = True
-
-
-def _noop(_logger: object, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    return event
 
 
 class Logger:

@@ -13,6 +13,7 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import BaseModel
 
 from cloudscope.domain.asset import Asset
+from cloudscope.domain.checks import Check
 from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import ScopeKey
 from cloudscope.ports.rate_limit import Limiter
@@ -133,6 +134,24 @@ class Collector(ABC):
         """
         return ()
 
+    @classmethod
+    def volatile_fields(cls) -> Mapping[str, tuple[str, ...]]:
+        """Fields the cloud changes by itself on every read (RDS ``LatestRestorableTime``,
+        timestamps of last use), by asset type: paths under ``properties`` in
+        :class:`~cloudscope.domain.field_path.FieldPath` syntax (``RoleLastUsed``,
+        ``Items[].LastSeen``). Change tracking never reports them; the stored asset still
+        takes their new values. Read from the class, without credentials or network.
+
+        The default gathers the ``volatile_fields`` of the collector's asset-type catalogue
+        (``asset_types()``); a collector without a catalogue overrides this. Added in API 1.1.
+        """
+        fields: dict[str, tuple[str, ...]] = {}
+        for info in cls.asset_types():
+            paths = tuple(info.volatile_fields)
+            if paths:
+                fields[info.asset_type] = fields.get(info.asset_type, ()) + paths
+        return fields
+
     @abstractmethod
     def plan(self) -> Iterable[ScopeKey]:
         """The scopes to collect, in a stable order. Raise a CloudScopeError to stop the run."""
@@ -140,6 +159,18 @@ class Collector(ABC):
     @abstractmethod
     def collect(self, scope: ScopeKey) -> Iterator[Asset | Relationship]:
         """Yield the scope's assets and the relationships they emit, as a stream."""
+
+    def check(self) -> Iterable[Check]:
+        """Preflight for ``cloudscope doctor``: who the credentials are and one cheap read
+        per service, as :class:`Check` lines whose hints say what to grant or set.
+
+        Called instead of :meth:`plan` and :meth:`collect`, never with them, and followed
+        by :meth:`close`. An exception ends the checks with a failed line of its message.
+        This default plans and reports how many scopes it would collect, so a collector
+        written for API 1.0 is checked as far as planning goes. Added in API 1.1.
+        """
+        scopes = list(self.plan())
+        yield Check.ok("plan", f"{len(scopes)} scope{'' if len(scopes) == 1 else 's'} planned")
 
     def close(self) -> None:
         """Release clients and sessions; called once after the last scope."""

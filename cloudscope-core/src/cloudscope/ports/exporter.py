@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Final, TextIO
 
 from cloudscope.domain.asset import Asset
+from cloudscope.domain.change import Change
+from cloudscope.domain.errors import UsageError
 from cloudscope.domain.finding import Finding
 from cloudscope.domain.query import AssetQuery
 from cloudscope.domain.relationship import Relationship
@@ -32,12 +34,15 @@ class AssetRecord:
     Everything in it is redacted with the logs' rules (``cloudscope.api.redact``) before an
     exporter sees it. ``names`` maps the ids of related assets that are stored to their
     names, so that summaries can say ``IN_SUBNET:app-subnet`` rather than an id.
+    ``changes`` holds the asset's changes when an exporter asked for them
+    (:meth:`ExportSource.changes_of`; added in API 1.1), else nothing.
     """
 
     asset: Asset
     relationships: Sequence[Relationship]
     findings: Sequence[Finding]
     names: Mapping[str, str]
+    changes: Sequence[Change] = ()
 
     @property
     def outgoing(self) -> list[Relationship]:
@@ -100,6 +105,14 @@ class ExportSource(ABC):
     def describe(self) -> dict[str, object]:
         """The filters in effect, for metadata."""
         return self.query.describe()
+
+    def changes_of(self, asset_ids: Sequence[str], since: str) -> Mapping[str, Sequence[Change]]:
+        """The changes of ``asset_ids`` recorded after ``since`` (what ``cloudscope changes
+        --since`` takes: a run id, an ISO 8601 time or a duration such as ``7d``), by asset
+        id, oldest first, redacted; finding changes included. Call it with no ids first to
+        check ``since``: a ``UsageError`` names what is wrong before anything is written.
+        Added in API 1.1; the default says the source keeps no change log."""
+        raise UsageError(f"--changed-since {since!r}: this export's source keeps no change log")
 
 
 class ExportTarget(ABC):

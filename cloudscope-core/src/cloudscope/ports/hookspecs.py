@@ -1,8 +1,9 @@
-"""The CloudScope hook specifications, API 1.0.
+"""The CloudScope hook specifications, API 1.1.
 
 Each docstring is the contract of its hook and names the API version it was added in.
 Specs evolve only by adding arguments (pluggy passes an implementation only the arguments
-it names), so a plugin written for API 1.0 keeps working with every 1.x core.
+it names), and new hooks are optional (a plugin that does not implement one is never asked),
+so a plugin written for API 1.0 keeps working with every 1.x core.
 
 A ``register`` callable takes a name and a factory: either a callable or a
 ``"module:Attribute"`` string that the core imports only when the component is used, so
@@ -18,8 +19,11 @@ import pluggy
 if TYPE_CHECKING:
     from cloudscope.ports.registration import Register
 
-API_VERSION: Final = "1.0"
-"""The plugin API these specs define. Plugins declare the range they accept."""
+API_VERSION: Final = "1.1"
+"""The plugin API these specs define. Plugins declare the range they accept
+(``">=1.0,<2"``; one that needs a 1.1 feature declares ``">=1.1,<2"``). 1.1 added optional
+hooks, methods and fields (secret resolvers, collector checks, run liveness, keyset
+pagination and finding queries): an API-1.0 plugin keeps working."""
 PROJECT_NAME: Final = "cloudscope"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
@@ -63,6 +67,21 @@ def cloudscope_register_rules(register: Register) -> None:
     Risk rules and relationship-detection rules both register here; the factory, called
     with no arguments, returns a :class:`Rule`. Rule ids are unique across plugins, dotted
     by convention (``aws.s3.bucket-public``). Added in API 1.0.
+    """
+
+
+@hookspec
+def cloudscope_register_secret_resolvers(register: Register) -> None:
+    """Register secret resolvers: ``register(scheme, resolver)``.
+
+    A configuration value written ``SCHEME:REFERENCE`` (``vault:kv/cloudscope#token``) is
+    replaced, when the configuration is loaded, by ``resolver(reference)``: the text after
+    the first colon, and the resolver returns the secret as a string. A value whose
+    reference starts with ``//`` is a URL and never resolved. The core registers ``env``
+    (``env:NAME``) and ``file`` (``file:/run/secrets/x``). A resolver raises
+    ``ConfigError`` when it cannot resolve, with a message that names the reference and
+    never the secret. Optional: a plugin that does not implement it is never asked.
+    Added in API 1.1.
     """
 
 

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import itertools
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
+from typing import ClassVar, Final
 
 from pydantic import BaseModel, Field
 
 from cloudscope.domain.asset import Asset
+from cloudscope.domain.change import Change, ChangeQuery
 from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Finding
-from cloudscope.domain.query import AssetQuery
+from cloudscope.domain.query import AssetQuery, FindingQuery, finding_key
 from cloudscope.domain.relationship import Relationship
-from cloudscope.domain.scope import CollectionRun, Scope, ScopeKey
-from cloudscope.domain.timestamps import UtcDatetime
+from cloudscope.domain.scope import CollectionRun, RunStatus, Scope, ScopeKey, ScopeStatus
+from cloudscope.domain.timestamps import UtcDatetime, utc_now
+
+HEARTBEAT_INTERVAL_S: Final = 30.0
+"""The owner of a running run calls :meth:`Repository.heartbeat` at least this often (in
+seconds). Added in API 1.1."""
 
 
 class AssetDetail(BaseModel):
@@ -45,6 +54,21 @@ class StoredRelationship(BaseModel):
     last_seen: UtcDatetime
 
 
+class RunLiveness(BaseModel):
+    """A run recorded as running, with what the store knows of its process. Added in API 1.1.
+
+    ``heartbeat_age_s``: seconds since the run's last heartbeat (or its start, when it never
+    sent one), by the store's clock; None when the store cannot tell. ``alive``: the store's
+    own proof, from a lock that lives and dies with the run's process: True when the lock is
+    held, False when it was released (the process is gone), None when the store has no such
+    lock for this run or its answer is no proof.
+    """
+
+    run: CollectionRun
+    heartbeat_age_s: float | None = None
+    alive: bool | None = None
+
+
 class Repository(ABC):
     """A store of the inventory. Added in API 1.0.
 
@@ -61,8 +85,20 @@ class Repository(ABC):
     """
 
     url: str
+    #: True when :meth:`iter_assets` honours ``AssetQuery.after`` (keyset pagination).
+    #: A repository written for API 1.0 leaves it False, and ``serve`` then skips to the
+    #: cursor itself, reading from the start. Added in API 1.1.
+    keyset_pagination: ClassVar[bool] = False
 
     # Lifecycle -------------------------------------------------------------------------
+    @classmethod
+    def exists(cls, url: str) -> bool | None:
+        """Whether a store exists at ``url``, told without opening (or creating) it; None,
+        the default, when that cannot be told without connecting (a server). Commands that
+        only read refuse a store that does not exist instead of creating an empty one.
+        Added in API 1.1."""
+        return None
+
     @abstractmethod
     def migrate(self) -> int:
         """Bring the schema to the current version; return it. Idempotent."""
@@ -73,6 +109,13 @@ class Repository(ABC):
 
     def close(self) -> None:
         """Release connections."""
+
+    def local_paths(self) -> tuple[Path, ...]:
+        """The files and directories on this machine that hold the store (a SQLite file with
+        its ``-wal``, ``-shm`` and ``-journal``; a file store's directory), so that no
+        command writes an output over them. Empty, the default, for a store on a server.
+        Added in API 1.1."""
+        return ()
 
     def __enter__(self) -> Repository:
         return self
@@ -121,6 +164,39 @@ class Repository(ABC):
     def list_runs(self, limit: int | None = None) -> list[CollectionRun]:
         """Collection runs, newest first."""
 
+    # Liveness of runs (API 1.1; the defaults keep API 1.0 repositories working) ---------
+    def heartbeat(self, run_id: str) -> None:
+        """Record that the process of the running run ``run_id`` is alive: its heartbeat
+        time becomes now. Called at least every :data:`HEARTBEAT_INTERVAL_S` while the run
+        runs. Added in API 1.1; the default keeps no heartbeat, so such a store can tell an
+        abandoned run only by its owner (a process gone on the same host)."""
+
+    def running_runs(self) -> list[RunLiveness]:
+        """The runs recorded as running, with the evidence of their liveness. Added in API
+        1.1; the default reads :meth:`list_runs` and offers no lock, and a heartbeat age only
+        when the store kept ``heartbeat_at``."""
+        now = utc_now()
+        return [RunLiveness(run=run, heartbeat_age_s=(now - run.heartbeat_at).total_seconds()
+                            if run.heartbeat_at else None)
+                for run in self.list_runs() if run.status is RunStatus.RUNNING]
+
+    def interrupt_run(self, run_id: str, error: str, finished_at: datetime) -> bool:
+        """Mark the run ``run_id`` interrupted, with ``error``, if it is still running, and
+        its scopes that are still running; return False (changing nothing) when it is not
+        running any more. A repository should do this in one transaction, conditional on
+        the status, as its owner may finish it at the same moment. Added in API 1.1; the
+        default uses :meth:`list_runs`, :meth:`list_scopes`, :meth:`fail_scope` and
+        :meth:`finish_run`."""
+        run = next((r for r in self.list_runs() if r.run_id == run_id), None)
+        if run is None or run.status is not RunStatus.RUNNING:
+            return False
+        for scope in self.list_scopes():
+            if scope.run_id == run_id and scope.status is ScopeStatus.RUNNING:
+                self.fail_scope(scope.key, run_id, error, finished_at, interrupted=True)
+        self.finish_run(run.model_copy(update={"status": RunStatus.INTERRUPTED,
+                                               "finished_at": finished_at, "error": error}))
+        return True
+
     # Queries ---------------------------------------------------------------------------
     @abstractmethod
     def iter_assets(self, query: AssetQuery) -> Iterator[Asset]:
@@ -168,13 +244,43 @@ class Repository(ABC):
             names.update((a.id, a.name) for a in self.iter_assets(query) if a.name)
         return names
 
+    def query_findings(self, query: FindingQuery) -> Iterator[Finding]:
+        """Findings matching ``query``, most severe first, then by asset id and rule id
+        (the order of :meth:`iter_findings`), streamed. Added in API 1.1.
+
+        This default filters :meth:`iter_findings`, looking the providers of the findings'
+        assets up in chunks; a repository should override it with a query of its own.
+        """
+        severities = frozenset(query.severities) if query.severities is not None else None
+        findings = (f for f in self.iter_findings()
+                    if (severities is None or f.severity in severities)
+                    and (query.rule_id is None or f.rule_id == query.rule_id)
+                    and (query.after is None or finding_key(f) > query.after))
+        if query.provider is None:
+            yield from findings
+            return
+        while chunk := list(itertools.islice(findings, 500)):
+            wanted = tuple({f.asset_id for f in chunk})
+            providers = {a.id: a.provider for a in self.iter_assets(
+                AssetQuery(ids=wanted, include_deleted=True))}
+            yield from (f for f in chunk if providers.get(f.asset_id) == query.provider)
+
+    def count_assets_by_type(self) -> dict[tuple[str, str], int]:
+        """How many live assets each (provider, asset_type) has, for metrics. This default
+        reads every asset; a repository should override it with a query that counts.
+        Added in API 1.1."""
+        return dict(Counter((a.provider, a.asset_type) for a in self.iter_assets(AssetQuery())))
+
     def get_detail(self, asset_id: str) -> AssetDetail | None:
         """The asset with its relationships and findings, or None."""
         asset = self.get_asset(asset_id)
         if asset is None:
             return None
-        return AssetDetail(asset=asset, relationships=self.relationships_of([asset_id]),
-                           findings=self.findings_of([asset_id]))
+        # Not validated again: the parts were validated when they were stored (building the
+        # model would run their checks once more, and fail on a record edited by hand).
+        return AssetDetail.model_construct(asset=asset,
+                                           relationships=self.relationships_of([asset_id]),
+                                           findings=self.findings_of([asset_id]))
 
     # Copying between stores (``cloudscope db copy``) -------------------------------------
     def iter_stored_assets(self) -> Iterator[StoredAsset]:
@@ -195,3 +301,48 @@ class Repository(ABC):
         in one transaction; no staleness is applied. Added in API 1.0."""
         raise StoreError(f"{type(self).__name__} cannot be copied into",
                          hint="it does not implement restore")
+
+    # Change log (API 1.1; the defaults keep none, and ``cloudscope changes`` says so) -----
+    def has_change_log(self) -> bool:
+        """Whether this store keeps a change log, so that :meth:`track_changes`,
+        :meth:`record_changes`, :meth:`iter_changes`, :meth:`prune` and
+        :meth:`restore_changes` work. Added in API 1.1; the default is False."""
+        return False
+
+    def track_changes(self, run_id: str, volatile_fields: Mapping[str, Sequence[str]]) -> None:
+        """Log what the collection run ``run_id`` changes through this object, from now on:
+        :meth:`write_batch` records assets ``added`` (new, or back after removal),
+        ``modified`` (with their changed fields, computed by
+        :class:`cloudscope.domain.change_diff.AssetDiffer`) and relationships added;
+        :meth:`complete_scope` records what staleness removes. ``volatile_fields`` holds,
+        by asset type, the paths under ``properties`` that never count as changes. Each
+        batch's changes are written in the batch's transaction. Called by the collect use
+        case after :meth:`start_run`. Added in API 1.1; the default logs nothing."""
+
+    def record_changes(self, changes: Sequence[Change]) -> list[int]:
+        """Append ``changes`` (an assessment's finding changes) in one transaction; return
+        the ids given to them, in order. Added in API 1.1."""
+        raise change_log_missing(self)
+
+    def iter_changes(self, query: ChangeQuery) -> Iterator[Change]:
+        """The changes matching ``query``, in the order they were recorded, streamed.
+        Added in API 1.1."""
+        raise change_log_missing(self)
+
+    def prune(self, before: datetime) -> dict[str, int]:
+        """Delete the history older than ``before``: changes recorded and assets removed
+        (with their findings) before it, in one transaction; return how many of each
+        (``{"changes": N, "assets": N}``). Added in API 1.1."""
+        raise change_log_missing(self)
+
+    def restore_changes(self, changes: Sequence[Change]) -> None:
+        """Upsert changes exactly as given, ids included, in one transaction (``db copy``).
+        Added in API 1.1."""
+        raise change_log_missing(self)
+
+
+def change_log_missing(repository: Repository) -> StoreError:
+    """The one-line error (exit 2) for a store that keeps no change log. Added in API 1.1."""
+    return StoreError(f"this store ({type(repository).__name__}) keeps no change log",
+                      hint="change tracking needs a sqlite://, postgresql:// or file:// "
+                           "store, or a repository plugin that keeps one (API 1.1)")

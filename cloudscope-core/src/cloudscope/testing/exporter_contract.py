@@ -9,9 +9,11 @@ Subclass it in your tests, name the format, and say how to read your output back
             # parse the files (failing if they are invalid); return the asset ids, in order
             ...
 
-The exporter is resolved through the plugin host exactly as ``cloudscope export`` does, so
-it must be registered by an installed plugin. The sample estate (:func:`build_estate`)
-is written through the repository port into a SQLite store in a temporary directory.
+The exporter is resolved through the plugin host exactly as ``cloudscope export`` does:
+registered by an installed plugin, or, before the plugin is installed, by its entry point
+module set as ``plugin = my_package.plugin`` on the class. The sample estate
+(:func:`sample_estate`) is written through the repository port into a SQLite store in a
+temporary directory.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from cloudscope.domain.scope import CollectionRun, ScopeKey
 from cloudscope.host.plugin_host import BUILTIN_PLUGIN, PluginHost
 from cloudscope.ports.exporter import AssetRecord, Exporter, ExportSource
 from cloudscope.ports.repository import Repository
+from cloudscope.testing.plugin import contract_host
 
 ACCOUNT_A: Final = "111122223333"
 ACCOUNT_B: Final = "444455556666"
@@ -226,6 +229,10 @@ class ExporterContract:
     """What every exporter must do. Subclass; set ``format_name``; implement ``read_ids``."""
 
     format_name: ClassVar[str]
+    #: The plugin's entry point module when the plugin is not installed (None: installed).
+    plugin: object | None = None
+    #: The plugin's name (its entry point's) when ``plugin`` is set; default: format_name.
+    plugin_name: ClassVar[str | None] = None
 
     def read_ids(self, paths: Sequence[Path]) -> list[str]:
         """Parse the exported files, failing when they are not valid in the format, and
@@ -235,8 +242,9 @@ class ExporterContract:
     # Fixtures --------------------------------------------------------------------------
     @pytest.fixture
     def exporter_host(self) -> PluginHost:
-        """The installed plugins, loaded as the CLI loads them."""
-        return PluginHost.from_environment()
+        """The installed plugins, loaded as the CLI loads them (or ``plugin`` alone)."""
+        return contract_host(self.plugin, self.plugin_name or self.format_name,
+                             kind="exporters", component=self.format_name)
 
     @pytest.fixture
     def exporter(self, exporter_host: PluginHost) -> Exporter:

@@ -20,79 +20,42 @@ import subprocess
 import sys
 import textwrap
 import time
-import uuid
-from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from cloudscope.application.storage import open_repository
-from cloudscope.domain.asset import Asset
 from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Finding, Severity
 from cloudscope.domain.query import AssetQuery
 from cloudscope.domain.relationship import Relationship
-from cloudscope.domain.scope import CollectionRun, RunStatus, ScopeKey, ScopeStatus
+from cloudscope.domain.scope import RunStatus, ScopeStatus
 from cloudscope.host.plugin_host import PluginHost
 from cloudscope.ports.repository import Repository
+from cloudscope.testing.change_log_contract import ChangeLogContract
+from cloudscope.testing.contract_support import (
+    SCOPE_A,
+    SCOPE_B,
+    Collection,
+    ids,
+    make_asset,
+)
+from cloudscope.testing.pagination_contract import PaginationContract
+from cloudscope.testing.round_trip_contract import RoundTripContract
+from cloudscope.testing.run_liveness_contract import RunLivenessContract
 
-SCOPE_A = ScopeKey(provider="aws", account="111111111111", region="eu-west-1", service="ec2")
-SCOPE_B = ScopeKey(provider="aws", account="111111111111", region="us-east-1", service="ec2")
-
-
-def make_asset(index: int, *, account: str = "111111111111", region: str = "eu-west-1",
-               **overrides: Any) -> Asset:
-    """A valid EC2 instance asset numbered ``index``."""
-    values: dict[str, Any] = {
-        "id": f"arn:aws:ec2:{region}:{account}:instance/i-{index:08d}",
-        "provider": "aws", "asset_type": "aws:ec2:instance", "native_type": "AWS::EC2::Instance",
-        "name": f"web-{index}", "account": account, "region": region,
-        "tags": {"env": "prod" if index % 2 else "dev", "team": "core"},
-        "properties": {"InstanceId": f"i-{index:08d}", "State": {"Name": "running"},
-                       "Nested": {"list": [1, 2, {"deep": "é ✓ \"quoted\" ; , \n"}]}},
-    }
-    values.update(overrides)
-    return Asset(**values)
+__all__ = ["SCOPE_A", "SCOPE_B", "Collection", "RepositoryContract", "expect_store_error", "ids",
+           "make_asset"]
 
 
-class Collection:
-    """Drives a repository through one run the way the collect use case does."""
-
-    def __init__(self, repository: Repository, collector: str = "contract") -> None:
-        self.repository = repository
-        self.run = CollectionRun(run_id=uuid.uuid4().hex, collector=collector,
-                                 started_at=datetime.now(UTC))
-        repository.start_run(self.run)
-
-    def scope(self, scope: ScopeKey, assets: Sequence[Asset] = (),
-              relationships: Sequence[Relationship] = (), *, complete: bool = True) -> int:
-        """Write one scope in one batch; complete it (staleness) or fail it."""
-        now = datetime.now(UTC)
-        self.repository.start_scope(scope, self.run.run_id, now)
-        if assets or relationships:
-            self.repository.write_batch(scope, self.run.run_id, list(assets), list(relationships),
-                                        now)
-        if complete:
-            return self.repository.complete_scope(scope, self.run.run_id, len(assets),
-                                                  datetime.now(UTC))
-        self.repository.fail_scope(scope, self.run.run_id, "AccessDenied", now)
-        return 0
-
-    def finish(self, status: RunStatus = RunStatus.OK) -> None:
-        """Record the run's end."""
-        self.run.status = status
-        self.run.finished_at = datetime.now(UTC)
-        self.repository.finish_run(self.run)
-
-
-def ids(assets: Iterator[Asset] | Sequence[Asset]) -> list[str]:
-    """The ids of assets, in order."""
-    return [asset.id for asset in assets]
-
-
-class RepositoryContract:
-    """Behaviour every repository must have. Subclasses provide ``repository_url``."""
+class RepositoryContract(RunLivenessContract, RoundTripContract, PaginationContract,
+                         ChangeLogContract):
+    """Behaviour every repository must have. Subclasses provide ``repository_url``; the
+    cases of runs whose process is gone come from :class:`RunLivenessContract`, the
+    round trips of every storable value from :class:`RoundTripContract`, keyset pages
+    from :class:`PaginationContract`, the change log from :class:`ChangeLogContract`."""
 
     @pytest.fixture
     def repository_url(self) -> str:

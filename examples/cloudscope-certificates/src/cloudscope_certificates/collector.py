@@ -35,7 +35,13 @@ class CertificateCollector(Collector):
 
     def collect(self, scope: ScopeKey) -> Iterator[Asset | Relationship]:
         """Yield each certificate, and ISSUED_BY edges to issuers found in the same scope."""
-        for path in sorted(Path(scope.account).rglob("*")):
+        directory = Path(scope.account)
+        if not directory.is_dir():
+            # Ending normally would complete the scope empty and delete its certificates.
+            raise CollectionError(f"{directory}: the directory is gone")
+        for path in sorted(directory.rglob("*")):
+            if self.ctx.cancelled:
+                return
             if path.suffix.lower() not in PEM_SUFFIXES or not path.is_file():
                 continue
             self.ctx.limiter.acquire(scope="files")

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.loaders import Loader
 from botocore.session import Session
-from cloudscope.api import CollectContext, CollectionError, Collector, ScopeKey, UsageError
+from cloudscope.api import (
+    Check,
+    CollectContext,
+    CollectionError,
+    Collector,
+    ScopeKey,
+    UsageError,
+)
 
 from cloudscope_aws import engine
 from cloudscope_aws.accounts import Account, AccountResolver
@@ -195,6 +202,30 @@ class AwsCollector(Collector):
             self.ctx.log.warning("aws.region_denied" if scp else "aws.listing_denied",
                                  account=scope.account, region=scope.region,
                                  service=service, error=collection_error(service, error).message)
+
+    def check(self) -> Iterator[Check]:
+        """``cloudscope doctor``: the credentials' identity and regions, the accounts of
+        ``--role-arn`` or ``--org-role-name``, and one read per service in the first
+        reachable account. Added in cloudscope-aws 0.1 (plugin API 1.1)."""
+        from cloudscope_aws.checks import account_checks, read_checks
+
+        resolver = AccountResolver(self._settings, self._hooks, self._loader,
+                                   regions=self._regions, role_arns=self._role_arns,
+                                   external_id=self._external_id)
+        services = self._units
+        read = False
+        for item in account_checks(resolver, regions=self._regions, role_arns=self._role_arns,
+                                   org_role_name=self._org_role_name):
+            if isinstance(item, Check):
+                yield item
+                continue
+            try:
+                if not read:
+                    yield from read_checks(item, services)
+                    read = True
+            finally:
+                if item.clients is not None:
+                    item.clients.close()
 
     def close(self) -> None:
         """Close every client of every account."""

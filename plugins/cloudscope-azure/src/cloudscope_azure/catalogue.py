@@ -119,6 +119,16 @@ LOAD_BALANCERS: Final = ResourceType(
            Edge("properties.backendAddressPools[].properties.backendIPConfigurations[].id",
                 ROUTES_TO, resolve=top_level_id)))
 
+# A gateway proxies HTTP(S) from its listeners to back-end pools: interface IP
+# configurations (``backendIPConfigurations``) or bare addresses (``backendAddresses``).
+APPLICATION_GATEWAYS: Final = ResourceType(
+    "Microsoft.Network/applicationGateways", "azure:network:application-gateway", "2024-05-01",
+    "/providers/Microsoft.Network/applicationGateways",
+    "ApplicationGateways_ListAll (ApplicationGatewayListAll.json)",
+    edges=(Edge("properties.gatewayIPConfigurations[].properties.subnet.id", IN_SUBNET),
+           Edge("properties.backendAddressPools[].properties.backendIPConfigurations[].id",
+                ROUTES_TO, resolve=top_level_id)))
+
 STORAGE_ACCOUNTS: Final = ResourceType(
     "Microsoft.Storage/storageAccounts", "azure:storage:storage-account", "2023-05-01",
     "/providers/Microsoft.Storage/storageAccounts",
@@ -176,8 +186,8 @@ ROLE_DEFINITIONS: Final = ResourceType(
 CATALOGUE: Final[tuple[ResourceType, ...]] = (
     SUBSCRIPTION, RESOURCE_GROUPS, VIRTUAL_MACHINES, SCALE_SETS, DISKS, VIRTUAL_NETWORKS,
     NETWORK_INTERFACES, NETWORK_SECURITY_GROUPS, PUBLIC_IP_ADDRESSES, LOAD_BALANCERS,
-    STORAGE_ACCOUNTS, KEY_VAULTS, SQL_SERVERS, SQL_DATABASES, WEB_SITES, MANAGED_CLUSTERS,
-    USER_ASSIGNED_IDENTITIES, ROLE_ASSIGNMENTS, ROLE_DEFINITIONS,
+    APPLICATION_GATEWAYS, STORAGE_ACCOUNTS, KEY_VAULTS, SQL_SERVERS, SQL_DATABASES, WEB_SITES,
+    MANAGED_CLUSTERS, USER_ASSIGNED_IDENTITIES, ROLE_ASSIGNMENTS, ROLE_DEFINITIONS,
 )
 """The scoped types, in planning order (each is one scope per subscription)."""
 

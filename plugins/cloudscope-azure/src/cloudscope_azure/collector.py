@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from cloudscope.api import (
     Asset,
+    Check,
     CollectContext,
     CollectionError,
     Collector,
@@ -74,6 +75,12 @@ class AzureCollector(Collector):
     def asset_types(cls) -> tuple[AssetTypeInfo, ...]:
         """Every resource type collected, from the catalogue. Added in API 1.1."""
         return asset_type_infos()
+
+    @classmethod
+    def volatile_fields(cls) -> dict[str, tuple[str, ...]]:
+        """Fields Azure changes by itself, never reported as changes: a database's earliest
+        restore point moves forward continuously. API 1.1 (unused by 1.0 cores)."""
+        return {"azure:sql:database": ("properties.earliestRestoreDate",)}
 
     def __init__(self, ctx: CollectContext, options: Mapping[str, Any]) -> None:
         super().__init__(ctx, options)
@@ -173,6 +180,26 @@ class AzureCollector(Collector):
                          subscription=subscription, location=location)
         yield asset
         yield from relationships_of(asset.id, body, resource_type.edges)
+
+    def check(self) -> Iterator[Check]:
+        """``cloudscope doctor``: sign-in, the subscriptions in reach, one read of each
+        resource type in the first of them. Added in cloudscope-azure 0.1 (plugin API 1.1)."""
+        from cloudscope_azure.checks import identity_check, read_checks
+
+        identity = identity_check(self)
+        yield identity
+        if identity.status.value == "fail":
+            return
+        try:
+            subscriptions = self.subscriptions or self._visible_subscriptions()
+        except CollectionError as error:
+            yield Check.fail("subscriptions", error.message, error.hint or
+                             "grant the identity Reader on a subscription, or give "
+                             "subscriptions in the target")
+            return
+        shown = ", ".join(subscriptions[:3]) + (" ..." if len(subscriptions) > 3 else "")
+        yield Check.ok("subscriptions", f"{len(subscriptions)}: {shown}")
+        yield from read_checks(self, subscriptions[0], self.types)
 
     def close(self) -> None:
         """Close the pipelines and the credential's sessions."""

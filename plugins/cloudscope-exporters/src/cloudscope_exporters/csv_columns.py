@@ -10,9 +10,12 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from cloudscope.api import AssetRecord, Relationship, Severity, UsageError
+
+if TYPE_CHECKING:  # the change model is API 1.1: a 1.0 core has none, and never asks for it
+    from cloudscope.api import Change
 
 from cloudscope_exporters.flatten import ELLIPSIS, FlattenLimits, flatten, shorten
 
@@ -143,15 +146,46 @@ COLUMNS: Final[tuple[Column, ...]] = (
 COLUMN_NAMES: Final = tuple(column.name for column in COLUMNS)
 
 
-def select_columns(names: str | None) -> tuple[Column, ...]:
-    """The columns named in ``--columns a,b,c`` (in that order), or every column."""
+def change_summary(change: Change) -> str:
+    """One change in a few words: ``modified(tags.owner, properties.Acl.Grants[1])``,
+    ``relationship-added(PROTECTED_BY:sg-0a1)``, ``finding-new(high:aws.s3.bucket-acl-public)``."""
+    if change.fields:
+        what = ", ".join(field.path for field in change.fields)
+    elif change.relationship is not None:
+        what = f"{change.relationship.type}:{change.relationship.target_id}"
+    elif change.finding is not None:
+        what = f"{change.finding.severity.value}:{change.finding.rule_id}"
+    else:
+        return change.change.value
+    return f"{change.change.value}({shorten(what, 300)})"
+
+
+def _changed_since(record: AssetRecord, limits: CellLimits) -> str:
+    return joined([change_summary(change) for change in record.changes], limits.list_items)
+
+
+CHANGED_SINCE: Final = Column(
+    "changed_since", "With --changed-since: what changed about the asset since then, oldest "
+    "first, separated by '; ': added, modified(the changed paths), relationship-added or "
+    "-removed(TYPE:target id), finding-new or -resolved(severity:rule_id); empty when "
+    "nothing changed. `cloudscope changes` shows the values before and after.",
+    "modified(properties.IpPermissions[1]); finding-new(high:aws.ec2.security-group-admin-"
+    "ports-open)", _changed_since)
+"""Added in cloudscope-exporters 1.1 (API 1.1 cores): only with ``--changed-since``."""
+
+
+def select_columns(names: str | None, *, changed_since: bool = False) -> tuple[Column, ...]:
+    """The columns named in ``--columns a,b,c`` (in that order), or every column; with
+    ``changed_since``, ``changed_since`` last unless named."""
+    available = (*COLUMNS, CHANGED_SINCE) if changed_since else COLUMNS
     if not names:
-        return COLUMNS
-    by_name = {column.name: column for column in COLUMNS}
+        return available
+    by_name = {column.name: column for column in available}
     wanted = [name.strip() for name in names.split(",") if name.strip()]
     unknown = [name for name in wanted if name not in by_name]
     if unknown or not wanted:
+        hint = "it needs --changed-since" if unknown == [CHANGED_SINCE.name] else \
+            f"choose among {', '.join(by_name)}"
         raise UsageError(f"--columns: unknown column{'s' if len(unknown) > 1 else ''} "
-                         f"{', '.join(unknown) or '(none given)'}",
-                         hint=f"choose among {', '.join(COLUMN_NAMES)}")
+                         f"{', '.join(unknown) or '(none given)'}", hint=hint)
     return tuple(by_name[name] for name in dict.fromkeys(wanted))

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from cloudscope.api import REDACTED, utc_now
+from cloudscope.api import REDACTED, redact, utc_now
 
 from cloudscope_exporters.csv_columns import FORMULA_STARTS, CellLimits, Column
 
@@ -38,7 +38,9 @@ def write_dictionary(out: TextIO, columns: Sequence[Column], limits: CellLimits,
     where = "standard output" if facts.label == "-" else f"`{facts.label}`"
     if facts.parts:
         where += f", split into {facts.parts} numbered file(s) (`-001`, `-002`...)"
-    filters = ", ".join(f"{key}={value}" for key, value in facts.filters.items()) or "none"
+    # A filter may name a secret (--tag db-password=...): redacted like the rows.
+    filters = ", ".join(f"{key}={value}"
+                        for key, value in redact(facts.filters).items()) or "none"
     starts = ", ".join(repr(start) for start in FORMULA_STARTS)
     properties = limits.properties
     lines = [
@@ -55,8 +57,9 @@ def write_dictionary(out: TextIO, columns: Sequence[Column], limits: CellLimits,
         f"- A cell that began with one of {starts} is prefixed with `'` so that spreadsheets "
         "show it as text instead of running it as a formula.",
         f"- Secrets are replaced by `{REDACTED}`: values under keys that name a secret "
-        "(password, token, secret, private key...) and values shaped like one (keys, bearer "
-        "tokens, credentials in URLs).",
+        "(password, token, secret, access key...), values of name/value pairs that name one, "
+        "and secrets inside text (private key blocks, passwords in URLs, `KEY=value` "
+        "assignments, vendor tokens); ids, dates and counts about secrets are kept.",
     ]
     if facts.token_budget is not None:
         lines.append(f"- Each file holds at most {facts.token_budget} tokens, counted with "

@@ -20,3 +20,4 @@ def cloudscope_register_exporters(register: Register) -> None:
     register("jsonl", "cloudscope_exporters.json_exporter:JsonLinesExporter")
     register("graphml", "cloudscope_exporters.graphml_exporter:GraphmlExporter")
     register("dot", "cloudscope_exporters.dot_exporter:DotExporter")
+    register("cypher", "cloudscope_exporters.cypher_exporter:CypherExporter")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from cloudscope.api import (
     Asset,
+    Check,
     CollectContext,
     CollectionError,
     Collector,
@@ -57,12 +58,18 @@ class GcpCollector(Collector):
 
     default_concurrency = 8
 
+    @classmethod
+    def volatile_fields(cls) -> dict[str, tuple[str, ...]]:
+        """Fields Google Cloud changes by itself, never reported as changes: a GKE
+        cluster's node count, which the autoscaler moves. API 1.1 (unused by 1.0 cores)."""
+        return {"gcp:container:cluster": ("currentNodeCount",)}
+
     def __init__(self, ctx: CollectContext, options: Mapping[str, Any]) -> None:
         super().__init__(ctx, options)
         self.settings = ctx.settings(GcpSettings)
         self.scopes = [HierarchyScope.parse(text) for text in options.get("scope") or ()]
-        credentials = load_credentials(options.get("impersonate_service_account"),
-                                       self.settings.iam_credentials_endpoint)
+        credentials = self.credentials = load_credentials(
+            options.get("impersonate_service_account"), self.settings.iam_credentials_endpoint)
         if not self.scopes:
             project = default_project()
             if not project:
@@ -128,6 +135,24 @@ class GcpCollector(Collector):
         yield from builder.finish()
         self.ctx.log.debug("gcp.scope_collected", parent=parent, service=scope.service,
                            assets=count, iam_policies=len(policies))
+
+    def check(self) -> Iterator[Check]:
+        """``cloudscope doctor``: the account and a token, each scope's projects, one read
+        per service group in the first project. Added in cloudscope-gcp 0.1 (plugin API 1.1)."""
+        from cloudscope_gcp.checks import identity_check, project_checks, read_checks
+
+        identity = identity_check(self)
+        yield identity
+        if identity.status.value == "fail":
+            return
+        projects = []
+        for item in project_checks(self):
+            if isinstance(item, Check):
+                yield item
+            else:
+                projects.append(item)
+        if projects:
+            yield from read_checks(self, projects[0])
 
     def close(self) -> None:
         """Close the HTTP sessions."""

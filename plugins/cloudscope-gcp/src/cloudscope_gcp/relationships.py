@@ -1,7 +1,8 @@
 """Relationships read from ``resource.data``, built while a scope's assets stream by.
 
 Edges that one asset implies alone (instance IN_SUBNET subnetwork, disk ATTACHED_TO
-instance, parent CONTAINS child...) are emitted at once. Two kinds wait for the end of the
+instance, parent CONTAINS child, a load balancer's forwarding rule -> target pool or backend
+service -> instance group -> instance...) are emitted at once. Two kinds wait for the end of the
 scope: HAS_ROLE, because Cloud Asset names service accounts by unique id while workloads
 name them by email (the email index fills as the listing goes), and PROTECTED_BY, because
 every firewall of the project must be known first. Firewalls are indexed by network, then
@@ -11,6 +12,7 @@ lookups, never a scan of the firewalls.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -124,6 +126,9 @@ class RelationshipBuilder:
             source = compute_name(disk.get("source"))
             if source:
                 yield source, "ATTACHED_TO", name, {"boot": bool(disk.get("boot"))}
+        group = managed_group(name, _metadata(data, "created-by"))
+        if group:  # a managed group's instances name it; the group's own body lists none
+            yield group, "ROUTES_TO", name, {"via": "created-by"}
         tags = (data.get("tags") or {}).get("items") or ()
         self._workloads.append(_Workload(name, _emails(
             account.get("email") for account in _list(data.get("serviceAccounts"))),
@@ -160,6 +165,23 @@ class RelationshipBuilder:
             target = compute_name(data.get(key))
             if target:
                 yield name, "ROUTES_TO", target, {}
+
+    def _target_pool(self, name: str, data: dict[str, Any]) -> Iterator[Edge]:
+        """A target pool forwards to the instances it lists."""
+        for instance in _list_of_str(data.get("instances")):
+            target = compute_name(instance)
+            if target:
+                yield name, "ROUTES_TO", target, {}
+
+    def _backend_service(self, name: str, data: dict[str, Any]) -> Iterator[Edge]:
+        """A backend service forwards to its backends' instance groups (or endpoint groups)."""
+        network = compute_name(data.get("network"))
+        if network:
+            yield name, "IN_NETWORK", network, {}
+        for backend in _list(data.get("backends")):
+            group = compute_name(backend.get("group"))
+            if group:
+                yield name, "ROUTES_TO", group, {}
 
     def _encrypted(self, name: str, data: dict[str, Any]) -> Iterator[Edge]:
         """Disks, buckets, functions: the KMS key that encrypts them."""
@@ -216,6 +238,10 @@ _HANDLERS: Final[dict[str, Handler]] = {
     "compute.googleapis.com/GlobalAddress": RelationshipBuilder._placed,
     "compute.googleapis.com/ForwardingRule": RelationshipBuilder._placed,
     "compute.googleapis.com/GlobalForwardingRule": RelationshipBuilder._placed,
+    "compute.googleapis.com/InstanceGroup": RelationshipBuilder._placed,
+    "compute.googleapis.com/TargetPool": RelationshipBuilder._target_pool,
+    "compute.googleapis.com/BackendService": RelationshipBuilder._backend_service,
+    "compute.googleapis.com/RegionBackendService": RelationshipBuilder._backend_service,
     "compute.googleapis.com/Disk": RelationshipBuilder._encrypted,
     "storage.googleapis.com/Bucket": RelationshipBuilder._encrypted,
     "sqladmin.googleapis.com/Instance": RelationshipBuilder._sql_instance,
@@ -225,6 +251,28 @@ _HANDLERS: Final[dict[str, Handler]] = {
     "cloudfunctions.googleapis.com/Function": RelationshipBuilder._serverless,
     "iam.googleapis.com/ServiceAccountKey": RelationshipBuilder._service_account_key,
 }
+
+
+_CREATED_BY: Final = re.compile(
+    r"^projects/[^/]+/(zones|regions)/([^/]+)/instanceGroupManagers/([^/]+)$")
+
+
+def managed_group(instance: str, created_by: Any) -> str | None:
+    """The instance group of the managed group that created an instance (its ``created-by``
+    metadata, ``projects/NUMBER/zones/Z/instanceGroupManagers/M``): the group a manager
+    runs has the manager's name and place, in the instance's project (named by id)."""
+    match = _CREATED_BY.match(str(created_by or ""))
+    project = instance.split("/projects/", 1)[-1].split("/", 1)[0] if "/projects/" in instance \
+        else None
+    if not match or not project:
+        return None
+    kind, place, group = match.groups()
+    return f"//compute.googleapis.com/projects/{project}/{kind}/{place}/instanceGroups/{group}"
+
+
+def _metadata(data: dict[str, Any], key: str) -> Any:
+    items = (data.get("metadata") or {}).get("items")
+    return next((item.get("value") for item in _list(items) if item.get("key") == key), None)
 
 
 def _derived_parent(native: str, name: str) -> str | None:

@@ -1,7 +1,7 @@
 """The baseline rules YAML cannot express: port ranges, policy documents, graph paths.
 
-The logic lives in the domain (``open_ports``, ``privilege``, ``exposure``, ``detection``);
-these classes give it the Rule interface.
+The logic lives in the domain (``open_ports`` and the ``reachability*`` modules,
+``privilege``, ``exposure``, ``detection``); these classes give it the Rule interface.
 """
 
 from __future__ import annotations
@@ -21,16 +21,26 @@ from cloudscope.domain.open_ports import (
     world_open_ports,
 )
 from cloudscope.domain.privilege_aws import aws_managed_name, judge_document, partition_of
+from cloudscope.domain.reachability_gcp import WorldRule, effective_world_ports, world_rule
 from cloudscope.domain.relationship import Relationship
 from cloudscope.ports.rule import AssetRule, DetectionRule, RiskRule, RuleGraph
 
+ADMIN_PORTS_REMEDIATION = ("Restrict the source to known address ranges, or reach the hosts "
+                           "through a bastion, VPN or identity-aware proxy.")
+
+
+def _open_ports_finding(rule: RiskRule, asset_id: str, ports: list[int]) -> Finding:
+    """A finding listing the open ports and what they serve."""
+    names = ", ".join(f"{port} ({ADMIN_PORTS[port]})" for port in ports)
+    return rule.finding(asset_id, detail=f"open to the internet: {names}",
+                        evidence={"open_ports": ports})
+
 
 class _AdminPortsOpen(AssetRule):
-    """A group, NSG or firewall opening an administrative port to the whole internet."""
+    """A group or NSG opening an administrative port to the whole internet."""
 
     severity = Severity.HIGH
-    remediation = ("Restrict the source to known address ranges, or reach the hosts through "
-                   "a bastion, VPN or identity-aware proxy.")
+    remediation = ADMIN_PORTS_REMEDIATION
     group_type: ClassVar[str] = ""
 
     def __init__(self) -> None:
@@ -39,11 +49,7 @@ class _AdminPortsOpen(AssetRule):
     def check(self, asset: Asset) -> Iterable[Finding]:
         """A finding listing the open ports and what they serve."""
         ports = world_open_ports(asset.asset_type, asset.properties)
-        if not ports:
-            return ()
-        names = ", ".join(f"{port} ({ADMIN_PORTS[port]})" for port in ports)
-        return (self.finding(asset.id, detail=f"open to the internet: {names}",
-                             evidence={"open_ports": ports}),)
+        return (_open_ports_finding(self, asset.id, ports),) if ports else ()
 
 
 class AwsSecurityGroupAdminPorts(_AdminPortsOpen):
@@ -56,7 +62,9 @@ class AwsSecurityGroupAdminPorts(_AdminPortsOpen):
 
 
 class AzureNsgAdminPorts(_AdminPortsOpen):
-    """Azure network security group allowing inbound SSH, RDP or a database port from anywhere."""
+    """Azure network security group letting in SSH, RDP or a database port from anywhere:
+    its rules in priority order with the default rules, a Deny at a higher priority
+    taking the port back."""
 
     rule_id = "azure.network.nsg-admin-ports-open"
     title = "Network security group allows an administrative port from the internet"
@@ -64,13 +72,38 @@ class AzureNsgAdminPorts(_AdminPortsOpen):
     group_type = NETWORK_SECURITY_GROUP
 
 
-class GcpFirewallAdminPorts(_AdminPortsOpen):
-    """GCP firewall rule allowing SSH, RDP or a database port from 0.0.0.0/0."""
+class GcpFirewallAdminPorts(RiskRule):
+    """GCP firewall rule allowing SSH, RDP or a database port from 0.0.0.0/0 (or ::/0),
+    unless a deny rule of its network, at a higher or equal priority and targeting at
+    least the same instances, takes the port back. Disabled and egress rules allow nothing.
+
+    Only rules whose source is the whole internet are kept while assets stream (few)."""
 
     rule_id = "gcp.compute.firewall-admin-ports-open"
     title = "Firewall rule allows an administrative port from the internet"
+    severity = Severity.HIGH
+    remediation = ADMIN_PORTS_REMEDIATION
     references = ("CIS GCP 3.6", "CIS GCP 3.7")
-    group_type = FIREWALL
+    asset_types = frozenset({FIREWALL})
+
+    def __init__(self) -> None:
+        self.by_network: dict[str, list[WorldRule]] = {}
+
+    def observe(self, asset: Asset) -> Iterable[Finding]:
+        """Keep the internet-sourced rules that open an admin port or deny one, by network."""
+        rule = world_rule(asset.id, asset.properties)
+        if rule is not None and (rule.opens or any(rule.denied)):
+            self.by_network.setdefault(rule.network, []).append(rule)
+        return ()
+
+    def conclude(self, graph: RuleGraph) -> Iterator[Finding]:
+        """A finding per rule whose admin ports no deny takes back."""
+        for rules in self.by_network.values():
+            denies = [rule for rule in rules if any(rule.denied)]  # few: once per network
+            for rule in rules:
+                ports = effective_world_ports(rule, denies) if rule.opens else []
+                if ports:
+                    yield _open_ports_finding(self, rule.asset_id, ports)
 
 
 class AwsPolicyFullAdmin(AssetRule):
@@ -106,7 +139,9 @@ class AwsPolicyFullAdmin(AssetRule):
 
 
 class InternetToAdminExposure(RiskRule):
-    """Internet-reachable instance, open admin port, administrative identity: one path."""
+    """Internet-reachable machine, admin port let through, administrative identity: one path.
+
+    Reachability is evaluated as each cloud evaluates it (docs/exposure.md)."""
 
     rule_id = "cloudscope.exposure.internet-to-admin"
     title = "Internet-reachable instance with an open admin port runs with admin rights"
@@ -121,13 +156,13 @@ class InternetToAdminExposure(RiskRule):
         self.analysis = ExposureAnalysis()
 
     def observe(self, asset: Asset) -> Iterable[Finding]:
-        """Remember open groups, admin identities and internet-facing load balancers."""
+        """Remember each cloud's network facts and the admin identities."""
         self.analysis.observe(asset)
         return ()
 
     def observe_relationship(self, relationship: Relationship) -> None:
-        """Keep PROTECTED_BY edges to open groups, and the AWS policy attachments and group
-        memberships that complete policy sets."""
+        """Keep the edges naming network candidates (PROTECTED_BY an open group or rule),
+        and the AWS policy attachments and group memberships that complete policy sets."""
         self.analysis.observe_relationship(relationship)
 
     def conclude(self, graph: RuleGraph) -> Iterator[Finding]:
@@ -139,7 +174,7 @@ class InternetToAdminExposure(RiskRule):
                 exposure.asset_id, evidence=exposure.evidence(),
                 severity=Severity.CRITICAL if exposure.account_wide else Severity.HIGH,
                 detail=f"{exposure.entry}; ports {', '.join(map(str, exposure.open_ports))} "
-                       f"open to the internet; {exposure.privilege}")
+                       f"reachable from the internet; {exposure.privilege}")
 
 
 class ReferenceDetection(DetectionRule):
