@@ -3,17 +3,21 @@ listing of the same resources with the fewest calls, in the same run.
 
 Starts `moto_server` in a subprocess on a free 127.0.0.1 port, builds an estate of 3
 regions with 300 instances (each with its root volume and network interface) in VPCs with
-subnets and security groups, plus buckets, IAM roles and Lambda functions, then measures
-each side in its own child process (so peak RSS is its own):
+subnets and security groups, plus buckets, IAM roles and Lambda functions, and two of every
+type moto can create (``tests/aws/aws_seed.py``) in the first region, then measures each
+side in its own child process (so peak RSS is its own):
 
 - baseline: one paginated list call per resource type and region (``DescribeInstances``,
-  ``ListBuckets``, ``GetAccountAuthorizationDetails``...), serially, counting the
-  resources; no secondary calls (bucket ACLs, policies, tags), no storage;
+  ``ListBuckets``, ``GetAccountAuthorizationDetails``, then each declarative type's
+  listing, per parent for child types), serially, counting the resources; no secondary
+  calls (bucket ACLs, policies, tags, describes), no storage;
 - cloudscope: `cloudscope collect aws --region ...` into a fresh SQLite store: every
-  catalogued type with its secondary calls and relationships, written to disk.
+  catalogued type moto can list (``aws_seed.MOTO_CANNOT_LIST`` are left out on both sides)
+  with its secondary calls and relationships, written to disk.
 
 Prints wall time, requests and peak RSS of each, the ratio of the two wall times (target:
-at most 1.0, peak RSS at most 200 MB), and the ratio of the work after start-up (the
+at most 1.0; peak RSS at most 1.5 times the listing's, which parses the same botocore service
+models, about 140 MB for the 80 services), and the ratio of the work after start-up (the
 run's own `duration_s` over the listing's time after boto3 is imported), since the CLI's
 start-up (botocore and the core's imports, plugin discovery, the store) is a fixed cost.
 
@@ -97,10 +101,20 @@ def environment(url: str, home: Path) -> dict[str, str]:
             "AWS_SHARED_CREDENTIALS_FILE": str(home / "none")}
 
 
+def collected_types() -> list[str]:
+    """Every asset type both sides read: the catalogue's, less the units moto cannot list."""
+    from aws_seed import MOTO_CANNOT_LIST
+    from cloudscope_aws.services import units
+
+    skipped = {doc.asset_type for name in MOTO_CANNOT_LIST for doc in units()[name].types}
+    return sorted({doc.asset_type for unit in units().values() for doc in unit.types} - skipped)
+
+
 def build(size: Size) -> None:
     """The estate, built through boto3 (the environment points it at moto)."""
     import boto3
     from aws_estate import AMI, TRUST_LAMBDA, function_zip
+    from aws_seed import seed
 
     session = boto3.Session(region_name="us-east-1")
     iam = session.client("iam")
@@ -129,6 +143,7 @@ def build(size: Size) -> None:
             "CreateBucketConfiguration": {"LocationConstraint": region}}
         session.client("s3", region_name=region).create_bucket(Bucket=f"bench-{n}",
                                                                **configuration)
+    seed(session, size.regions[0])
 
 
 def baseline(regions: list[str]) -> dict[str, int]:
@@ -182,8 +197,61 @@ def baseline(regions: list[str]) -> dict[str, int]:
     requests -= 3  # one paginated call read four times above
     count(iam, "list_instance_profiles", "InstanceProfiles")
     count(session.client("s3"), "list_buckets", "Buckets")
+    requests, resources = declarative_listing(session, regions, requests, resources)
     return {"requests": requests, "resources": resources,
             "seconds": round(time.perf_counter() - started, 3)}
+
+
+def declarative_listing(session: Any, regions: list[str], requests: int,
+                        resources: int) -> tuple[int, int]:
+    """Each declarative type's listing with plain boto3 calls (its parent's first), in
+    every region (once for a global type); counts requests and elements."""
+    from botocore import xform_name
+    from botocore.exceptions import ClientError
+    from cloudscope_aws.services import units
+
+    wanted = set(collected_types())
+    account = session.client("sts").get_caller_identity()["Account"]
+
+    def listing(client: Any, resource: Any, extra: dict[str, Any]) -> list[Any]:
+        nonlocal requests
+        method = xform_name(resource.listing)
+        params = {k: v for k, v in resource.params.items() if "{" not in json.dumps(v)}
+        if resource.listing == "DescribeManagedPrefixLists":
+            params = {"Filters": [{"Name": "owner-id", "Values": [account]}]}
+        params.update(extra)
+        found: list[Any] = []
+        try:
+            pages = list(client.get_paginator(method).paginate(**params)
+                         if client.can_paginate(method) else [getattr(client, method)(**params)])
+        except ClientError as error:  # the service is not turned on: nothing to list
+            if error.response["Error"]["Code"] not in resource.absent:
+                raise
+            pages = []
+            requests += 1
+        for page in pages:
+            requests += 1
+            value: Any = page
+            for part in resource.key.split(".") if resource.key else ():
+                value = value.get(part) if isinstance(value, dict) else None
+            found += value if isinstance(value, list) else [value] if value else []
+        found = [e if isinstance(e, dict) else {resource.element: e} for e in found]
+        return [e for e in found if not resource.owner or e.get(resource.owner) == account]
+
+    for unit in units().values():
+        resource = unit.resource
+        if resource is None or resource.asset_type not in wanted:
+            continue
+        for region in regions[:1] if resource.is_global else regions:
+            client = session.client(resource.client, region_name=region)
+            if resource.parent is None:
+                resources += len(listing(client, resource, {}))
+                continue
+            for parent in listing(client, resource.parent, {}):
+                extra = {k: parent[v.strip("{}")] if isinstance(v, str) and v.startswith("{")
+                         else v for k, v in resource.parent_params.items()}
+                resources += len(listing(client, resource, extra))
+    return requests, resources
 
 
 @dataclass(frozen=True)
@@ -232,6 +300,7 @@ def main() -> None:
                   f"{size.functions * len(size.regions)} functions "
                   f"(built in {time.perf_counter() - started:.1f} s)")
             regions = [arg for region in size.regions for arg in ("--region", region)]
+            regions += [arg for asset_type in collected_types() for arg in ("--type", asset_type)]
             baseline_command = [sys.executable, __file__, "--baseline-child", *size.regions]
             tool_command = [sys.executable, "-m", "cloudscope", "collect", "aws", *regions,
                             "--format", "json", "--db"]
@@ -245,7 +314,11 @@ def main() -> None:
             summary = json.loads(tool.output)
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # moto busy with keep-alive connections
+            server.kill()
+            server.wait(timeout=10)
     print(f"{'':<28}{'wall s':>8}{'requests':>10}{'items':>8}{'peak RSS MB':>13}")
     print(f"{'raw boto3 listing (serial)':<28}{raw.seconds:>8.2f}{raw_counts['requests']:>10}"
           f"{raw_counts['resources']:>8}{raw.peak_rss_mb:>13.0f}")

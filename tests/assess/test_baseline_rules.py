@@ -38,6 +38,28 @@ def policy(action: Any, resource: Any) -> dict[str, Any]:
         {"Effect": "Allow", "Action": action, "Resource": resource}]}}}
 
 
+OPEN_POLICY = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
+ORG_ONLY_POLICY = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
+     "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}]}
+RESOURCE_POLICY_RULES = (
+    ("aws.sqs.queue-policy-public", "aws:sqs:queue"),
+    ("aws.sns.topic-policy-public", "aws:sns:topic"),
+    ("aws.secretsmanager.secret-policy-public", "aws:secretsmanager:secret"),
+    ("aws.ecr.repository-policy-public", "aws:ecr:repository"),
+    ("aws.apigateway.rest-api-policy-public", "aws:apigateway:rest-api"),
+    ("aws.events.event-bus-policy-public", "aws:events:event-bus"),
+    ("aws.backup.vault-policy-public", "aws:backup:backup-vault"),
+    ("aws.glacier.vault-policy-public", "aws:glacier:vault"),
+    ("aws.es.domain-policy-public", "aws:es:domain"),
+    ("aws.elasticfilesystem.file-system-policy-public", "aws:elasticfilesystem:file-system"),
+    ("aws.logs.destination-policy-public", "aws:logs:destination"),
+    ("aws.acm-pca.certificate-authority-policy-public", "aws:acm-pca:certificate-authority"),
+    ("aws.lambda.layer-version-policy-public", "aws:lambda:layer-version"),
+)
+"""Rules judging a resource policy with allows_anyone: open to all, or to one organization."""
+
 CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     # AWS
     ("aws.s3.bucket-acl-public", "aws:s3:bucket",
@@ -124,6 +146,22 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
      {"Policy": {"Statement": [{"Effect": "Allow",
                                 "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
                                 "Action": "kms:*", "Resource": "*"}]}}),
+    *((rule_id, asset_type, {"Policy": OPEN_POLICY}, {"Policy": ORG_ONLY_POLICY})
+      for rule_id, asset_type in RESOURCE_POLICY_RULES),
+    ("aws.ec2.snapshot-public", "aws:ec2:snapshot",
+     {"CreateVolumePermissions": [{"Group": "all"}]},
+     {"CreateVolumePermissions": [{"UserId": "111122223333"}]}),
+    ("aws.ec2.image-public", "aws:ec2:image", {"Public": True}, {"Public": False}),
+    ("aws.rds.snapshot-public", "aws:rds:db-snapshot",
+     {"DBSnapshotAttributes": [{"AttributeName": "restore", "AttributeValues": ["all"]}]},
+     {"DBSnapshotAttributes": [{"AttributeName": "restore",
+                                "AttributeValues": ["111122223333"]}]}),
+    ("aws.cognito-identity.unauthenticated-access", "aws:cognito-identity:identity-pool",
+     {"AllowUnauthenticatedIdentities": True}, {"AllowUnauthenticatedIdentities": False}),
+    ("aws.mq.broker-publicly-accessible", "aws:mq:broker", {"PubliclyAccessible": True},
+     {"PubliclyAccessible": False}),
+    ("aws.dms.replication-instance-public", "aws:dms:replication-instance",
+     {"PubliclyAccessible": True}, {"PubliclyAccessible": False}),
     ("aws.inventory.detail-unavailable", "aws:s3:bucket",
      {"_unavailable": {"Policy": "s3 GetBucketPolicy: AccessDenied"}}, {"Name": "b"}),
     ("aws.elb.load-balancer-internet-facing", "aws:elasticloadbalancing:load-balancer",

@@ -238,8 +238,8 @@ def assessed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assessed]:
         stack.callback(reset_moto, endpoint)  # leave no managed policies for other modules
         apply_environment(monkeypatch, aws_environment(endpoint, home))
         build("aws", AwsTwins(boto3.Session(region_name=REGION)), result)
-        cloudscope("collect", "aws", "--region", REGION, "--service", "ec2", "--service", "iam",
-                   "--db", database)
+        cloudscope("collect", "aws", "--region", REGION, "--type", "aws:ec2:instance",
+                   "--type", "aws:iam:role", "--db", database)
 
         azure = stack.enter_context(FakeAzure(home))
         build("azure", AzureTwins(azure, SUBSCRIPTION), result)

@@ -29,8 +29,12 @@ from aws_estate import Estate, full_estate
 from aws_proxy import s3_control_environment
 from cloudscope.api import Asset, CollectContext, RateLimiter, Relationship, ScopeKey
 from cloudscope_aws.collector import AwsCollector
+from cloudscope_aws.services import HANDWRITTEN
 
 REGION = "us-east-1"
+HANDWRITTEN_TYPES = [doc.asset_type for unit in HANDWRITTEN for doc in unit.types]
+"""Every type of the hand-written modules: as ``types``, it plans their scopes only (the
+declarative types have tests of their own, test_seeded.py)."""
 
 
 @pytest.fixture(scope="session")
@@ -162,7 +166,7 @@ def collect_in_process(options: Mapping[str, Any]) -> Inventory:
 
 @pytest.fixture
 def collect_aws(aws: AwsWorld) -> Callable[..., Inventory]:
-    """Collect in process: ``collect_aws(region=["us-east-1"], service=["ec2"])``."""
+    """Collect in process: ``collect_aws(region=["us-east-1"], types=["aws:ec2:vpc"])``."""
     return lambda **options: collect_in_process(options)
 
 
@@ -183,7 +187,8 @@ def catalogue(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> I
         apply_environment(monkeypatch, aws_environment(moto_endpoint,
                                                        tmp_path_factory.mktemp("aws")))
         estate = full_estate(boto3.Session(region_name=REGION))
-        yield Catalogue(estate, collect_in_process({"region": [REGION, "eu-west-1"]}))
+        yield Catalogue(estate, collect_in_process({"region": [REGION, "eu-west-1"],
+                                                    "types": HANDWRITTEN_TYPES}))
 
 
 @pytest.fixture

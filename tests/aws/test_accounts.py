@@ -39,7 +39,7 @@ def collector() -> Iterator[Callable[..., AwsCollector]]:
 def test_default_regions_are_the_accounts_enabled_regions(aws: Any, collector: Any) -> None:
     """Without --region, the plan covers every region DescribeRegions lists."""
     enabled = {r["RegionName"] for r in aws.session.client("ec2").describe_regions()["Regions"]}
-    plan = collector(service=["ec2", "iam"]).plan()
+    plan = collector(types=["aws:ec2:vpc", "aws:iam:role"]).plan()
     assert {scope.region for scope in plan if scope.service == "ec2"} == enabled
     assert [scope.region for scope in plan if scope.service == "iam"] == [None]
 
@@ -52,8 +52,8 @@ def test_each_role_is_assumed_once_for_the_whole_run(aws: Any, run_cloudscope: A
              for arg in ("--role-arn", f"arn:aws:iam::{account}:role/audit")]
     with throttling_proxy(aws.endpoint) as proxy:
         result = run_cloudscope("collect", "aws", *roles, "--region", "us-east-1",
-                                "--region", "eu-west-1", "--service", "lambda", "--service",
-                                "kms", "--service", "iam", "--db", sqlite_url,
+                                "--region", "eu-west-1", "--type", "aws:lambda:function", "--type",
+                                "aws:kms:key", "--type", "aws:iam:role", "--db", sqlite_url,
                                 "--format", "json", env=proxy.environment)
     assert result.exit_code == 0, result.stderr
     assert len(json.loads(result.stdout)["scopes"]) == 2 * (2 * 2 + 1)
@@ -145,7 +145,7 @@ def test_org_role_name_collects_every_active_account(aws: Any, run_cloudscope: A
     made = small_estate(aws.account_session(members[0]))
     with throttling_proxy(aws.endpoint) as proxy:
         result = run_cloudscope("collect", "aws", "--org-role-name", "Audit", "--region",
-                                "us-east-1", "--service", "ec2", "--db", sqlite_url,
+                                "us-east-1", "--type", "aws:ec2:instance", "--db", sqlite_url,
                                 "--format", "json", env=proxy.environment)
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)

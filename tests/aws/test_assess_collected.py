@@ -161,8 +161,9 @@ def assessed(moto_endpoint: str, bytecode_cache: Path,
             monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
             monkeypatch.setenv("PYTHONPYCACHEPREFIX", str(bytecode_cache))
             ids = risky_estate(boto3.Session(region_name=REGION))
-            collection = cloudscope_json("collect", "aws", "--region", REGION, "--service", "ec2",
-                                         "--service", "iam", "--service", "s3", "--db", database)
+            collection = cloudscope_json("collect", "aws", "--region", REGION, "--type", "aws:ec2:instance",
+                                         "--type", "aws:iam:role", "--service", "s3", "--db",
+                                         database)
             yield Assessed(ids, collection, cloudscope_json("assess", "--db", database))
         finally:
             os.environ.pop("MOTO_IAM_LOAD_MANAGED_POLICIES", None)

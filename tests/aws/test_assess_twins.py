@@ -126,8 +126,8 @@ def assessed(moto_endpoint: str, bytecode_cache: Path,
             roles = [arg for account in (OWN, BLOCKED)
                      for arg in ("--role-arn", f"arn:aws:iam::{account}:role/audit")]
             collection = cloudscope_json("collect", "aws", *roles, "--region", REGION,
-                                         "--service", "s3", "--service", "lambda", "--service",
-                                         "kms", "--db", database)
+                                         "--service", "s3", "--type", "aws:lambda:function",
+                                         "--service", "kms", "--db", database)
         assert collection["status"] == "ok"
         assert collection["counters"]["details_unavailable"] == 1
         yield Assessed(ids, cloudscope_json("assess", "--db", database))

@@ -234,10 +234,12 @@ def test_public_bucket_acl_names_all_users(catalogue: Any) -> None:
 
 
 def test_plan_has_regional_scopes_per_region_and_global_ones_once(catalogue: Any) -> None:
-    """Scopes: (account, region, service) for regional services, region None for IAM and S3."""
+    """Scopes: (account, region, service) for regional services, region None for IAM, S3
+    and Organizations."""
     scopes = catalogue.inventory.scopes
     regional = {(s.region, s.service) for s in scopes if s.region}
     assert {s.region for s in scopes if s.region} == {REGION, "eu-west-1"}
     assert len(regional) == 2 * 7
-    assert sorted(s.service for s in scopes if s.region is None) == ["iam", "s3"]
+    assert sorted(s.service for s in scopes if s.region is None) == ["iam", "organizations",
+                                                                     "s3"]
     assert {s.account for s in scopes} == {ACCOUNT}

@@ -8,6 +8,7 @@ import socket
 from typing import Any
 
 from aws_estate import small_estate
+from conftest import HANDWRITTEN_TYPES
 
 REGIONS = ("us-east-1", "eu-west-1")
 
@@ -29,15 +30,17 @@ def assets_of(cloudscope_here: Any, sqlite_url: str, *filters: str) -> list[dict
 
 def test_collect_stores_every_scope_and_exits_0(aws: Any, run_cloudscope: Any,
                                                 cloudscope_here: Any, sqlite_url: str) -> None:
-    """Two regions: one scope per regional service and region, IAM and S3 once, all
-    complete; the summary counts the assets stored and the requests sent."""
+    """Two regions: one scope per regional service and region, IAM, S3 and Organizations
+    once, all complete; the summary counts the assets stored and the requests sent (the
+    hand-written services; every type: test_seeded.py)."""
     made = small_estate(aws.session)
+    types = [arg for asset_type in HANDWRITTEN_TYPES for arg in ("--type", asset_type)]
     result = run_cloudscope("collect", "aws", "--region", REGIONS[0], "--region", REGIONS[1],
-                            "--db", sqlite_url, "--format", "json")
+                            *types, "--db", sqlite_url, "--format", "json")
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["status"] == "ok"
-    assert len(summary["scopes"]) == 2 * 7 + 2
+    assert len(summary["scopes"]) == 2 * 7 + 3
     assert {s["status"] for s in summary["scopes"]} == {"complete"}
     assert summary["assets"] == sum(s["assets"] for s in summary["scopes"]) > 0
     assert summary["counters"]["requests"] >= len(summary["scopes"])
@@ -50,8 +53,9 @@ def test_unreachable_service_fails_only_its_scope(aws: Any, run_cloudscope: Any,
     """An unreachable Lambda endpoint fails the lambda scope with its error (exit 3);
     the other scopes complete and the function stored before stays."""
     made = small_estate(aws.session)
-    options = ("collect", "aws", "--region", REGIONS[0], "--service", "lambda", "--service",
-               "ec2", "--max-attempts", "1", "--db", sqlite_url, "--format", "json")
+    options = ("collect", "aws", "--region", REGIONS[0], "--type", "aws:lambda:function",
+               "--type", "aws:ec2:instance", "--max-attempts", "1", "--db", sqlite_url,
+               "--format", "json")
     assert cloudscope_here(*options)[0] == 0  # the first run stores the function
     port = closed_port()
     result = run_cloudscope(*options, env={"AWS_ENDPOINT_URL_LAMBDA": f"http://127.0.0.1:{port}"})
@@ -73,8 +77,8 @@ def test_role_arns_collect_each_account(aws: Any, run_cloudscope: Any, cloudscop
     made = {account: small_estate(aws.account_session(account)) for account in accounts}
     roles = [arg for account in accounts
              for arg in ("--role-arn", f"arn:aws:iam::{account}:role/audit")]
-    result = run_cloudscope("collect", "aws", *roles, "--region", REGIONS[0], "--service", "ec2",
-                            "--service", "iam", "--db", sqlite_url, "--format", "json")
+    result = run_cloudscope("collect", "aws", *roles, "--region", REGIONS[0], "--type",
+                            "aws:ec2:instance", "--type", "aws:iam:role", "--db", sqlite_url, "--format", "json")
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)
     assert sorted((s["account"], s["service"]) for s in summary["scopes"]) == [

@@ -114,7 +114,7 @@ def test_a_key_whose_policy_excludes_the_auditor_is_kept_with_its_listing(
     with throttling_proxy(aws.endpoint, faults=faults) as proxy:
         for name, value in proxy.environment.items():
             monkeypatch.setenv(name, value)
-        inventory = collect_aws(region=[REGION], service=["kms", "lambda"])
+        inventory = collect_aws(region=[REGION], types=["aws:kms:key", "aws:lambda:function"])
     assert inventory.errors == {}
     assert inventory.assets[excluded["Arn"]].properties == {
         "KeyId": excluded["KeyId"], "KeyArn": excluded["Arn"], "Aliases": [],
@@ -137,7 +137,7 @@ def test_a_denied_listing_fails_only_its_scope(aws: Any, collect_aws: Any,
     with throttling_proxy(aws.endpoint, faults=faults) as proxy:
         for name, value in proxy.environment.items():
             monkeypatch.setenv(name, value)
-        inventory = collect_aws(region=[REGION], service=["kms", "lambda"])
+        inventory = collect_aws(region=[REGION], types=["aws:kms:key", "aws:lambda:function"])
     assert inventory.errors == {
         f"aws/123456789012/{REGION}/lambda":
             f"lambda ListFunctions in {REGION}: AccessDeniedException no lambda:ListFunctions "
@@ -158,7 +158,8 @@ def test_a_region_denied_by_an_scp_fails_each_scope_with_one_line(
     )
     with throttling_proxy(aws.endpoint, faults=faults) as proxy:
         result = run_cloudscope("collect", "aws", "--region", REGION, "--region", DENIED_REGION,
-                                "--service", "ec2", "--service", "lambda", "--service", "kms",
+                                "--type", "aws:ec2:vpc", "--type", "aws:lambda:function",
+                                "--type", "aws:kms:key",
                                 "--db", sqlite_url, "--format", "json", env=proxy.environment)
     assert result.exit_code == 3, result.stderr
     summary = json.loads(result.stdout)

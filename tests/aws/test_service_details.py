@@ -27,7 +27,7 @@ def test_function_url_is_collected_with_its_auth_type(aws: Any, collect_aws: Any
         client.create_function(FunctionName=name, Runtime="python3.12", Role=role,
                                Handler="handler.handler", Code={"ZipFile": function_zip()})
     client.create_function_url_config(FunctionName="with-url", AuthType="NONE")
-    inventory = collect_aws(region=[REGION], service=["lambda"])
+    inventory = collect_aws(region=[REGION], types=["aws:lambda:function"])
     functions = {a.name: a.properties for a in inventory.of_type("aws:lambda:function")}
     assert functions["with-url"]["FunctionUrlConfig"]["AuthType"] == "NONE"
     assert functions["with-url"]["FunctionUrlConfig"]["FunctionUrl"].startswith("https://")
@@ -46,7 +46,7 @@ def test_a_multi_region_trail_is_collected_once_in_its_home_region(aws: Any,
     shadow = aws.session.client("cloudtrail", region_name="eu-west-1").describe_trails(
         includeShadowTrails=True)["trailList"]
     assert [t["TrailARN"] for t in shadow] == [trail["TrailARN"]]  # seen from eu-west-1 too
-    inventory = collect_aws(region=[REGION, "eu-west-1"], service=["cloudtrail"])
+    inventory = collect_aws(region=[REGION, "eu-west-1"], types=["aws:cloudtrail:trail"])
     (collected,) = inventory.of_type("aws:cloudtrail:trail")
     assert (collected.id, collected.region, collected.tags) == \
         (trail["TrailARN"], REGION, {"team": "sec"})
@@ -76,5 +76,5 @@ def test_an_eks_key_named_by_alias_resolves_to_the_key(aws: Any, collect_aws: An
         resourcesVpcConfig={"subnetIds": [subnet]},
         encryptionConfig=[{"resources": ["secrets"], "provider": {
             "keyArn": f"arn:aws:kms:{REGION}:123456789012:alias/eks-secrets"}}])["cluster"]
-    inventory = collect_aws(region=[REGION], service=["eks"])
+    inventory = collect_aws(region=[REGION], types=["aws:eks:cluster"])
     assert (cluster["arn"], "ENCRYPTED_BY", key["Arn"]) in inventory.relationships

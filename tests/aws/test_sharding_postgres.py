@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "postgres"))
 from postgres_databases import create_database, drop_database, server_url
 
 SHARDS = 3
-OPTIONS = ("--region", "us-east-1", "--region", "eu-west-1", "--service", "ec2",
-           "--service", "s3", "--service", "iam", "--service", "lambda")
+OPTIONS = ("--region", "us-east-1", "--region", "eu-west-1", "--type", "aws:ec2:vpc",
+           "--service", "s3", "--type", "aws:iam:role", "--type", "aws:lambda:function")
 
 
 @pytest.fixture

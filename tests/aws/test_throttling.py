@@ -11,7 +11,7 @@ from aws_estate import small_estate
 from aws_proxy import THROTTLING, Fault, throttling_proxy
 
 # EC2 and S3 (one regional, one global scope): about 20 requests on the small estate.
-SCOPE_OPTIONS = ("--region", "us-east-1", "--service", "ec2", "--service", "s3",
+SCOPE_OPTIONS = ("--region", "us-east-1", "--type", "aws:ec2:vpc", "--service", "s3",
                  "--format", "json")
 
 
@@ -73,7 +73,7 @@ def test_max_attempts_counts_every_attempt_the_first_included(
     with throttling_proxy(aws.endpoint, faults=(always,)) as proxy:
         for name, value in proxy.environment.items():
             monkeypatch.setenv(name, value)
-        inventory = collect_aws(region=["us-east-1"], service=["lambda"], max_attempts=3)
+        inventory = collect_aws(region=["us-east-1"], types=["aws:lambda:function"], max_attempts=3)
     assert proxy.log.faulted == 3
     assert inventory.counters["requests"] == len(proxy.log.arrivals)
     assert inventory.counters["retries"] == 2

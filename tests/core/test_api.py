@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import cloudscope.api as api
 
 EXPECTED = {
@@ -42,3 +44,22 @@ def test_api_version_is_1_1() -> None:
 def test_all_lists_exactly_the_lazy_names() -> None:
     """__all__ and the lazy-import table name the same things (one list kept in step)."""
     assert set(api.__all__) == {"API_VERSION", "hookimpl", *api._LAZY}
+
+
+def test_asset_type_catalogue_is_public_and_added_in_1_1() -> None:
+    """AssetTypeInfo and Collector.asset_types are exported and marked as API 1.1."""
+    assert "AssetTypeInfo" in api.__all__
+    assert "Added in API 1.1" in (api.AssetTypeInfo.__doc__ or "")
+    assert "Added in API 1.1" in (api.Collector.asset_types.__doc__ or "")
+
+
+def test_a_collector_written_for_api_1_0_declares_no_types() -> None:
+    """A collector that does not implement asset_types() inherits an empty catalogue."""
+    class Legacy(api.Collector):
+        def plan(self) -> list[api.ScopeKey]:
+            return []
+
+        def collect(self, scope: api.ScopeKey) -> Any:
+            return iter(())
+
+    assert tuple(Legacy.asset_types()) == ()

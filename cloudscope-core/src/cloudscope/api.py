@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from cloudscope.host.plugin_host import PluginHost
     from cloudscope.host.plugin_report import PluginReport, PluginStatus
     from cloudscope.host.ratelimit import RateLimit, RateLimiter
-    from cloudscope.ports.collector import CollectContext, Collector
+    from cloudscope.ports.collector import AssetTypeInfo, CollectContext, Collector
     from cloudscope.ports.exporter import (
         EXPORT_SCHEMA_VERSION,
         AssetRecord,
@@ -113,6 +113,7 @@ _LAZY: Final = {
     "RateLimit": "cloudscope.host.ratelimit",
     "RateLimiter": "cloudscope.host.ratelimit",
     "Register": "cloudscope.ports.registration",
+    "AssetTypeInfo": "cloudscope.ports.collector",
     "CollectContext": "cloudscope.ports.collector",
     "Collector": "cloudscope.ports.collector",
     "AssetRecord": "cloudscope.ports.exporter",
@@ -153,6 +154,7 @@ __all__ = [  # literal, so that type checkers see the re-exports; test_api keeps
     "AssetQuery",
     "AssetRecord",
     "AssetRule",
+    "AssetTypeInfo",
     "Change",
     "ChangeKind",
     "ChangeQuery",

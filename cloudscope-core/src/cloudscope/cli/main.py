@@ -22,7 +22,7 @@ from cloudscope import __version__
 from cloudscope.cli.components import CommandParser, ParserExit
 from cloudscope.cli.output import reserved_stdout, stdout
 
-COMMANDS: Final = ("plugins", "collect", "assets", "export", "assess", "db", "doctor", "config",
+COMMANDS: Final = ("plugins", "types", "collect", "assets", "export", "assess", "db", "doctor", "config",
                     "completion", "serve", "plugin", "install", "uninstall",
                     "changes")
 EXIT_INTERRUPTED: Final = 130

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import unquote
 
-from cloudscope.domain.wildcards import matches, matches_any, strings
+from cloudscope.domain.resource_policy import covers_action, effect, open_statements
+from cloudscope.domain.wildcards import matches, strings
 
 FUTURE_ACTION: Final = "zzz-any-future-service:AnyAction"
 """Covered only by wildcards that cover every service: ``*``, ``*:*``, a ``NotAction``."""
@@ -113,18 +114,6 @@ def statements(document: Any) -> Iterator[Mapping[str, Any]]:
             yield statement
 
 
-def _effect(statement: Mapping[str, Any]) -> str:
-    return str(statement.get("Effect", "")).lower()
-
-
-def _covers_action(statement: Mapping[str, Any], action: str) -> bool:
-    if "Action" in statement:
-        return matches_any(strings(statement["Action"]), action)
-    if "NotAction" in statement:
-        return not matches_any(strings(statement["NotAction"]), action)
-    return False
-
-
 def covers_every_resource(statement: Mapping[str, Any], partition: str = "aws") -> bool:
     """True when the statement applies to every resource of the account."""
     if "NotResource" in statement:  # everything but what it lists
@@ -172,11 +161,11 @@ def grants_of(document: Any, partition: str = "aws") -> Grants:
     conditional: set[str] = set()
     unconditional: set[str] = set()
     for statement in statements(document):
-        effect = _effect(statement)
-        if effect not in ("allow", "deny") or not covers_every_resource(statement, partition):
+        kind = effect(statement)
+        if kind not in ("allow", "deny") or not covers_every_resource(statement, partition):
             continue
-        covered = {probe for probe in PROBES if _covers_action(statement, probe)}
-        if effect == "allow":
+        covered = {probe for probe in PROBES if covers_action(statement, probe)}
+        if kind == "allow":
             allowed |= covered
             (conditional if statement.get("Condition") else unconditional).update(covered)
         elif not statement.get("Condition"):  # a conditional Deny holds only sometimes
@@ -222,55 +211,12 @@ def judge_document(document: Any, partition: str = "aws") -> Verdict | None:
 
 
 # Trust policies -------------------------------------------------------------------------
-RESTRICTING_KEYS: Final = frozenset({
-    "aws:principalaccount", "aws:principalarn", "aws:principalorgid", "aws:principalorgpaths",
-    "aws:sourceaccount", "aws:sourcearn", "aws:sourceowner", "aws:sourceorgid",
-    "aws:sourceorgpaths", "aws:sourcevpc", "aws:sourcevpce", "aws:sourceip", "aws:userid",
-})
-"""Condition keys that narrow who (or where from) as S3 Block Public Access reads them."""
-_POSITIVE_OPERATORS: Final = frozenset({
-    "stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike",
-    "ipaddress",
-})
-_WORLD_VALUES: Final = frozenset({"*", "0.0.0.0/0", "::/0"})
 _ASSUME_ACTIONS: Final = ("sts:AssumeRole", "sts:AssumeRoleWithWebIdentity",
                           "sts:AssumeRoleWithSAML")
 
 
-def _any_principal(principal: Any) -> bool:
-    if principal == "*":
-        return True
-    return isinstance(principal, Mapping) and "*" in strings(principal.get("AWS"))
-
-
-def restricting_condition(condition: Any) -> bool:
-    """True when a Condition pins the caller to fixed accounts, organizations, ARNs or
-    networks (positive operators, not ``...IfExists``, no ``*`` or world-wide value)."""
-    if not isinstance(condition, Mapping):
-        return False
-    for operator, tests in condition.items():
-        name = str(operator).lower().removeprefix("foranyvalue:").removeprefix("forallvalues:")
-        if name not in _POSITIVE_OPERATORS or not isinstance(tests, Mapping):
-            continue
-        for key, values in tests.items():
-            fixed = [value for value in strings(values) if value not in _WORLD_VALUES]
-            if str(key).lower() in RESTRICTING_KEYS and fixed:
-                return True
-    return False
-
-
 def open_trust_statements(document: Any) -> list[int]:
     """Indexes of the trust-policy statements that let any AWS principal assume the role
-    (``Principal: "*"`` or ``{"AWS": "*"}``, no restricting Condition); none when an
-    unconditional Deny for any principal covers ``sts:AssumeRole``."""
-    found: list[int] = []
-    for index, statement in enumerate(statements(document)):
-        assumes = any(_covers_action(statement, action) for action in _ASSUME_ACTIONS)
-        if not assumes or not _any_principal(statement.get("Principal")):
-            continue
-        effect = _effect(statement)
-        if effect == "deny" and not statement.get("Condition"):
-            return []
-        if effect == "allow" and not restricting_condition(statement.get("Condition")):
-            found.append(index)
-    return found
+    (``Principal: "*"`` or ``{"AWS": "*"}``, no restricting Condition); none when a Deny
+    for any principal takes it back (resource_policy.py says how)."""
+    return open_statements(decode_document(document), _ASSUME_ACTIONS)

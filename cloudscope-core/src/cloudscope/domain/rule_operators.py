@@ -7,10 +7,13 @@ packs): what an operator means is one concept, how conditions combine another.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, Final
+
+from cloudscope.domain.resource_policy import open_statements
 
 
 class RuleSyntaxError(ValueError):
@@ -58,6 +61,16 @@ def _contains(actual: Any, expected: Any) -> bool:
     return isinstance(actual, list | dict) and expected in actual
 
 
+def _allows_anyone(actual: Any, expected: Any) -> bool:
+    """A policy document (or its JSON text) with a statement open to anyone."""
+    if isinstance(actual, str):
+        try:
+            actual = json.loads(actual)
+        except ValueError:
+            return False
+    return isinstance(actual, dict) and bool(open_statements(actual))
+
+
 def _greater(actual: Any, expected: Any) -> bool:
     number = _as_number(actual)
     return number is not None and number > expected
@@ -95,13 +108,15 @@ OPERATORS: Final[dict[str, Callable[[Any, Any], bool]]] = {
     "since": _since,
     "empty": lambda actual, expected: actual in (None, "", [], {}),
     "not_empty": lambda actual, expected: actual not in (None, "", [], {}),
+    # AWS resource policies, evaluated as AWS does (resource_policy.py).
+    "allows_anyone": _allows_anyone,
 }
 """Value operators: the leaf holds when any value the path reaches satisfies the operator."""
 PATH_OPERATORS: Final = ("exists", "absent")
 """Operators about the path itself: it reaches a value, or none."""
 TIME_OPERATORS: Final = ("older_than_days", "newer_than_days")
 """ISO 8601 timestamps compared with the time of the assessment."""
-NO_VALUE: Final = ("exists", "absent", "empty", "not_empty")
+NO_VALUE: Final = ("exists", "absent", "empty", "not_empty", "allows_anyone")
 """Operators that take no ``value``."""
 
 

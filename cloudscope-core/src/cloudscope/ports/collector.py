@@ -6,7 +6,8 @@ import argparse
 import threading
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
@@ -74,6 +75,34 @@ class CollectContext:
             return dict(self._counters)
 
 
+@dataclass(frozen=True, slots=True)
+class AssetTypeInfo:
+    """One asset type a collector produces, as ``cloudscope types`` lists it. Added in API 1.1.
+
+    - ``asset_type``: ``provider:service:kind`` (DESIGN.md section 3), ``native_type`` the
+      cloud's own name for it (``AWS::SQS::Queue``, ``Microsoft.Compute/disks``).
+    - ``api_calls``: the cloud API operations that read it, in the cloud's own spelling
+      (``sqs:ListQueues``, ``GET .../virtualMachines``), listing first, then the
+      per-resource reads.
+    - ``relationships``: the edges its collection emits, each ``TYPE -> other`` (this asset
+      is the source) or ``TYPE <- other`` (this asset is the target), ``other`` an asset
+      type or, when it is not known, what the id is read from.
+    - ``volatile_fields``: paths into ``properties`` (``FieldPath`` syntax) of fields that
+      the cloud changes by itself on every read or every few minutes (RDS
+      ``LatestRestorableTime``, a queue's message counts, last-used timestamps), which
+      change tracking must not report as changes.
+    - ``id_format``: how the asset's id is made (``QueueArn``, ``arn:P:sqs:R:A:NAME``);
+      empty when the API's own id is used as is.
+    """
+
+    asset_type: str
+    native_type: str
+    api_calls: tuple[str, ...] = ()
+    relationships: tuple[str, ...] = ()
+    volatile_fields: tuple[str, ...] = ()
+    id_format: str = ""
+
+
 class Collector(ABC):
     """A source of assets. Added in API 1.0.
 
@@ -97,6 +126,15 @@ class Collector(ABC):
         """Add provider options to ``cloudscope collect NAME`` (none by default)."""
 
     @classmethod
+    def asset_types(cls) -> Sequence[AssetTypeInfo]:
+        """The catalogue of what this collector produces, one :class:`AssetTypeInfo` per
+        asset type (and native type), read without credentials or network by
+        ``cloudscope types``. A collector whose types depend on its input (the file
+        collector) declares none: the default is empty. Added in API 1.1.
+        """
+        return ()
+
+    @classmethod
     def volatile_fields(cls) -> Mapping[str, tuple[str, ...]]:
         """Fields the cloud changes by itself on every read (RDS ``LatestRestorableTime``,
         timestamps of last use), by asset type: paths under ``properties`` in
@@ -105,14 +143,11 @@ class Collector(ABC):
         takes their new values. Read from the class, without credentials or network.
 
         The default gathers the ``volatile_fields`` of the collector's asset-type catalogue
-        (``asset_types()``, API 1.1) when the class has one, else declares none; a collector
-        without a catalogue overrides this. Added in API 1.1.
+        (``asset_types()``); a collector without a catalogue overrides this. Added in API 1.1.
         """
-        # The catalogue arrives with `cloudscope types`; read it only if this core has it.
-        catalogue = getattr(cls, "asset_types", None)
         fields: dict[str, tuple[str, ...]] = {}
-        for info in catalogue() if callable(catalogue) else ():
-            paths = tuple(getattr(info, "volatile_fields", ()) or ())
+        for info in cls.asset_types():
+            paths = tuple(info.volatile_fields)
             if paths:
                 fields[info.asset_type] = fields.get(info.asset_type, ()) + paths
         return fields

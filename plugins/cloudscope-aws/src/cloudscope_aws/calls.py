@@ -12,7 +12,7 @@ from typing import Any, Final, TypeVar
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from cloudscope_aws.errors import denial, error_code, is_denied
+from cloudscope_aws.errors import denial, error_code, is_denied, is_unsupported
 
 __all__ = ["Details", "chunks", "each", "each_transformed", "error_code", "fan_out", "optional"]
 
@@ -59,8 +59,9 @@ class Details:
     """The secondary calls about one resource (a bucket's policy, a key's rotation).
 
     :meth:`read` returns a call's response, or None when the resource has no such
-    configuration (one of the ``absent`` error codes) or when AWS denied the call: one
-    denied detail never loses the resource or its scope. A denial is recorded in
+    configuration (one of the ``absent`` error codes) or when AWS denied the call (or the
+    endpoint has no such operation): one unreadable detail never loses the resource or
+    its scope. A denial is recorded in
     ``unavailable`` (the property it would have filled -> ``s3 GetBucketPolicy:
     AccessDenied``), which the transforms store as ``properties._unavailable``, and
     reported to ``on_denied`` (the run's ``details_unavailable`` counter and a warning).
@@ -93,7 +94,8 @@ class Details:
             return None
 
     def _denied(self, name: str, client: BaseClient, error: ClientError) -> None:
-        if not is_denied(error):
+        # An operation the endpoint does not have is as unreadable as a denied one.
+        if not (is_denied(error) or is_unsupported(error)):
             raise error
         self.mark(name, denial(client.meta.service_model.service_name, error))
 
@@ -105,7 +107,7 @@ class Details:
         self._on_denied(reason)
 
 
-def chunks(items: list[str], size: int) -> Iterator[list[str]]:
+def chunks(items: list[Item], size: int) -> Iterator[list[Item]]:
     """``items`` in lists of at most ``size`` (APIs that take up to 20 ARNs per call)."""
     for start in range(0, len(items), size):
         yield items[start:start + size]

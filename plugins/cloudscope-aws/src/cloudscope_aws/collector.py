@@ -1,5 +1,6 @@
 """The AWS collector: accounts and regions planned into scopes, each scope collected by
-its service modules on this thread's clients.
+its hand-written modules or, for a declarative resource, by the engine, on this thread's
+clients.
 
 Imported only when ``cloudscope collect aws`` runs (the plugin registers it by name), so
 botocore stays out of every other command.
@@ -12,9 +13,10 @@ import importlib
 import re
 import threading
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.loaders import Loader
 from botocore.session import Session
 from cloudscope.api import (
     Check,
@@ -25,12 +27,15 @@ from cloudscope.api import (
     UsageError,
 )
 
+from cloudscope_aws import engine
 from cloudscope_aws.accounts import Account, AccountResolver
-from cloudscope_aws.clients import ClientSettings, RequestHooks, shared_loader
+from cloudscope_aws.clients import ClientSettings, RequestHooks, new_session, shared_loader
 from cloudscope_aws.errors import collection_error, is_denied, is_scp_denial
-from cloudscope_aws.services import SERVICES
+from cloudscope_aws.services import Unit, service_names, type_names, units
 from cloudscope_aws.shapes import Item, Location
-from cloudscope_aws.volatile import VOLATILE_FIELDS
+
+if TYPE_CHECKING:
+    from cloudscope.api import AssetTypeInfo
 
 _REGION: Final = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 _ROLE_ARN: Final = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
@@ -41,20 +46,32 @@ ACCOUNT_SERVICE: Final = "sts"
 
 
 class AwsCollector(Collector):
-    """Amazon Web Services: EC2 and VPC, S3, IAM, Lambda, RDS, ELBv2, KMS, EKS, CloudTrail.
+    """Amazon Web Services: every resource type of the catalogue (``cloudscope types
+    --provider aws``), from EC2, S3 and IAM to SQS, ECS, API Gateway and Organizations.
 
     Credentials and endpoints come from botocore's standard chain (profiles, SSO,
     environment, instance roles, ``AWS_ENDPOINT_URL`` and ``AWS_ENDPOINT_URL_<SERVICE>``).
-    Scopes are (account, region, service), global services (IAM, S3) once per account.
-    Added in API 1.0.
+    Scopes are (account, region, unit), global units (IAM, S3, Route 53...) once per
+    account; a unit is a hand-written service (``ec2``) or one declarative resource type
+    (``sqs/queue``). Added in API 1.0.
     """
 
     default_concurrency: ClassVar[int] = 8
 
     @classmethod
+    def asset_types(cls) -> tuple[AssetTypeInfo, ...]:
+        """Every type of the catalogue, hand-written and declarative. Added in API 1.1."""
+        from cloudscope.api import AssetTypeInfo
+
+        return tuple(AssetTypeInfo(asset_type=doc.asset_type, native_type=doc.native_type,
+                                   api_calls=doc.api_calls, relationships=doc.relationships,
+                                   volatile_fields=doc.volatile, id_format=doc.id_format)
+                     for unit in units().values() for doc in unit.types)
+
+    @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
         """``--region``, ``--profile``, ``--role-arn``, ``--org-role-name``,
-        ``--external-id``, ``--service``, ``--retry-mode``, ``--max-attempts``."""
+        ``--external-id``, ``--service``, ``--type``, ``--retry-mode``, ``--max-attempts``."""
         parser.add_argument("--region", action="append", metavar="REGION",
                             help="region to collect (repeatable; default: every region "
                                  "enabled in the account)")
@@ -70,8 +87,14 @@ class AwsCollector(Collector):
         parser.add_argument("--external-id", metavar="ID",
                             help="the ExternalId to pass when assuming --role-arn or "
                                  "--org-role-name roles")
-        parser.add_argument("--service", action="append", choices=sorted(SERVICES),
-                            help="service to collect (repeatable; default: all)")
+        parser.add_argument("--service", action="append", metavar="SERVICE",
+                            help="collect only the types of this service, the ARN's service "
+                                 "prefix such as ec2, sqs or apigateway (repeatable; default: "
+                                 "all; see `cloudscope types --provider aws`)")
+        parser.add_argument("--type", action="append", metavar="TYPE", dest="types",
+                            help="collect only this asset type, such as aws:sqs:queue "
+                                 "(repeatable; a hand-written service's scope collects all "
+                                 "its types: --type aws:ec2:vpc collects the ec2 scope)")
         parser.add_argument("--retry-mode", choices=("standard", "adaptive"), default="standard",
                             help="botocore retry mode (default: standard)")
         parser.add_argument("--max-attempts", type=int, default=10, metavar="N",
@@ -83,7 +106,7 @@ class AwsCollector(Collector):
                                  "a region name such as eu-west-1")
         self._role_arns = _checked(options.get("role_arn"), _ROLE_ARN, "--role-arn",
                                    "an IAM role ARN such as arn:aws:iam::123456789012:role/Audit")
-        self._services = list(options.get("service") or SERVICES)
+        self._units = _chosen_units(options.get("service"), options.get("types"))
         self._org_role_name = options.get("org_role_name") or None
         self._external_id = options.get("external_id") or None
         _check_roles(self._role_arns, self._org_role_name, self._external_id)
@@ -102,12 +125,6 @@ class AwsCollector(Collector):
         self._accounts: dict[str, Account] = {}
         self._lock = threading.Lock()
         self._denials_logged: set[str] = set()
-
-    @classmethod
-    def volatile_fields(cls) -> dict[str, tuple[str, ...]]:
-        """Fields AWS changes by itself (RDS ``LatestRestorableTime``, last-use times, a
-        trail's delivery times), never reported as changes. API 1.1 (unused by 1.0 cores)."""
-        return dict(VOLATILE_FIELDS)
 
     def plan(self) -> list[ScopeKey]:
         """Regional services per (account, region), then global services per account."""
@@ -136,31 +153,35 @@ class AwsCollector(Collector):
     def _scopes(self, account: Account) -> list[ScopeKey]:
         if account.error is not None:
             return [ScopeKey(provider="aws", account=account.id, service=ACCOUNT_SERVICE)]
-        services = [SERVICES[name] for name in SERVICES if name in self._services]
+        offered = _Offered(account.partition, self._loader)
         return [
-            *(ScopeKey(provider="aws", account=account.id, region=region, service=service.name)
-              for region in account.regions for service in services if not service.is_global),
-            *(ScopeKey(provider="aws", account=account.id, service=service.name)
-              for service in services if service.is_global),
+            *(ScopeKey(provider="aws", account=account.id, region=region, service=unit.name)
+              for region in account.regions for unit in self._units
+              if not unit.is_global and offered(unit.client, region)),
+            *(ScopeKey(provider="aws", account=account.id, service=unit.name)
+              for unit in self._units if unit.is_global),
         ]
 
     def collect(self, scope: ScopeKey) -> Iterator[Item]:
         """The scope's assets and relationships; a botocore error fails the scope with a
         one-line :class:`CollectionError`."""
         account = self._accounts.get(scope.account)
-        if account is None or (account.error is None and scope.service not in SERVICES):
+        unit = units().get(scope.service)
+        if account is None or (account.error is None and unit is None):
             raise CollectionError(f"scope {scope.key} was not planned by this collector")
-        if account.error is not None or account.clients is None:
+        if account.error is not None or account.clients is None or unit is None:
             raise account.error or CollectionError(f"account {scope.account} is unreachable")
         location = Location(account.partition, account.id, scope.region)
         try:
-            for module_name in SERVICES[scope.service].modules:
+            if unit.resource is not None:
+                yield from engine.collect(unit.resource, account.clients, location)
+            for module_name in unit.modules:
                 module = importlib.import_module(module_name)
                 yield from module.collect(account.clients, location)
         except (ClientError, BotoCoreError) as error:
             if is_denied(error):
                 self._listing_denied(scope, error)
-            raise collection_error(scope.service, error, region=scope.region) from error
+            raise collection_error(unit.service, error, region=scope.region) from error
         finally:
             account.clients.release()
 
@@ -171,16 +192,16 @@ class AwsCollector(Collector):
         usually lacks a service's permission in every region. Each scope still fails with
         its own line."""
         scp = bool(scope.region) and is_scp_denial(error)
+        service = scope.service.split("/", 1)[0]
         key = f"{scope.account}/region/{scope.region}" if scp else \
-            f"{scope.account}/service/{scope.service}"
+            f"{scope.account}/service/{service}"
         with self._lock:
             first = key not in self._denials_logged
             self._denials_logged.add(key)
         if first:
             self.ctx.log.warning("aws.region_denied" if scp else "aws.listing_denied",
                                  account=scope.account, region=scope.region,
-                                 service=scope.service,
-                                 error=collection_error(scope.service, error).message)
+                                 service=service, error=collection_error(service, error).message)
 
     def check(self) -> Iterator[Check]:
         """``cloudscope doctor``: the credentials' identity and regions, the accounts of
@@ -191,7 +212,7 @@ class AwsCollector(Collector):
         resolver = AccountResolver(self._settings, self._hooks, self._loader,
                                    regions=self._regions, role_arns=self._role_arns,
                                    external_id=self._external_id)
-        services = [SERVICES[name] for name in SERVICES if name in self._services]
+        services = self._units
         read = False
         for item in account_checks(resolver, regions=self._regions, role_arns=self._role_arns,
                                    org_role_name=self._org_role_name):
@@ -211,6 +232,47 @@ class AwsCollector(Collector):
         for account in self._accounts.values():
             if account.clients is not None:
                 account.clients.close()
+
+
+def _chosen_units(services: Any, types: Any) -> list[Unit]:
+    """The units ``--service`` and ``--type`` choose, together: every unit of each service
+    named and each unit yielding a type named (all without either); unknown names are one
+    usage error naming every one of them."""
+    services, types = set(services or ()), set(types or ())
+    problems = [f"--service {name!r}" for name in sorted(services - set(service_names()))]
+    problems += [f"--type {name!r}" for name in sorted(types - set(type_names()))]
+    if problems:
+        raise UsageError(f"{', '.join(problems)}: not collected by the aws collector",
+                         hint="see `cloudscope types --provider aws`")
+    return [unit for unit in units().values()
+            if (not services and not types) or unit.service in services
+            or any(doc.asset_type in types for doc in unit.types)]
+
+
+class _Offered:
+    """Whether botocore's endpoint data offers a service in a region, so that a service
+    absent from a region (CodeCommit in a newer region) plans no scope there. A region
+    botocore does not know (newer than the installed botocore) is always planned. The
+    session shares the run's loader: botocore reads a service's model to answer, and the
+    collection needs the same models (loading them twice doubled the memory of a run)."""
+
+    def __init__(self, partition: str, loader: Loader) -> None:
+        self._partition = partition
+        self._session = new_session(None, loader)
+        self._regions: dict[str, frozenset[str]] = {}
+        self._known = self._offering("ec2")
+
+    def _offering(self, client: str) -> frozenset[str]:
+        if client not in self._regions:
+            self._regions[client] = frozenset(
+                self._session.get_available_regions(client, self._partition))
+        return self._regions[client]
+
+    def __call__(self, client: str, region: str) -> bool:
+        if region not in self._known:
+            return True
+        regions = self._offering(client)
+        return not regions or region in regions
 
 
 def _check_roles(role_arns: list[str], org_role_name: str | None,

@@ -12,7 +12,6 @@ import re
 from typing import Final
 
 from botocore.exceptions import (
-    BotoCoreError,
     ClientError,
     EndpointConnectionError,
     NoCredentialsError,
@@ -42,6 +41,9 @@ THROTTLING_CODES: Final = frozenset(getattr(ThrottledRetryableChecker, "_THROTTL
                                              "RequestLimitExceeded", "SlowDown")))
 _ENCODED: Final = re.compile(r"\s*Encoded authorization failure message:.*$", re.S | re.I)
 _SCP: Final = re.compile(r"service control polic", re.I)
+_HTML: Final = re.compile(r"^\s*<(!doctype|html)", re.I)
+_TITLE: Final = re.compile(r"<title>([^<]*)</title>", re.I)
+_MAX_MESSAGE: Final = 300
 
 
 def error_code(error: ClientError) -> str:
@@ -54,6 +56,17 @@ def is_denied(error: BaseException) -> bool:
     return isinstance(error, ClientError) and error_code(error) in DENIED_CODES
 
 
+_UNSUPPORTED_CODES: Final = frozenset({"404", "501", "NotImplemented", "InvalidAction",
+                                      "UnknownOperationException"})
+
+
+def is_unsupported(error: BaseException) -> bool:
+    """Whether ``error`` says the endpoint has no such operation: AWS's own codes for an
+    unknown action, or a bare 404 or 501 without an AWS error body (an emulator, or a
+    private endpoint of an older service version)."""
+    return isinstance(error, ClientError) and error_code(error) in _UNSUPPORTED_CODES
+
+
 def is_scp_denial(error: BaseException) -> bool:
     """Whether ``error`` is a denial that AWS attributes to a service control policy (its
     message says "explicit deny in a service control policy" or "no service control
@@ -64,7 +77,15 @@ def is_scp_denial(error: BaseException) -> bool:
 
 def _message(error: ClientError) -> str:
     text = str((error.response.get("Error") or {}).get("Message") or "")
-    return " ".join(_ENCODED.sub("", text).split())
+    if _HTML.match(text):
+        # An HTML page instead of an AWS error (a proxy, an emulator): its title says enough.
+        title = _TITLE.search(text)
+        text = title.group(1) if title else ""
+    return _short(" ".join(_ENCODED.sub("", text).split()))
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE - 3] + "..."
 
 
 def denial(service: str, error: ClientError) -> str:
@@ -114,6 +135,5 @@ def _collection_error(service: str, error: Exception, *,
         return CollectionError(f"{service}: cannot connect to {error.kwargs.get('endpoint_url')}")
     if isinstance(error, ProfileNotFound):
         return CollectionError(f"{service}: {error}")
-    if isinstance(error, BotoCoreError):
-        return CollectionError(f"{service}: {type(error).__name__}: {error}")
-    return CollectionError(f"{service}: {type(error).__name__}: {error}")
+    first = str(error).split("\n", 1)[0]
+    return CollectionError(f"{service}: {type(error).__name__}: {_short(first)}")

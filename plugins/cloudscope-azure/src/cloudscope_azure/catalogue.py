@@ -10,10 +10,14 @@ specification example (``Azure/azure-rest-api-specs``) whose shape the tests' fa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from cloudscope_azure.assets import parent_id
 from cloudscope_azure.relationships import Edge, top_level_id
+
+if TYPE_CHECKING:
+    # Imported where used: the plugin also runs on API 1.0 cores, which lack it.
+    from cloudscope.api import AssetTypeInfo
 
 ATTACHED_TO: Final = "ATTACHED_TO"
 ENCRYPTED_BY: Final = "ENCRYPTED_BY"
@@ -190,3 +194,43 @@ CATALOGUE: Final[tuple[ResourceType, ...]] = (
 BY_SERVICE: Final = {resource_type.service: resource_type for resource_type in CATALOGUE}
 
 SUBSCRIPTIONS_API_VERSION: Final = SUBSCRIPTION.api_version
+
+
+def api_calls_of(resource_type: ResourceType) -> tuple[str, ...]:
+    """The Resource Manager reads of one type, as ``cloudscope types`` shows them."""
+    def listing(each: ResourceType, prefix: str = "/subscriptions/{id}") -> str:
+        return f"GET {prefix}{each.list_path}?api-version={each.api_version}"
+
+    if resource_type is SUBSCRIPTION:
+        return (listing(SUBSCRIPTION),)
+    if resource_type is ROLE_DEFINITIONS:
+        return (listing(ROLE_ASSIGNMENTS), listing(ROLE_DEFINITIONS))
+    if resource_type.parent is not None:
+        return (listing(resource_type.parent), listing(resource_type, "{parent id}"))
+    holders = [parent for parent in CATALOGUE
+               for _, child in parent.embedded if child is resource_type]
+    if holders:
+        return tuple(listing(holder) for holder in holders)
+    return (listing(resource_type),)
+
+
+def asset_type_infos() -> tuple[AssetTypeInfo, ...]:
+    """Every collected type for ``cloudscope types`` (Added in API 1.1): each edge is read
+    from its path in the body; every resource is also contained by its parent, resource
+    group or subscription, and HAS_ROLE the user-assigned identities it runs as."""
+    from cloudscope.api import AssetTypeInfo
+
+    types = [*CATALOGUE, *(child for each in CATALOGUE for _, child in each.embedded)]
+    infos = []
+    for resource_type in types:
+        edges = [f"{edge.type} {'<-' if edge.inbound else '->'} "
+                 f"({'derived from ' if edge.resolve else ''}id at {edge.path})"
+                 for edge in resource_type.edges]
+        if resource_type is not SUBSCRIPTION:
+            edges.insert(0, "CONTAINS <- (its parent, resource group or subscription)")
+            edges.append("HAS_ROLE -> azure:managedidentity:user-assigned-identity")
+        infos.append(AssetTypeInfo(asset_type=resource_type.asset_type,
+                                   native_type=resource_type.native_type,
+                                   api_calls=api_calls_of(resource_type),
+                                   relationships=tuple(edges), id_format="id (lower case)"))
+    return tuple(infos)

@@ -32,11 +32,14 @@ from cloudscope_azure.catalogue import (
     SUBSCRIPTION,
     SUBSCRIPTIONS_API_VERSION,
     ResourceType,
+    asset_type_infos,
 )
 from cloudscope_azure.relationships import relationships_of
 from cloudscope_azure.settings import CLOUDS, AzureSettings, Cloud
 
 if TYPE_CHECKING:
+    from cloudscope.api import AssetTypeInfo
+
     from cloudscope_azure.arm import ArmClient
 
 SKIPPED_STATES: Final = frozenset({"disabled", "deleted"})
@@ -67,6 +70,11 @@ class AzureCollector(Collector):
         parser.add_argument("--type", action="append", metavar="ARM_TYPE", dest="types",
                             help="collect only this resource type, e.g. "
                                  "microsoft.compute/virtualmachines (repeatable)")
+
+    @classmethod
+    def asset_types(cls) -> tuple[AssetTypeInfo, ...]:
+        """Every resource type collected, from the catalogue. Added in API 1.1."""
+        return asset_type_infos()
 
     @classmethod
     def volatile_fields(cls) -> dict[str, tuple[str, ...]]:

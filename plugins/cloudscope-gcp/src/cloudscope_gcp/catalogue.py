@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    # Imported where used: the plugin also runs on API 1.0 cores, which lack it.
+    from cloudscope.api import AssetTypeInfo
 
 CONTAINERS: Final = "cloudresourcemanager.googleapis.com"
 PROJECT_TYPE: Final = "cloudresourcemanager.googleapis.com/Project"
@@ -114,3 +118,50 @@ def catalogue() -> list[tuple[str, str, str]]:
     rows = [(asset_type_of(t), t, CONTAINERS) for t in HIERARCHY_CONTAINER_GROUP.asset_types]
     rows += [(asset_type_of(t), t, group.service) for group in GROUPS for t in group.asset_types]
     return rows
+
+
+_SUBNET: Final = "IN_SUBNET -> gcp:compute:subnetwork"
+_NETWORK: Final = "IN_NETWORK -> gcp:compute:network"
+_KEY: Final = "ENCRYPTED_BY -> gcp:cloudkms:crypto-key"
+_ACCOUNT: Final = "HAS_ROLE -> gcp:iam:service-account"
+_PLACED: Final = (_SUBNET, _NETWORK, "ATTACHED_TO -> (its users)",
+                  "ROUTES_TO -> (its target or backend service)")
+RELATIONSHIPS: Final[dict[str, tuple[str, ...]]] = {
+    "compute.googleapis.com/Instance": (_SUBNET, _NETWORK, "ATTACHED_TO <- gcp:compute:disk",
+                                        _ACCOUNT, "PROTECTED_BY -> gcp:compute:firewall"),
+    "compute.googleapis.com/Firewall": (_NETWORK,),
+    "compute.googleapis.com/Subnetwork": _PLACED,
+    "compute.googleapis.com/Address": _PLACED,
+    "compute.googleapis.com/GlobalAddress": _PLACED,
+    "compute.googleapis.com/ForwardingRule": _PLACED,
+    "compute.googleapis.com/GlobalForwardingRule": _PLACED,
+    "compute.googleapis.com/Disk": ("ATTACHED_TO -> gcp:compute:instance", _KEY),
+    "storage.googleapis.com/Bucket": (_KEY,),
+    "sqladmin.googleapis.com/Instance": (_KEY, _NETWORK),
+    "container.googleapis.com/Cluster": (_SUBNET, _NETWORK, _ACCOUNT),
+    "run.googleapis.com/Service": (_ACCOUNT, _KEY),
+    "cloudfunctions.googleapis.com/CloudFunction": (_ACCOUNT, _KEY),
+    "cloudfunctions.googleapis.com/Function": (_ACCOUNT, _KEY),
+    "iam.googleapis.com/ServiceAccountKey": ("ATTACHED_TO -> gcp:iam:service-account",),
+}
+"""What relationships.py emits per Cloud Asset type, for ``cloudscope types``; every asset
+is also contained by its parent (``resource.parent``: project, folder, organization, or
+the key ring of a crypto key)."""
+
+
+def asset_type_infos() -> tuple[AssetTypeInfo, ...]:
+    """Every collected type for ``cloudscope types``. Added in API 1.1."""
+    from cloudscope.api import AssetTypeInfo
+
+    with_policy = {t for group in (*GROUPS, HIERARCHY_CONTAINER_GROUP)
+                   for t in group.iam_policy_types}
+    infos = []
+    for asset_type, native, _service in catalogue():
+        calls = [f"cloudasset:assets.list (assetTypes={native})"]
+        if native in with_policy:
+            calls.append(f"cloudasset:assets.list (assetTypes={native}, contentType=IAM_POLICY)")
+        infos.append(AssetTypeInfo(
+            asset_type=asset_type, native_type=native, api_calls=tuple(calls),
+            relationships=("CONTAINS <- (its parent)", *RELATIONSHIPS.get(native, ())),
+            id_format="name (the full resource name)"))
+    return tuple(infos)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cloudscope.api import (
     Asset,
@@ -24,7 +24,17 @@ from cloudscope.api import (
     UsageError,
 )
 
-from cloudscope_gcp.catalogue import CONTAINERS, GROUPS, PROJECT_TYPE, ServiceGroup, group_for
+if TYPE_CHECKING:
+    from cloudscope.api import AssetTypeInfo
+
+from cloudscope_gcp.catalogue import (
+    CONTAINERS,
+    GROUPS,
+    PROJECT_TYPE,
+    ServiceGroup,
+    asset_type_infos,
+    group_for,
+)
 from cloudscope_gcp.credentials import default_project, load_credentials
 from cloudscope_gcp.mapping import to_asset
 from cloudscope_gcp.relationships import RelationshipBuilder
@@ -67,6 +77,11 @@ class GcpCollector(Collector):
                                  "(the application default credentials name no project)")
             self.scopes = [HierarchyScope("projects", project)]
         self.api = AssetApi(credentials, self.settings, ctx)
+
+    @classmethod
+    def asset_types(cls) -> tuple[AssetTypeInfo, ...]:
+        """Every Cloud Asset type collected, from the catalogue. Added in API 1.1."""
+        return asset_type_infos()
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
