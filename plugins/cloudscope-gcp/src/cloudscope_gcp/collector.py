@@ -132,68 +132,70 @@ class GcpCollector(Collector):
             self._shared[scope.parent] = SharedListing(
                 self.api, self.ctx, scope.parent, scopes=under, project_ids=self._project_ids,
                 policy_lister=self._iam_policies)
+        if not getattr(self.ctx, "sharded", False):
+            for shared in self._shared.values():
+                shared.start()  # the listing overlaps the opening of the store
         return list(planned.values())
 
     def collect(self, scope: ScopeKey) -> Iterator[Asset | Relationship]:
         """Stream the scope's assets, then the relationships that needed all of them."""
         container = is_container_scope(scope)
         hierarchy = scope.account if container else self._hierarchy_of.get(scope.account)
+        builder = RelationshipBuilder(scope.account)
+        done: set[str] = set()  # names yielded (a failed shared listing's are not repeated)
         shared = self._shared.get(hierarchy or "")
         if shared is not None and not getattr(self.ctx, "sharded", False):
             try:
-                share, policies = shared.take(scope)
+                policies = shared.policies()
+                for raw, own in shared.stream(scope):
+                    if own:
+                        yield from self._emit(scope, raw, policies, builder, done)
+                    else:
+                        builder.observe_lookup(raw)
             except SharedListingFailed as error:
                 if self.ctx.cancelled.is_set():
                     raise
                 self.ctx.log.info("gcp.scope_lists_alone", scope=scope.key, error=error.message)
             else:
-                yield from self._emit(scope, share.assets, share.lookups, policies,
-                                      hierarchy=True)
+                yield from builder.finish()
+                self._collected(scope, len(done), shared=True)
                 return
         parent = scope.account if container else f"projects/{scope.account}"
         types = listing_filter([scope])
         policies = self._iam_policies(parent, types)
-        lookups: list[dict[str, Any]] = []
-        hierarchy_planned = hierarchy is not None
-
-        def own(raws: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-            for raw in raws:
-                native = str(raw.get("assetType") or "")
-                if owns(scope, native, project_number(raw), hierarchy=hierarchy_planned):
-                    yield raw
-                elif native == SERVICE_ACCOUNT_TYPE:
-                    lookups.append(raw)
-
-        yield from self._emit(scope, own(self.api.list_assets(parent, types)), lookups,
-                              policies, hierarchy=hierarchy_planned)
-
-    def _emit(self, scope: ScopeKey, assets: Iterable[dict[str, Any]],
-              lookups: list[dict[str, Any]], policies: Policies, *,
-              hierarchy: bool) -> Iterator[Asset | Relationship]:
-        """The assets (their policies merged), their edges, then the scope's edges."""
-        account = None if is_container_scope(scope) else scope.account
-        builder = RelationshipBuilder(scope.account)
-        by_name, denied = policies.by_name, policies.denied
-        count = 0
-        for raw in assets:
-            try:
-                asset = to_asset(raw, account=account, iam_policy=by_name.get(raw["name"]),
-                                 unavailable=denied if raw["assetType"] in POLICY_TYPES else None)
-                edges = list(builder.add(raw))
-            except (AttributeError, KeyError, TypeError, ValueError) as error:
-                # One malformed asset of a type never seen before must not fail the scope.
-                self.ctx.count("assets_skipped")
-                self.ctx.log.warning("gcp.asset_skipped", scope=scope.key,
-                                     asset=str(raw.get("name"))[:300], error=str(error)[:300])
-                continue
-            count += 1
-            yield asset
-            yield from edges
-        for raw in lookups:  # listed as the assets went, when a scope lists alone
-            builder.observe_lookup(raw)
+        for raw in self.api.list_assets(parent, types):
+            native = str(raw.get("assetType") or "")
+            if owns(scope, native, project_number(raw), hierarchy=hierarchy is not None):
+                if raw.get("name") not in done:
+                    yield from self._emit(scope, raw, policies, builder, done)
+            elif native == SERVICE_ACCOUNT_TYPE:
+                builder.observe_lookup(raw)
         yield from builder.finish()
-        self.ctx.log.debug("gcp.scope_collected", scope=scope.key, assets=count,
-                           shared=hierarchy)
+        self._collected(scope, len(done), shared=False)
+
+    def _collected(self, scope: ScopeKey, assets: int, *, shared: bool) -> None:
+        self.ctx.log.debug("gcp.scope_collected", scope=scope.key, assets=assets, shared=shared)
+
+    def _emit(self, scope: ScopeKey, raw: dict[str, Any], policies: Policies,
+              builder: RelationshipBuilder, done: set[str]) -> Iterator[Asset | Relationship]:
+        """One asset (its policy merged) and the edges it implies alone; ``done`` notes
+        its name."""
+        account = None if is_container_scope(scope) else scope.account
+        try:
+            name = raw["name"]
+            asset = to_asset(raw, account=account, iam_policy=policies.by_name.get(name),
+                             unavailable=policies.denied if raw["assetType"] in POLICY_TYPES
+                             else None)
+            edges = list(builder.add(raw))
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
+            # One malformed asset of a type never seen before must not fail the scope.
+            self.ctx.count("assets_skipped")
+            self.ctx.log.warning("gcp.asset_skipped", scope=scope.key,
+                                 asset=str(raw.get("name"))[:300], error=str(error)[:300])
+            return
+        done.add(name)
+        yield asset
+        yield from edges
 
     def check(self) -> Iterator[Check]:
         """``cloudscope doctor``: the account and a token, each scope's projects, one read
@@ -214,7 +216,9 @@ class GcpCollector(Collector):
             yield from read_checks(self, projects[0])
 
     def close(self) -> None:
-        """Close the HTTP sessions."""
+        """Close the HTTP sessions (the shared listings' threads given a moment to end)."""
+        for shared in self._shared.values():
+            shared.join(timeout=1.0)
         self.api.close()
 
     def _iam_policies(self, parent: str, types: list[str]) -> Policies:

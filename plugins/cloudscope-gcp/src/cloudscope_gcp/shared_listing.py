@@ -1,25 +1,27 @@
-"""One listing at a folder or organization, shared out to the scopes planned under it.
+"""One listing at a folder or organization, streamed out to the scopes planned under it.
 
 At ``--scope organizations/N`` the collector lists ``organizations/N/assets`` once (a
 paged call for the resources, one for the IAM policies) instead of two per project, and
 routes each asset to its project's scope by the project number in its ``ancestors``
-(ownership.py). Staleness stays per project: a project's scope completes only after the
-whole listing has been read, with exactly the assets the listing gave its project.
+(ownership.py). Staleness stays per project: a project's scope consumes its assets as the
+pages arrive, and ends only once the whole listing has been read.
 
-The two listings are jobs that the first scope threads to arrive take, one each, while the
-others wait; a listing that fails makes every scope list its own project instead (so a
-project that refuses fails alone). Memory: the hierarchy's assets are held from the end of
-the listing until each project's scope takes its share (about 2 KB an asset); a ``--shard``
-run never shares (each shard lists its own projects, keeping its work its own).
+The two listings run in threads of their own, started at the end of the plan, so that
+mapping and storing the first pages overlap the fetching of the next. Each scope waits for
+the policies (to merge them as its resources stream by), then drains its channel. A
+listing that fails makes every scope list its own project instead (so a project that
+refuses fails alone). Memory: what no running scope has taken yet (the projects waiting
+for a worker) is held; a ``--shard`` run never shares (each shard lists its own projects,
+keeping its work its own).
 """
 
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from cloudscope.api import CollectContext, CollectionError, ScopeKey
 
@@ -32,16 +34,9 @@ from cloudscope_gcp.ownership import (
 )
 from cloudscope_gcp.transport import AssetApi, AssetApiError
 
-Result = TypeVar("Result")
-
-
-@dataclass(slots=True)
-class Share:
-    """What one scope takes from a listing: its own assets, and the assets it only reads
-    to resolve references (its project's service accounts)."""
-
-    assets: list[dict[str, Any]] = field(default_factory=list)
-    lookups: list[dict[str, Any]] = field(default_factory=list)
+Item = tuple[dict[str, Any], bool]
+"""A listed asset and whether the scope owns it (else it only resolves references: a
+service account of the project, for a scope of another service)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,35 +51,41 @@ class SharedListingFailed(CollectionError):
     """The hierarchy's listing failed: the scope lists its own project instead."""
 
 
-class _Job(Generic[Result]):
-    """Work done once by the first thread that claims it; the others wait for its result."""
+class _Channel:
+    """The items of one scope, put by the listing thread and drained by the scope's."""
 
-    def __init__(self, work: Callable[[], Result]) -> None:
-        self._work = work
-        self._claim = threading.Lock()
-        self._done = threading.Event()
-        self._result: Result | None = None
+    def __init__(self) -> None:
+        self._items: deque[Item] = deque()
+        self._ready = threading.Condition()
+        self._closed = False
         self._error: BaseException | None = None
 
-    def run_if_free(self) -> None:
-        """Do the work here unless another thread has claimed it."""
-        if not self._claim.acquire(blocking=False):
-            return
-        try:
-            self._result = self._work()
-        except BaseException as error:  # handed to every waiting scope
-            self._error = error
-        finally:
-            self._done.set()
+    def put(self, items: list[Item]) -> None:
+        with self._ready:
+            self._items.extend(items)
+            self._ready.notify_all()
 
-    def result(self, cancelled: threading.Event) -> Result:
-        """The work's result once done (its error raised), or an interruption."""
-        while not self._done.wait(0.1):
-            if cancelled.is_set():
-                raise CollectionError("interrupted while waiting for the hierarchy's listing")
-        if self._error is not None:
-            raise self._error
-        return self._result  # type: ignore[return-value]
+    def close(self, error: BaseException | None = None) -> None:
+        with self._ready:
+            self._closed, self._error = True, error
+            self._ready.notify_all()
+
+    def drain(self, cancelled: threading.Event) -> Iterator[Item]:
+        """Every item as it arrives; the listing's error once what came before is drained."""
+        while True:
+            with self._ready:
+                while not self._items and not self._closed:
+                    if cancelled.is_set():
+                        raise CollectionError("interrupted while waiting for the listing")
+                    self._ready.wait(0.1)
+                batch = list(self._items)
+                self._items.clear()
+                closed, error = self._closed, self._error
+            yield from batch
+            if closed and not batch:
+                if error is not None:
+                    raise error
+                return
 
 
 class SharedListing:
@@ -103,55 +104,101 @@ class SharedListing:
         self._scopes = list(scopes)
         self._project_ids = project_ids
         self._filter = listing_filter(self._scopes)
-        self._lock = threading.Lock()
-        self._pending = {scope.key for scope in self._scopes}
-        self._resources: _Job[dict[str, Share]] = _Job(self._list_resources)
-        self._policies: _Job[Policies] = _Job(lambda: policy_lister(parent, self._filter))
+        self._policy_lister = policy_lister
+        self._channels = {scope.key: _Channel() for scope in self._scopes}
+        self._policies: Policies | None = None
+        self._policy_error: BaseException | None = None
+        self._policies_done = threading.Event()
+        self._start = threading.Lock()
+        self._threads: list[threading.Thread] = []
 
-    def take(self, scope: ScopeKey) -> tuple[Share, Policies]:
-        """``scope``'s share and the policies, once the whole listing is read; raises
-        :class:`SharedListingFailed` when it cannot be (list the scope alone instead)."""
-        # The resources first: the longer job, so a second thread takes the policies.
-        self._resources.run_if_free()
-        self._policies.run_if_free()
+    def start(self) -> None:
+        """Start both listings (once; later calls do nothing)."""
+        with self._start:
+            if self._threads:
+                return
+            self._threads = [
+                threading.Thread(target=work, daemon=True, name=f"cloudscope-gcp-{name}")
+                for name, work in (("resources", self._list_resources),
+                                   ("policies", self._list_policies))]
+            for thread in self._threads:
+                thread.start()
+
+    def policies(self) -> Policies:
+        """The hierarchy's IAM policies, once listed; raises :class:`SharedListingFailed`."""
+        self.start()
+        while not self._policies_done.wait(0.1):
+            if self._ctx.cancelled.is_set():
+                raise CollectionError("interrupted while waiting for the IAM policies")
+        if self._policy_error is not None:
+            raise self._failed(self._policy_error)
+        assert self._policies is not None  # set before the event
+        return self._policies
+
+    def stream(self, scope: ScopeKey) -> Iterator[Item]:
+        """``scope``'s items as the pages arrive; raises :class:`SharedListingFailed` when
+        the listing fails (the items before it were yielded)."""
+        self.start()
+        channel = self._channels.get(scope.key)
+        if channel is None:
+            raise SharedListingFailed(f"{scope.key} was not planned under {self.parent}")
         try:
-            shares = self._resources.result(self._ctx.cancelled)
-            policies = self._policies.result(self._ctx.cancelled)
+            yield from channel.drain(self._ctx.cancelled)
         except AssetApiError as error:
-            raise SharedListingFailed(f"{self.parent}: {error.message}") from error
-        with self._lock:
-            share = shares.pop(scope.key, None) or Share()
-            self._pending.discard(scope.key)
-            if not self._pending:
-                shares.clear()
-        return share, policies
+            raise self._failed(error) from error
 
-    def _list_resources(self) -> dict[str, Share]:
+    def join(self, timeout: float) -> None:
+        """Wait a little for the listing threads (at the collector's close)."""
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _failed(self, error: BaseException) -> BaseException:
+        if isinstance(error, AssetApiError):
+            return SharedListingFailed(f"{self.parent}: {error.message}")
+        return error
+
+    def _list_policies(self) -> None:
+        try:
+            self._policies = self._policy_lister(self.parent, self._filter)
+        except BaseException as error:  # handed to every scope, which lists alone
+            self._policy_error = error
+        finally:
+            self._policies_done.set()
+
+    def _list_resources(self) -> None:
         container = next((s for s in self._scopes if is_container_scope(s)), None)
-        by_project: defaultdict[str, list[ScopeKey]] = defaultdict(list)
+        by_project: dict[str, list[ScopeKey]] = {}
         for scope in self._scopes:
             if scope is not container:
-                by_project[scope.account].append(scope)
-        shares: defaultdict[str, Share] = defaultdict(Share)
+                by_project.setdefault(scope.account, []).append(scope)
         cancelled = self._ctx.cancelled
+        error: BaseException | None = None
         try:
-            for raw in self._api.list_assets(self.parent, self._filter):
+            for page in self._api.list_pages(self.parent, self._filter):
                 if cancelled.is_set():
                     raise CollectionError(f"{self.parent}: listing interrupted")
-                native = str(raw.get("assetType") or "")
-                number = project_number(raw)
-                if container is not None and owns(container, native, number, hierarchy=True):
-                    shares[container.key].assets.append(raw)
-                    continue
-                project = self._project_ids.get(number or "") or ""
-                for scope in by_project.get(project, ()):
-                    if owns(scope, native, number, hierarchy=True):
-                        shares[scope.key].assets.append(raw)
-                    elif native == SERVICE_ACCOUNT_TYPE:
-                        shares[scope.key].lookups.append(raw)
-        except AssetApiError as error:
-            self._ctx.count("hierarchy_listing_failures")
-            self._ctx.log.warning("gcp.hierarchy_listing_failed", parent=self.parent,
-                                  error=error.message)
-            raise
-        return shares
+                routed: dict[str, list[Item]] = {}
+                for raw in page:
+                    native = str(raw.get("assetType") or "")
+                    number = project_number(raw)
+                    if container is not None and owns(container, native, number,
+                                                      hierarchy=True):
+                        routed.setdefault(container.key, []).append((raw, True))
+                        continue
+                    project = self._project_ids.get(number or "") or ""
+                    for scope in by_project.get(project, ()):
+                        if owns(scope, native, number, hierarchy=True):
+                            routed.setdefault(scope.key, []).append((raw, True))
+                        elif native == SERVICE_ACCOUNT_TYPE:
+                            routed.setdefault(scope.key, []).append((raw, False))
+                for key, items in routed.items():
+                    self._channels[key].put(items)
+        except BaseException as failure:  # handed to every scope
+            error = failure
+            if isinstance(failure, AssetApiError):
+                self._ctx.count("hierarchy_listing_failures")
+                self._ctx.log.warning("gcp.hierarchy_listing_failed", parent=self.parent,
+                                      error=failure.message)
+        finally:
+            for channel in self._channels.values():
+                channel.close(error)

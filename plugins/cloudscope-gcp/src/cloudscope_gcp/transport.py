@@ -77,6 +77,13 @@ class AssetApi:
         """Every asset of ``asset_types`` (exact types or RE2 patterns; none: every type)
         under ``parent`` (``projects/ID``, ``folders/ID``, ``organizations/ID``), page
         after page."""
+        for page in self.list_pages(parent, asset_types, content_type, page_size):
+            yield from page
+
+    def list_pages(self, parent: str, asset_types: Sequence[str],
+                   content_type: str = "RESOURCE",
+                   page_size: int | None = None) -> Iterator[list[dict[str, Any]]]:
+        """The same listing, one page (a list of assets) at a time."""
         url = f"{self._settings.api_endpoint}/v1/{parent}/assets"
         size = page_size or self._settings.page_size
         base = [("contentType", content_type), ("pageSize", str(size))]
@@ -84,7 +91,8 @@ class AssetApi:
         token: str | None = None
         while True:
             page = self._get(url, [*base, ("pageToken", token)] if token else base, parent)
-            yield from page.get("assets") or ()
+            assets = page.get("assets")
+            yield assets if isinstance(assets, list) else []
             token = page.get("nextPageToken") or None
             if token is None:
                 return
