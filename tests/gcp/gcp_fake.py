@@ -16,7 +16,7 @@ import re
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -38,8 +38,8 @@ class Fault:
     count: int
     parent: str | None = None
     retry_after: str | None = None
-    #: Only requests without ``assetTypes`` (an every-type listing) match.
-    unfiltered: bool = False
+    #: Only requests whose query parameters this accepts match (None: every request).
+    when: Callable[[dict[str, list[str]]], bool] | None = None
 
 
 @dataclass
@@ -116,8 +116,8 @@ class FakeGcp:
         """The ``assets.list`` answer for ``parent`` and the query parameters."""
         with self._lock:
             for fault in self.faults:
-                if fault.count > 0 and fault.parent in (None, parent) and not (
-                        fault.unfiltered and query.get("assetTypes")):
+                if fault.count > 0 and fault.parent in (None, parent) and (
+                        fault.when is None or fault.when(query)):
                     fault.count -= 1
                     return fault.status, _error(fault.status, "injected fault",
                                                 "RESOURCE_EXHAUSTED" if fault.status == 429
@@ -203,6 +203,12 @@ class FakeGcp:
         """Keep an asset request for the test to inspect."""
         with self._lock:
             self.recorded.append(entry)
+
+
+def beyond_the_plan(query: dict[str, list[str]]) -> bool:
+    """A Fault's ``when``: every listing but those of projects (the plan's project list,
+    a container scope's own listing), so that the collection itself fails, not its plan."""
+    return "cloudresourcemanager.googleapis.com/Project" not in query.get("assetTypes", ())
 
 
 def _matching(requested: list[str], served: list[str]) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gcp_estate import ORG
-from gcp_fake import Fault
+from gcp_fake import Fault, beyond_the_plan
 
 ALPHA = "projects/alpha-prod"
 
@@ -116,7 +116,7 @@ def test_a_refusing_project_fails_alone_and_keeps_its_assets(collect_gcp, estate
     """When the organization's listing fails, each project lists alone: a project answering
     403 fails its scope (exit 3); the others complete; what it had stored stays."""
     assert collect_gcp("--scope", ORG).exit_code == 0
-    fake.faults.append(Fault(503, 10_000, parent=ORG, unfiltered=True))
+    fake.faults.append(Fault(503, 10_000, parent=ORG, when=beyond_the_plan))
     fake.denied.add("projects/beta-dev")
     result = collect_gcp("--scope", ORG, env={"CLOUDSCOPE_GCP_SERVER_RETRIES": "0"})
     assert result.exit_code == 3

@@ -4,14 +4,17 @@ per project; ``--shard`` runs list per project and together give the same invent
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cloudscope.adapters.sqlite_repository import SQLiteRepository
 from cloudscope.api import AssetQuery
+from cloudscope_gcp.catalogue import catalogue
+from cloudscope_gcp.shared_listing import PARTITIONS
 from gcp_estate import FOLDER, ORG
-from gcp_fake import Fault
+from gcp_fake import Fault, beyond_the_plan
 from gcp_types import serve_hierarchy_resources, serve_seeds
 
 
@@ -33,15 +36,26 @@ def wide(estate):
 
 
 def test_organization_is_listed_in_a_few_calls(collect_gcp, wide, fake):
-    """At organization scope: the project list, then one resource and one policy listing at
-    the organization; no per-project call."""
+    """At organization scope: the project list, then the resources as a few listings at the
+    organization at once (type partitions that together cover every type) and one policy
+    listing; no per-project call."""
     result = collect_gcp("--scope", ORG)
     assert result.exit_code == 0, result.stderr
-    calls = sorted((r.parent, r.params["contentType"][0], "assetTypes" in r.params)
-                   for r in fake.recorded)
-    assert calls == [(ORG, "IAM_POLICY", False), (ORG, "RESOURCE", False),
-                     (ORG, "RESOURCE", True)]
+    assert {r.parent for r in fake.recorded} == {ORG}
+    listings = sorted((r.params["contentType"][0], tuple(r.params.get("assetTypes", ())))
+                      for r in fake.recorded)
+    assert listings == sorted([("RESOURCE", ("cloudresourcemanager.googleapis.com/Project",)),
+                               ("IAM_POLICY", ()),
+                               *(("RESOURCE", part) for part in PARTITIONS)])
     assert {account for account, _service in result.scopes()} == {ORG, "alpha-prod", "beta-dev"}
+
+
+def test_type_partitions_cover_every_type_once():
+    """Each type the catalogue knows, and the seeded ones, falls in exactly one partition."""
+    for _type, native, _mapped in catalogue():
+        matched = [part for part in PARTITIONS
+                   if any(re.fullmatch(pattern, native) for pattern in part)]
+        assert len(matched) == 1, native
 
 
 def test_organization_listing_equals_per_project_listing(collect_gcp, wide, fake, sqlite_url):
@@ -50,7 +64,8 @@ def test_organization_listing_equals_per_project_listing(collect_gcp, wide, fake
     for shard in ("0/2", "1/2"):
         result = collect_gcp("--scope", ORG, "--shard", shard)
         assert result.exit_code == 0, result.stderr
-    assert all(r.parent != ORG or "assetTypes" in r.params for r in fake.recorded)
+    assert not any(r.parent == ORG and set(r.params.get("assetTypes", ())) & set(PARTITIONS[0])
+                   for r in fake.recorded)
     per_project = inventory(sqlite_url)
     Path(sqlite_url.removeprefix("sqlite:///")).unlink()
     fake.recorded.clear()
@@ -80,7 +95,7 @@ def test_a_failed_organization_listing_keeps_every_projects_assets(collect_gcp, 
     either, every scope fails and keeps what it stored (exit 3)."""
     assert collect_gcp("--scope", ORG).exit_code == 0
     before = {asset["id"] for asset in stored()}
-    fake.faults.append(Fault(503, 10_000, unfiltered=True))
+    fake.faults.append(Fault(503, 10_000, when=beyond_the_plan))
     result = collect_gcp("--scope", ORG, env={"CLOUDSCOPE_GCP_SERVER_RETRIES": "0"})
     assert result.exit_code == 3
     assert {account for account, _ in result.scopes("failed")} == {"alpha-prod", "beta-dev"}
@@ -114,3 +129,16 @@ def test_documented_permissions_are_enough(collect_gcp, wide, fake, stored):
     assert partial.summary["counters"]["details_unavailable"] == 1
     bucket = stored(wide.names["public_bucket"])["asset"]["properties"]
     assert bucket["_unavailable"] == {"iamPolicy": "ListAssets(IAM_POLICY): PERMISSION_DENIED"}
+
+
+def test_organization_listings_follow_page_tokens(collect_gcp, wide, fake, stored):
+    """With seven assets a page, every partition's pages are fetched: the same assets as
+    with full pages."""
+    assert collect_gcp("--scope", ORG).exit_code == 0
+    full = {asset["id"] for asset in stored()}
+    fake.recorded.clear()
+    result = collect_gcp("--scope", ORG, env={"CLOUDSCOPE_GCP_PAGE_SIZE": "7"})
+    assert result.exit_code == 0, result.stderr
+    pages = [r for r in fake.recorded if "pageToken" in r.params]
+    assert len(pages) >= len(full) // 7 - len(PARTITIONS) - 2
+    assert {asset["id"] for asset in stored()} == full

@@ -6,8 +6,12 @@ routes each asset to its project's scope by the project number in its ``ancestor
 (ownership.py). Staleness stays per project: a project's scope consumes its assets as the
 pages arrive, and ends only once the whole listing has been read.
 
-The two listings run in threads of their own, started at the end of the plan, so that
-mapping and storing the first pages overlap the fetching of the next. Each scope waits for
+The listings run in threads of their own, started at the end of the plan, so that mapping
+and storing the first pages overlap the fetching of the next. Pages follow each other
+(each carries the next one's token), so the resources are listed as :data:`PARTITIONS`
+listings at once, each a set of types by the first letter of their service (``co.*``:
+compute, container...), which together cover every type (services are lower-case host
+names) once; the policies are one listing. Each scope waits for
 the policies (to merge them as its resources stream by), then drains its channel. A
 listing that fails makes every scope list its own project instead (so a project that
 refuses fails alone). Memory: what no running scope has taken yet (the projects waiting
@@ -21,7 +25,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from cloudscope.api import CollectContext, CollectionError, ScopeKey
 
@@ -33,6 +37,10 @@ from cloudscope_gcp.ownership import (
     project_number,
 )
 from cloudscope_gcp.transport import AssetApi, AssetApiError
+
+PARTITIONS: Final = (("co.*",), ("[0-9a-b].*", "c[^o].*"), ("[d-m].*",), ("[n-z].*",))
+"""``assetTypes`` RE2 patterns of the parallel resource listings of an every-type listing
+(each pattern matches some type, as Cloud Asset requires, and each type one pattern)."""
 
 Item = tuple[dict[str, Any], bool]
 """A listed asset and whether the scope owns it (else it only resolves references: a
@@ -111,6 +119,10 @@ class SharedListing:
         self._policies_done = threading.Event()
         self._start = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self._partitions = partitions(self._filter)
+        self._running = len(self._partitions)
+        self._error: BaseException | None = None
+        self._reported = False
 
     def start(self) -> None:
         """Start both listings (once; later calls do nothing)."""
@@ -118,9 +130,11 @@ class SharedListing:
             if self._threads:
                 return
             self._threads = [
-                threading.Thread(target=work, daemon=True, name=f"cloudscope-gcp-{name}")
-                for name, work in (("resources", self._list_resources),
-                                   ("policies", self._list_policies))]
+                threading.Thread(target=self._list_resources, args=(types,), daemon=True,
+                                 name=f"cloudscope-gcp-resources-{index}")
+                for index, types in enumerate(self._partitions)]
+            self._threads.append(threading.Thread(target=self._list_policies, daemon=True,
+                                                  name="cloudscope-gcp-policies"))
             for thread in self._threads:
                 thread.start()
 
@@ -162,10 +176,12 @@ class SharedListing:
             self._policies = self._policy_lister(self.parent, self._filter)
         except BaseException as error:  # handed to every scope, which lists alone
             self._policy_error = error
+            with self._start:
+                self._report(error)
         finally:
             self._policies_done.set()
 
-    def _list_resources(self) -> None:
+    def _list_resources(self, types: list[str]) -> None:
         container = next((s for s in self._scopes if is_container_scope(s)), None)
         by_project: dict[str, list[ScopeKey]] = {}
         for scope in self._scopes:
@@ -174,9 +190,11 @@ class SharedListing:
         cancelled = self._ctx.cancelled
         error: BaseException | None = None
         try:
-            for page in self._api.list_pages(self.parent, self._filter):
+            for page in self._api.list_pages(self.parent, types):
                 if cancelled.is_set():
                     raise CollectionError(f"{self.parent}: listing interrupted")
+                if self._error is not None:
+                    break  # another partition failed: every scope lists alone
                 routed: dict[str, list[Item]] = {}
                 for raw in page:
                     native = str(raw.get("assetType") or "")
@@ -195,10 +213,31 @@ class SharedListing:
                     self._channels[key].put(items)
         except BaseException as failure:  # handed to every scope
             error = failure
-            if isinstance(failure, AssetApiError):
-                self._ctx.count("hierarchy_listing_failures")
-                self._ctx.log.warning("gcp.hierarchy_listing_failed", parent=self.parent,
-                                      error=failure.message)
-        finally:
+        with self._start:
+            self._running -= 1
+            if error is not None and self._error is None:
+                self._error = error
+                self._report(error)
+            if error is None and self._running > 0:
+                return
+            # The last listing to end, or the first to fail, ends every scope's stream.
             for channel in self._channels.values():
-                channel.close(error)
+                channel.close(self._error)
+
+
+    def _report(self, error: BaseException) -> None:
+        """Count and log the listing's first failure (the caller holds ``_start``)."""
+        if isinstance(error, AssetApiError) and not self._reported:
+            self._reported = True
+            self._ctx.count("hierarchy_listing_failures")
+            self._ctx.log.warning("gcp.hierarchy_listing_failed", parent=self.parent,
+                                  error=error.message)
+
+
+def partitions(types: list[str]) -> list[list[str]]:
+    """The ``assetTypes`` of each parallel resource listing: :data:`PARTITIONS` for every
+    type, else the given patterns dealt out to as many listings."""
+    if not types:
+        return [list(part) for part in PARTITIONS]
+    count = min(len(PARTITIONS), len(types))
+    return [types[index::count] for index in range(count)]
