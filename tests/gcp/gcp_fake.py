@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -37,6 +38,8 @@ class Fault:
     count: int
     parent: str | None = None
     retry_after: str | None = None
+    #: Only requests whose query parameters this accepts match (None: every request).
+    when: Callable[[dict[str, list[str]]], bool] | None = None
 
 
 @dataclass
@@ -61,6 +64,10 @@ class FakeGcp:
     #: Parents whose IAM_POLICY listing alone is denied (no cloudasset.assets.listIamPolicy).
     policies_denied: set[str] = field(default_factory=set)
     faults: list[Fault] = field(default_factory=list)
+    #: When set, what each principal may do: ``cloudasset.assets.listResource`` for
+    #: ``contentType=RESOURCE``, ``cloudasset.assets.listIamPolicy`` for ``IAM_POLICY``
+    #: (the permissions of roles/cloudasset.viewer the collector uses); None: everything.
+    grants: dict[str, set[str]] | None = None
     recorded: list[Recorded] = field(default_factory=list)
     token_requests: int = 0
     impersonations: list[str] = field(default_factory=list)
@@ -109,7 +116,8 @@ class FakeGcp:
         """The ``assets.list`` answer for ``parent`` and the query parameters."""
         with self._lock:
             for fault in self.faults:
-                if fault.count > 0 and fault.parent in (None, parent):
+                if fault.count > 0 and fault.parent in (None, parent) and (
+                        fault.when is None or fault.when(query)):
                     fault.count -= 1
                     return fault.status, _error(fault.status, "injected fault",
                                                 "RESOURCE_EXHAUSTED" if fault.status == 429
@@ -124,7 +132,11 @@ class FakeGcp:
             parent = f"projects/{self.project_numbers.get(identifier, identifier)}"
         content = (query.get("contentType") or ["RESOURCE"])[0]
         source = self._policies if content == "IAM_POLICY" else self._resources
-        types = query.get("assetTypes") or sorted({t for (_a, t) in source})
+        served = sorted({t for (_a, t) in source})
+        try:
+            types = _matching(query["assetTypes"], served) if query.get("assetTypes") else served
+        except re.error:
+            return 400, _error(400, "Invalid asset type pattern", "INVALID_ARGUMENT")
         everything = [asset for asset_type in types for asset in source.get((parent, asset_type), ())]
         size = min(int((query.get("pageSize") or ["100"])[0]), 1000)
         start = 0
@@ -193,6 +205,29 @@ class FakeGcp:
             self.recorded.append(entry)
 
 
+def beyond_the_plan(query: dict[str, list[str]]) -> bool:
+    """A Fault's ``when``: every listing but those of projects (the plan's project list,
+    a container scope's own listing), so that the collection itself fails, not its plan."""
+    return "cloudresourcemanager.googleapis.com/Project" not in query.get("assetTypes", ())
+
+
+def _matching(requested: list[str], served: list[str]) -> list[str]:
+    """The served types ``assetTypes`` selects: exact names, or RE2-style patterns matched
+    against the whole type (``compute\\.googleapis\\.com/.*``), as the API documents."""
+    chosen: dict[str, None] = {}
+    for entry in requested:
+        if entry in served:
+            chosen[entry] = None
+            continue
+        pattern = re.compile(entry)
+        chosen.update((t, None) for t in served if pattern.fullmatch(t))
+    return list(chosen)
+
+
+PERMISSIONS = {"RESOURCE": "cloudasset.assets.listResource",
+               "IAM_POLICY": "cloudasset.assets.listIamPolicy"}
+
+
 def _error(code: int, message: str, status: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "status": status}}
 
@@ -216,7 +251,13 @@ class _Handler(BaseHTTPRequestHandler):
                                           "UNAUTHENTICATED"))
         parent = url.path[len("/v1/"):-len("/assets")]
         query = parse_qs(url.query)
-        status, body = self.fake.list_assets(parent, query)
+        permission = PERMISSIONS.get((query.get("contentType") or ["RESOURCE"])[0], "")
+        grants = self.fake.grants
+        if grants is not None and permission not in grants.get(identity[0], set()):
+            status, body = 403, _error(403, f"Permission '{permission}' denied on resource "
+                                            f"'{parent}'", "PERMISSION_DENIED")
+        else:
+            status, body = self.fake.list_assets(parent, query)
         self.fake.record(Recorded(parent, query, identity[0], identity[1], status))
         retry_after = body.pop("retry_after", None)
         self._send(status, body, {"Retry-After": retry_after} if retry_after else None)

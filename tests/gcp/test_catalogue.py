@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import pytest
 from cloudscope.api import Asset
-from cloudscope_gcp.catalogue import GROUPS, asset_type_of, catalogue, group_for
+from cloudscope_gcp.catalogue import (
+    MAPPED_TYPES,
+    asset_type_infos,
+    asset_type_of,
+    catalogue,
+    service_for_type,
+)
+from cloudscope_gcp.collector import GcpCollector
 from cloudscope_gcp.names import compute_name, crypto_key_name, network_name
+from gcp_types import SEEDED
 
 
-def test_catalogue_covers_at_least_fifteen_types():
-    """At least 15 Cloud Asset types are collected, each once."""
-    native_types = [native for _type, native, _service in catalogue()]
-    assert len(native_types) >= 15
+def test_catalogue_lists_every_mapped_and_seeded_type_once():
+    """`cloudscope types` lists the hand-mapped types and every type the tests seed."""
+    native_types = [native for _type, native, _mapped in catalogue()]
     assert len(native_types) == len(set(native_types))
+    assert {native for native, _policy in MAPPED_TYPES} <= set(native_types)
+    assert {seed.native for seed in SEEDED} <= set(native_types)
+    assert len(native_types) >= len(MAPPED_TYPES) + 40
 
 
 @pytest.mark.parametrize(("native", "expected"), [
@@ -25,33 +35,51 @@ def test_catalogue_covers_at_least_fifteen_types():
     ("cloudresourcemanager.googleapis.com/Project", "gcp:cloudresourcemanager:project"),
     ("cloudfunctions.googleapis.com/CloudFunction", "gcp:cloudfunctions:function"),
     ("cloudkms.googleapis.com/CryptoKey", "gcp:cloudkms:crypto-key"),
+    ("k8s.io/Pod", "gcp:k8s:pod"),
+    ("rbac.authorization.k8s.io/ClusterRoleBinding", "gcp:rbac:cluster-role-binding"),
+    ("osconfig.googleapis.com/OSPolicyAssignment", "gcp:osconfig:os-policy-assignment"),
+    ("example.googleapis.com/Odd_Kind.v2", "gcp:example:odd-kind-v2"),
+    ("", "gcp:unknown:unknown"),
 ])
 def test_asset_type_is_service_and_kind_in_kebab_case(native, expected):
-    """A Cloud Asset type maps to gcp:<service>:<kind> with hyphens."""
+    """A Cloud Asset type maps to gcp:<service>:<kind> with hyphens; anything maps to a
+    valid type."""
     assert asset_type_of(native) == expected
+    assert Asset(id="//x/y", provider="gcp", asset_type=asset_type_of(native)).service
 
 
 def test_every_catalogued_type_is_a_valid_asset_type():
-    """Every mapped type passes the core's asset_type pattern."""
-    entries = list(catalogue())
-    assert len(entries) >= 15
-    for asset_type, native, _service in entries:
+    """Every listed type passes the core's asset_type pattern."""
+    for asset_type, native, _mapped in catalogue():
         assert Asset(id=f"//{native}", provider="gcp", asset_type=asset_type).service
-        assert asset_type.startswith("gcp:")
 
 
-def test_compute_types_share_one_scope():
-    """Firewalls and instances are in the same service group (so they can be matched)."""
-    compute = group_for("compute.googleapis.com", hierarchy=False)
-    assert {"compute.googleapis.com/Instance", "compute.googleapis.com/Firewall"} <= \
-        set(compute.asset_types)
-    assert [group.service for group in GROUPS].count("compute.googleapis.com") == 1
+def test_volatile_fields_come_from_the_catalogue():
+    """The port's default reads volatile fields from asset_types(): the GKE node count."""
+    infos = {info.native_type: info for info in asset_type_infos()}
+    assert infos["container.googleapis.com/Cluster"].volatile_fields == ("currentNodeCount",)
+    assert "volatile_fields" not in GcpCollector.__dict__
+    assert GcpCollector.volatile_fields() == {"gcp:container:cluster": ("currentNodeCount",)}
 
 
-def test_buckets_are_listed_with_their_iam_policy():
-    """The storage group asks for IAM_POLICY of buckets (allUsers exposure)."""
-    assert "storage.googleapis.com/Bucket" in \
-        group_for("storage.googleapis.com", hierarchy=False).iam_policy_types
+def test_policy_carrying_types_name_the_iam_listing():
+    """A bucket's catalogue entry names the IAM_POLICY listing; a disk's does not."""
+    infos = {info.native_type: info for info in asset_type_infos()}
+    assert any("IAM_POLICY" in call for call in infos["storage.googleapis.com/Bucket"].api_calls)
+    assert not any("IAM_POLICY" in call for call in infos["compute.googleapis.com/Disk"].api_calls)
+
+
+@pytest.mark.parametrize(("given", "service"), [
+    ("gcp:compute:instance", "compute.googleapis.com"),
+    ("compute.googleapis.com/Instance", "compute.googleapis.com"),
+    ("gcp:k8s:pod", "k8s.io"),
+    ("gcp:newservice:thing", "newservice.googleapis.com"),
+    ("compute", None),
+    ("gcp:Compute:instance", None),
+])
+def test_type_options_name_an_api_service(given, service):
+    """--type takes a CloudScope or Cloud Asset type and brings its API service."""
+    assert service_for_type(given) == service
 
 
 @pytest.mark.parametrize("link", [

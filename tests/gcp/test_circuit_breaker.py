@@ -8,7 +8,13 @@ import socket
 import pytest
 
 ALPHA = "projects/alpha-prod"
-SCOPES = 9  # the project's container scope and its eight service groups
+# One --type per API service: the project's scopes become one per service.
+SERVICES = ("gcp:compute:instance", "gcp:container:cluster", "gcp:storage:bucket",
+            "gcp:sqladmin:instance", "gcp:iam:role", "gcp:run:service",
+            "gcp:cloudfunctions:function", "gcp:cloudkms:key-ring",
+            "gcp:cloudresourcemanager:project")
+SCOPES = len(SERVICES)
+TYPES = tuple(arg for service in SERVICES for arg in ("--type", service))
 
 
 @pytest.fixture
@@ -28,7 +34,7 @@ def test_an_unreachable_endpoint_no_longer_holds_the_run(collect_gcp, estate, cl
     """With the default retry settings (backoff 0.5 s), a project behind an unreachable Cloud
     Asset endpoint finishes in seconds, not the 87 s it took when each scope retried six
     times; every scope is listed failed with the endpoint it could not reach."""
-    result = collect_gcp("--scope", ALPHA, env={"CLOUDSCOPE_GCP_API_ENDPOINT": closed_endpoint,
+    result = collect_gcp("--scope", ALPHA, *TYPES, env={"CLOUDSCOPE_GCP_API_ENDPOINT": closed_endpoint,
                                                 "CLOUDSCOPE_GCP_RETRY_BACKOFF_S": "0.5"})
     assert result.exit_code == 3 and result.summary["status"] == "failed"
     assert len(errors(result)) == SCOPES
@@ -40,7 +46,7 @@ def test_an_unreachable_endpoint_no_longer_holds_the_run(collect_gcp, estate, cl
 
 def test_one_worker_fails_the_rest_of_the_project_at_once(collect_gcp, estate, closed_endpoint):
     """Three scopes fail on their own; every other one fails at once, naming the root cause."""
-    result = collect_gcp("--scope", ALPHA, "--concurrency", "1",
+    result = collect_gcp("--scope", ALPHA, *TYPES, "--concurrency", "1",
                          env={"CLOUDSCOPE_GCP_API_ENDPOINT": closed_endpoint})
     found = errors(result)
     root = f"projects/alpha-prod: cannot reach the Cloud Asset API at {closed_endpoint} (ConnectionError)"
@@ -53,7 +59,7 @@ def test_a_refused_token_fails_the_project_after_three_tries(collect_gcp, estate
     """The token endpoint refusing the key (invalid_grant): three scopes each ask for a
     token, the others fail at once as an authentication failure, no asset request is made."""
     fake.public_keys.clear()
-    result = collect_gcp("--scope", ALPHA, "--concurrency", "1")
+    result = collect_gcp("--scope", ALPHA, *TYPES, "--concurrency", "1")
     found = errors(result)
     assert result.exit_code == 3 and result.summary["status"] == "failed"
     assert all("cannot obtain a Google access token" in error for error in found)
@@ -64,7 +70,7 @@ def test_a_refused_token_fails_the_project_after_three_tries(collect_gcp, estate
 
 def test_the_breaker_can_be_turned_off(collect_gcp, estate, closed_endpoint):
     """collect.circuit_breaker_threshold 0: each scope tries on its own, as before."""
-    result = collect_gcp("--scope", ALPHA, "--concurrency", "1",
+    result = collect_gcp("--scope", ALPHA, *TYPES, "--concurrency", "1",
                          env={"CLOUDSCOPE_GCP_API_ENDPOINT": closed_endpoint,
                               "CLOUDSCOPE_COLLECT_CIRCUIT_BREAKER_THRESHOLD": "0"})
     assert not any(error.startswith("circuit open") for error in errors(result))

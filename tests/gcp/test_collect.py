@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gcp_estate import ORG
-from gcp_fake import Fault
+from gcp_fake import Fault, beyond_the_plan
 
 ALPHA = "projects/alpha-prod"
 
@@ -91,10 +91,10 @@ def test_listing_follows_page_tokens(collect_gcp, estate, fake, stored):
     """With two assets a page, every page is fetched and every asset stored."""
     result = collect_gcp("--scope", ALPHA, env={"CLOUDSCOPE_GCP_PAGE_SIZE": "2"})
     assert result.exit_code == 0, result.stderr
-    compute = [r for r in fake.recorded if "compute.googleapis.com/Instance" in
-               r.params.get("assetTypes", ())]
-    assert len(compute) == 9  # 16 compute assets and 1 service account, two a page
-    assert sum("pageToken" in r.params for r in compute) == 8
+    resources = [r for r in fake.recorded if r.params["contentType"] == ["RESOURCE"]]
+    assert all("assetTypes" not in r.params for r in resources)  # every type, unfiltered
+    assert len(resources) == (result.summary["assets"] + 1) // 2
+    assert sum("pageToken" in r.params for r in resources) == len(resources) - 1
     assert {r.params["pageSize"][0] for r in fake.recorded} == {"2"}
     alpha = {name for key, name in estate.names.items() if not key.startswith("beta")}
     assert alpha <= {asset["id"] for asset in stored()}
@@ -113,13 +113,15 @@ def test_throttling_and_unavailability_are_retried(collect_gcp, estate, fake):
 
 
 def test_a_refusing_project_fails_alone_and_keeps_its_assets(collect_gcp, estate, fake, stored):
-    """A project answering 403 fails its scopes (exit 3); the others complete; what it had
-    stored from an earlier run stays."""
+    """When the organization's listing fails, each project lists alone: a project answering
+    403 fails its scope (exit 3); the others complete; what it had stored stays."""
     assert collect_gcp("--scope", ORG).exit_code == 0
+    fake.faults.append(Fault(503, 10_000, parent=ORG, when=beyond_the_plan))
     fake.denied.add("projects/beta-dev")
-    result = collect_gcp("--scope", ORG)
+    result = collect_gcp("--scope", ORG, env={"CLOUDSCOPE_GCP_SERVER_RETRIES": "0"})
     assert result.exit_code == 3
     assert result.summary["status"] == "partial"
+    assert result.summary["counters"]["hierarchy_listing_failures"] == 1
     failed = result.scopes("failed")
     assert failed and {account for account, _service in failed} == {"beta-dev"}
     error = next(iter(failed.values()))["error"]
@@ -130,12 +132,12 @@ def test_a_refusing_project_fails_alone_and_keeps_its_assets(collect_gcp, estate
 
 
 def test_a_persistent_server_error_fails_the_scope_after_retries(collect_gcp, estate, fake):
-    """A 503 that never ends fails the scopes it hits once gcp.server_retries are spent (exit 3)."""
+    """A 503 that never ends fails the scope it hits once gcp.server_retries are spent (exit 3)."""
     fake.faults.append(Fault(503, 10_000, parent=ALPHA))
     result = collect_gcp("--scope", ALPHA, env={"CLOUDSCOPE_GCP_SERVER_RETRIES": "2"})
     assert result.exit_code == 3
     failed = result.scopes("failed").values()
-    assert len(failed) == len(result.scopes()) == 9
+    assert len(failed) == len(result.scopes()) == 1  # the project's every-type scope
     assert all("503" in scope["error"] for scope in failed)
     assert result.summary["counters"]["retries"] == 2 * len(failed)
 

@@ -1,5 +1,5 @@
 """`cloudscope doctor` with a GCP target against the fake: the service account and a token,
-the scope's projects, one Cloud Asset read per service; a denied scope names the role."""
+the scope's projects, one Cloud Asset read per content type; a denied scope names the role."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cloudscope_gcp.catalogue import GROUPS
 from gcp_estate import ORG
 
 from tests.gcp.conftest import CLIENT_EMAIL
@@ -26,16 +25,17 @@ def doctor(run_cloudscope: Any, gcp_env: dict[str, str], tmp_path: Path,
     return result.exit_code, {c["check"]: c for c in report["checks"] if c["section"] == "target org"}
 
 
-def test_doctor_reads_the_scope_and_every_service(run_cloudscope: Any, gcp_env: dict[str, str],
+def test_doctor_reads_the_scope_resources_and_policies(run_cloudscope: Any, gcp_env: dict[str, str],
                                                   estate: Any, tmp_path: Path) -> None:
-    """The key's account with a token, the organization's projects, one ok read per group."""
+    """The key's account with a token, the organization's projects, one ok read of the
+    resources and one of the IAM policies (what the collection lists)."""
     code, checks = doctor(run_cloudscope, gcp_env, tmp_path, scope=ORG)
     assert code == 0
     assert checks["identity"]["detail"] == f"{CLIENT_EMAIL}: access token obtained"
     assert checks[f"scope {ORG}"]["status"] == "ok"
     assert "active project" in checks[f"scope {ORG}"]["detail"]
     reads = {name for name in checks if name.startswith("read ")}
-    assert reads == {f"read {group.service}" for group in GROUPS}
+    assert reads == {"read resources", "read IAM policies"}
     assert {checks[name]["status"] for name in reads} == {"ok"}
 
 

@@ -20,7 +20,7 @@ class _Quiet:
 def collector(gcp_env, fake, estate):
     ctx = CollectContext("gcp", limiter=RateLimiter("gcp"), log=_Quiet(), config={
         "gcp": {"api_endpoint": fake.root, "retry_backoff_s": 0, "page_size": 3}})
-    built = GcpCollector(ctx, {"scope": ["projects/alpha-prod"]})
+    built = GcpCollector(ctx, {"scope": ["projects/alpha-prod", "projects/beta-dev"]})
     yield built
     built.close()
 

@@ -217,6 +217,7 @@ class CollectRun:
 
     def _plan(self) -> list[ScopeKey]:
         self.ctx.limiter.acquire()
+        self.ctx.sharded = self.options.shard is not None and self.options.shard.count > 1
         self._volatile = dict(type(self.collector).volatile_fields())
         try:
             compile_volatile_fields(self._volatile)

@@ -44,6 +44,10 @@ class CollectContext:
     - ``cancelled``: set when the user interrupts the run; long loops should check it
       (``if ctx.cancelled:`` or ``ctx.cancelled.is_set()``; ``ctx.cancelled.wait(s)`` sleeps).
     - ``log``: a structured logger (key/value pairs; secrets redacted).
+    - ``sharded``: True when this process collects one shard of the plan (``--shard I/N``,
+      N > 1), set before :meth:`Collector.plan`. A collector that could serve several
+      scopes from one wider listing lists each scope alone instead, so that a shard's work
+      and API calls stay its own. Added in API 1.1.
     """
 
     def __init__(self, plugin: str, *, limiter: Limiter, config: Mapping[str, Any],
@@ -53,6 +57,7 @@ class CollectContext:
         self.config = config
         self.log = log
         self.cancelled = Cancellation()
+        self.sharded = False
         self._settings_loader = settings_loader
         self._counters: Counter[str] = Counter()
         self._lock = threading.Lock()

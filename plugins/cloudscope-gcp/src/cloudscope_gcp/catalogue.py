@@ -1,17 +1,20 @@
-"""The catalogue: which Cloud Asset types are collected, in which scope, and how they map.
+"""The catalogue: how Cloud Asset types are named, which are hand-mapped, which are known.
 
-A scope is (project, service group): the Cloud Asset types of one Google service listed
-together in one paged ``assets.list`` call. One scope per service rather than per type
-because relationships such as instance PROTECTED_BY firewall need every compute type of a
-project at once (firewalls are matched to instances by network and target tag), and
-because one call with several ``assetTypes`` costs fewer requests than one per type.
+Every type ``assets.list`` returns is collected (no ``assetTypes`` filter by default) and
+named by one rule, :func:`asset_type_of` (DESIGN.md section 3): the service is the API
+name before ``.googleapis.com`` (``compute``; ``k8s`` for ``k8s.io``), the kind the type's
+last segment in lower case with hyphens (``ForwardingRule`` -> ``forwarding-rule``). The
+hand-mapped types (:data:`MAPPED_TYPES`) also get the relationships of relationships.py;
+every type gets ``CONTAINS`` from its parent. ``cloudscope types`` lists the mapped types
+and the types known by name (known_types.py); any other type is collected all the same.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
+
+from cloudscope_gcp.known_types import KNOWN_TYPES
 
 if TYPE_CHECKING:
     # Imported where used: the plugin also runs on API 1.0 cores, which lack it.
@@ -22,102 +25,117 @@ PROJECT_TYPE: Final = "cloudresourcemanager.googleapis.com/Project"
 FOLDER_TYPE: Final = "cloudresourcemanager.googleapis.com/Folder"
 ORGANIZATION_TYPE: Final = "cloudresourcemanager.googleapis.com/Organization"
 SERVICE_ACCOUNT_TYPE: Final = "iam.googleapis.com/ServiceAccount"
+CUSTOM_ROLE_TYPE: Final = "iam.googleapis.com/Role"
 
+CONTAINER_TYPES: Final = frozenset({ORGANIZATION_TYPE, FOLDER_TYPE, PROJECT_TYPE})
+"""The resource hierarchy's nodes: at folder or organization scope they belong to the
+hierarchy's container scope, wherever they sit."""
 
-@dataclass(frozen=True, slots=True)
-class ServiceGroup:
-    """The Cloud Asset types of one service, collected as one scope per project.
+HIERARCHY_TYPES: Final = (ORGANIZATION_TYPE, FOLDER_TYPE, PROJECT_TYPE, CUSTOM_ROLE_TYPE,
+                          "cloudresourcemanager.googleapis.com/TagKey",
+                          "cloudresourcemanager.googleapis.com/TagValue")
+"""What the container scope of a folder or organization holds: the hierarchy's nodes, and
+of these types the resources that sit outside any project (organization custom roles, tag
+keys and values). Resources of other types outside projects are not collected."""
 
-    ``iam_policy_types`` are also listed with ``contentType=IAM_POLICY`` (their exposure
-    depends on who is bound to them); ``lookup_types`` are listed beside the group's own
-    types only to resolve references (a service account's email to its resource name),
-    never yielded as assets of this scope.
-    """
+ALL_TYPES: Final = "all"
+"""The service of a project scope that holds every type (the default, without --type)."""
 
-    service: str
-    asset_types: tuple[str, ...]
-    iam_policy_types: tuple[str, ...] = ()
-    lookup_types: tuple[str, ...] = field(default=())
-
-
-GROUPS: Final = (
-    ServiceGroup("compute.googleapis.com", (
-        "compute.googleapis.com/Instance", "compute.googleapis.com/Disk",
-        "compute.googleapis.com/Network", "compute.googleapis.com/Subnetwork",
-        "compute.googleapis.com/Firewall", "compute.googleapis.com/Address",
-        "compute.googleapis.com/GlobalAddress", "compute.googleapis.com/ForwardingRule",
-        "compute.googleapis.com/GlobalForwardingRule", "compute.googleapis.com/TargetPool",
-        "compute.googleapis.com/BackendService", "compute.googleapis.com/RegionBackendService",
-        "compute.googleapis.com/InstanceGroup",
-    ), lookup_types=(SERVICE_ACCOUNT_TYPE,)),
-    ServiceGroup("container.googleapis.com", ("container.googleapis.com/Cluster",),
-                 lookup_types=(SERVICE_ACCOUNT_TYPE,)),
-    ServiceGroup("storage.googleapis.com", ("storage.googleapis.com/Bucket",),
-                 iam_policy_types=("storage.googleapis.com/Bucket",)),
-    ServiceGroup("sqladmin.googleapis.com", ("sqladmin.googleapis.com/Instance",)),
+MAPPED_TYPES: Final[tuple[tuple[str, bool], ...]] = (
+    # (Cloud Asset type, carries an IAM policy): relationships.py reads their resource data.
+    (ORGANIZATION_TYPE, True), (FOLDER_TYPE, True), (PROJECT_TYPE, True),
+    ("compute.googleapis.com/Instance", False), ("compute.googleapis.com/Disk", False),
+    ("compute.googleapis.com/Network", False), ("compute.googleapis.com/Subnetwork", False),
+    ("compute.googleapis.com/Firewall", False), ("compute.googleapis.com/Address", False),
+    ("compute.googleapis.com/GlobalAddress", False),
+    ("compute.googleapis.com/ForwardingRule", False),
+    ("compute.googleapis.com/GlobalForwardingRule", False),
+    ("compute.googleapis.com/TargetPool", False),
+    ("compute.googleapis.com/BackendService", False),
+    ("compute.googleapis.com/RegionBackendService", False),
+    ("compute.googleapis.com/InstanceGroup", False),
+    ("container.googleapis.com/Cluster", False),
+    ("storage.googleapis.com/Bucket", True),
+    ("sqladmin.googleapis.com/Instance", False),
     # Custom roles (``includedPermissions``): what a binding to projects/P/roles/R grants.
-    # Organization-level custom roles are not listed at project scope and not collected.
-    ServiceGroup("iam.googleapis.com",
-                 (SERVICE_ACCOUNT_TYPE, "iam.googleapis.com/ServiceAccountKey",
-                  "iam.googleapis.com/Role"),
-                 iam_policy_types=(SERVICE_ACCOUNT_TYPE,)),
-    ServiceGroup("run.googleapis.com", ("run.googleapis.com/Service",),
-                 iam_policy_types=("run.googleapis.com/Service",),
-                 lookup_types=(SERVICE_ACCOUNT_TYPE,)),
-    ServiceGroup("cloudfunctions.googleapis.com", (
-        "cloudfunctions.googleapis.com/CloudFunction", "cloudfunctions.googleapis.com/Function",
-    ), iam_policy_types=("cloudfunctions.googleapis.com/CloudFunction",
-                         "cloudfunctions.googleapis.com/Function"),
-        lookup_types=(SERVICE_ACCOUNT_TYPE,)),
-    ServiceGroup("cloudkms.googleapis.com", (
-        "cloudkms.googleapis.com/KeyRing", "cloudkms.googleapis.com/CryptoKey",
-    ), iam_policy_types=("cloudkms.googleapis.com/CryptoKey",)),
+    (SERVICE_ACCOUNT_TYPE, True), ("iam.googleapis.com/ServiceAccountKey", False),
+    (CUSTOM_ROLE_TYPE, False),
+    ("run.googleapis.com/Service", True),
+    ("cloudfunctions.googleapis.com/CloudFunction", True),
+    ("cloudfunctions.googleapis.com/Function", True),
+    ("cloudkms.googleapis.com/KeyRing", False), ("cloudkms.googleapis.com/CryptoKey", True),
 )
-"""Every project-level group, in plan order."""
 
-PROJECT_CONTAINER_GROUP: Final = ServiceGroup(CONTAINERS, (PROJECT_TYPE,),
-                                              iam_policy_types=(PROJECT_TYPE,))
-"""The container scope of ``--scope projects/ID``: the project itself."""
+POLICY_TYPES: Final = frozenset(native for native, policy in (*MAPPED_TYPES, *KNOWN_TYPES)
+                                if policy)
+"""Types known to carry an IAM policy: when the policy listing is denied, their assets
+record it under ``_unavailable`` (any other type's policy is kept when listed)."""
 
-HIERARCHY_CONTAINER_GROUP: Final = ServiceGroup(
-    CONTAINERS, (ORGANIZATION_TYPE, FOLDER_TYPE, PROJECT_TYPE),
-    iam_policy_types=(ORGANIZATION_TYPE, FOLDER_TYPE, PROJECT_TYPE))
-"""The container scope of a folder or organization: itself, its folders and its projects."""
-
-_BY_SERVICE: Final = {group.service: group for group in GROUPS}
+VOLATILE_FIELDS: Final[dict[str, tuple[str, ...]]] = {
+    # A GKE cluster's node count, which the autoscaler moves.
+    "container.googleapis.com/Cluster": ("currentNodeCount",),
+}
+"""Fields Google Cloud changes by itself, never reported as changes, by Cloud Asset type."""
 
 # Kinds whose derived name would mislead: gen 1 functions are "CloudFunction" in Cloud
 # Asset but the same thing as gen 2 "Function" to a reader of the inventory.
 _KIND_OVERRIDES: Final = {"cloudfunctions.googleapis.com/CloudFunction": "function"}
-_CAMEL_BOUNDARY: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-
-
-def group_for(service: str, *, hierarchy: bool) -> ServiceGroup:
-    """The group a scope's ``service`` names (``hierarchy``: a folder or organization scope)."""
-    if service == CONTAINERS:
-        return HIERARCHY_CONTAINER_GROUP if hierarchy else PROJECT_CONTAINER_GROUP
-    try:
-        return _BY_SERVICE[service]
-    except KeyError:
-        raise KeyError(f"no GCP service group {service!r}") from None
+# Word boundaries: "ForwardingRule" -> "Forwarding-Rule", "OSPolicy" -> "OS-Policy".
+_CAMEL_BOUNDARY: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_NOT_NAME: Final = re.compile(r"[^a-z0-9]+")
 
 
 def asset_type_of(native_type: str) -> str:
-    """CloudScope's ``gcp:service:kind`` for a Cloud Asset type.
+    """CloudScope's ``gcp:service:kind`` for a Cloud Asset type; always a valid asset type.
 
-    ``compute.googleapis.com/ForwardingRule`` -> ``gcp:compute:forwarding-rule``.
+    ``compute.googleapis.com/ForwardingRule`` -> ``gcp:compute:forwarding-rule``;
+    ``k8s.io/Pod`` -> ``gcp:k8s:pod``; what a name cannot hold becomes a hyphen.
     """
-    service, _, kind = native_type.partition("/")
-    short_service = service.split(".", 1)[0].lower()
-    kind_name = _KIND_OVERRIDES.get(native_type) or _CAMEL_BOUNDARY.sub("-", kind).lower()
+    service, _, kind = native_type.rpartition("/")
+    short_service = _name_part(service.split(".", 1)[0].lower())
+    kind_name = _KIND_OVERRIDES.get(native_type) or _name_part(
+        _CAMEL_BOUNDARY.sub("-", kind).lower())
     return f"gcp:{short_service}:{kind_name}"
 
 
-def catalogue() -> list[tuple[str, str, str]]:
-    """(CloudScope type, Cloud Asset type, service group) for every collected type."""
-    rows = [(asset_type_of(t), t, CONTAINERS) for t in HIERARCHY_CONTAINER_GROUP.asset_types]
-    rows += [(asset_type_of(t), t, group.service) for group in GROUPS for t in group.asset_types]
+def _name_part(text: str) -> str:
+    return _NOT_NAME.sub("-", text).strip("-") or "unknown"
+
+
+def service_of(native_type: str) -> str:
+    """The API service of a Cloud Asset type (``compute.googleapis.com``)."""
+    return native_type.rpartition("/")[0]
+
+
+def catalogue() -> list[tuple[str, str, bool]]:
+    """(CloudScope type, Cloud Asset type, mapped) for every mapped and known type."""
+    rows = [(asset_type_of(native), native, True) for native, _policy in MAPPED_TYPES]
+    rows += [(asset_type_of(native), native, False) for native, _policy in KNOWN_TYPES]
     return rows
+
+
+_SERVICES: Final = {asset_type_of(native).split(":")[1]: service_of(native)
+                    for _type, native, _mapped in catalogue()}
+_TYPE_ARGUMENT: Final = re.compile(
+    r"^(gcp:([a-z0-9-]+):[a-z0-9-]+|([a-z0-9][a-z0-9.-]*[a-z0-9])/[A-Za-z0-9]+)$")
+
+
+def service_for_type(text: str) -> str | None:
+    """The API service that ``--type`` names: a CloudScope type (``gcp:compute:instance``)
+    or a Cloud Asset type (``compute.googleapis.com/Instance``); None when malformed.
+    A short service not in the catalogue is taken as ``<service>.googleapis.com``."""
+    match = _TYPE_ARGUMENT.match(text.strip())
+    if not match:
+        return None
+    if match.group(3):
+        return match.group(3)
+    short = match.group(2)
+    return _SERVICES.get(short) or f"{short}.googleapis.com"
+
+
+def service_pattern(service: str) -> str:
+    """The ``assetTypes`` regular expression (RE2) of every type of ``service``."""
+    return re.escape(service) + "/.*"
 
 
 _SUBNET: Final = "IN_SUBNET -> gcp:compute:subnetwork"
@@ -150,18 +168,17 @@ the key ring of a crypto key)."""
 
 
 def asset_type_infos() -> tuple[AssetTypeInfo, ...]:
-    """Every collected type for ``cloudscope types``. Added in API 1.1."""
+    """Every mapped and known type for ``cloudscope types``. Added in API 1.1."""
     from cloudscope.api import AssetTypeInfo
 
-    with_policy = {t for group in (*GROUPS, HIERARCHY_CONTAINER_GROUP)
-                   for t in group.iam_policy_types}
     infos = []
-    for asset_type, native, _service in catalogue():
-        calls = [f"cloudasset:assets.list (assetTypes={native})"]
-        if native in with_policy:
-            calls.append(f"cloudasset:assets.list (assetTypes={native}, contentType=IAM_POLICY)")
+    for asset_type, native, _mapped in catalogue():
+        calls = ["cloudasset:assets.list (contentType=RESOURCE)"]
+        if native in POLICY_TYPES:
+            calls.append("cloudasset:assets.list (contentType=IAM_POLICY)")
         infos.append(AssetTypeInfo(
             asset_type=asset_type, native_type=native, api_calls=tuple(calls),
             relationships=("CONTAINS <- (its parent)", *RELATIONSHIPS.get(native, ())),
+            volatile_fields=VOLATILE_FIELDS.get(native, ()),
             id_format="name (the full resource name)"))
     return tuple(infos)

@@ -1,6 +1,6 @@
 """``cloudscope doctor`` for GCP: the credentials' account and a token, each hierarchy
-scope resolved to its projects, and one Cloud Asset read (the first asset) per service
-group in the first project.
+scope resolved to its projects, and two Cloud Asset reads (the first asset, the first IAM
+policy) in the first project.
 
 A denied read (403) names what to grant: ``roles/cloudasset.viewer`` on the scope, and the
 Cloud Asset API enabled in the quota project.
@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Final
 
 from cloudscope.api import Check, CloudScopeError
 
-from cloudscope_gcp.catalogue import GROUPS
 from cloudscope_gcp.credentials import describe_auth_error
 from cloudscope_gcp.transport import AssetApiError
 
@@ -50,7 +49,7 @@ def project_checks(collector: GcpCollector) -> Iterator[Check | str]:
             if scope.is_project:
                 projects = [collector._project_id(scope.identifier)]
             else:
-                projects = collector._projects_under(scope.parent)
+                projects = [project for project, _number in collector._projects_under(scope.parent)]
         except CloudScopeError as error:
             yield Check.fail(name, error.message, _VIEWER if _denied(error) else error.hint)
             continue
@@ -59,18 +58,18 @@ def project_checks(collector: GcpCollector) -> Iterator[Check | str]:
 
 
 def read_checks(collector: GcpCollector, project: str) -> Iterator[Check]:
-    """One Cloud Asset listing (its first asset) per service group in ``project``."""
-    for group in GROUPS:
-        name = f"read {group.service}"
+    """One page of one asset of each content type the collection lists, in ``project``."""
+    for content, name in (("RESOURCE", "read resources"), ("IAM_POLICY", "read IAM policies")):
         try:
-            first = next(iter(collector.api.list_assets(f"projects/{project}",
-                                                        group.asset_types)), None)
+            first = next(iter(collector.api.list_assets(f"projects/{project}", [], content,
+                                                        page_size=1)), None)
         except CloudScopeError as error:
             yield Check.fail(name, error.message, _VIEWER if _denied(error) else error.hint,
-                             service=group.service)
+                             service="cloudasset.googleapis.com")
         else:
             found = "assets found" if first is not None else "no asset yet"
-            yield Check.ok(name, f"projects/{project}: {found}", service=group.service)
+            yield Check.ok(name, f"projects/{project}: {found}",
+                           service="cloudasset.googleapis.com")
 
 
 def _denied(error: CloudScopeError) -> bool:

@@ -1,7 +1,8 @@
 """Relationships read from ``resource.data``, built while a scope's assets stream by.
 
 Edges that one asset implies alone (instance IN_SUBNET subnetwork, disk ATTACHED_TO
-instance, parent CONTAINS child, a load balancer's forwarding rule -> target pool or backend
+instance, parent CONTAINS child for every type, from ``resource.parent`` or else the
+closest of its ``ancestors``, a load balancer's forwarding rule -> target pool or backend
 service -> instance group -> instance...) are emitted at once. Two kinds wait for the end of the
 scope: HAS_ROLE, because Cloud Asset names service accounts by unique id while workloads
 name them by email (the email index fills as the listing goes), and PROTECTED_BY, because
@@ -73,7 +74,8 @@ class RelationshipBuilder:
         name = raw["name"]
         resource = raw.get("resource") or {}
         data = resource.get("data") or {}
-        parent = resource.get("parent") or _derived_parent(native, name)
+        parent = resource.get("parent") or _derived_parent(native, name) or \
+            _ancestor_parent(name, raw.get("ancestors"))
         if parent:
             yield _edge(parent, "CONTAINS", name)
         handler = _HANDLERS.get(native)
@@ -279,6 +281,15 @@ def _derived_parent(native: str, name: str) -> str | None:
     """The container Cloud Asset leaves implicit: a KMS key's key ring."""
     if native == "cloudkms.googleapis.com/CryptoKey" and "/cryptoKeys/" in name:
         return name.split("/cryptoKeys/", 1)[0]
+    return None
+
+
+def _ancestor_parent(name: str, ancestors: Any) -> str | None:
+    """The closest hierarchy node above an asset that names no ``resource.parent``: the
+    first of its ``ancestors`` (``projects/N``, ``folders/N``...) that is not itself."""
+    for ancestor in ancestors if isinstance(ancestors, list) else ():
+        if isinstance(ancestor, str) and ancestor and not name.endswith(f"/{ancestor}"):
+            return f"//cloudresourcemanager.googleapis.com/{ancestor}"
     return None
 
 

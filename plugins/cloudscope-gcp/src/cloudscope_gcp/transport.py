@@ -72,16 +72,27 @@ class AssetApi:
         self._lock = threading.Lock()
 
     def list_assets(self, parent: str, asset_types: Sequence[str],
-                    content_type: str = "RESOURCE") -> Iterator[dict[str, Any]]:
-        """Every asset of ``asset_types`` under ``parent`` (``projects/ID``, ``folders/ID``,
-        ``organizations/ID``), page after page."""
+                    content_type: str = "RESOURCE",
+                    page_size: int | None = None) -> Iterator[dict[str, Any]]:
+        """Every asset of ``asset_types`` (exact types or RE2 patterns; none: every type)
+        under ``parent`` (``projects/ID``, ``folders/ID``, ``organizations/ID``), page
+        after page."""
+        for page in self.list_pages(parent, asset_types, content_type, page_size):
+            yield from page
+
+    def list_pages(self, parent: str, asset_types: Sequence[str],
+                   content_type: str = "RESOURCE",
+                   page_size: int | None = None) -> Iterator[list[dict[str, Any]]]:
+        """The same listing, one page (a list of assets) at a time."""
         url = f"{self._settings.api_endpoint}/v1/{parent}/assets"
-        base = [("contentType", content_type), ("pageSize", str(self._settings.page_size))]
+        size = page_size or self._settings.page_size
+        base = [("contentType", content_type), ("pageSize", str(size))]
         base += [("assetTypes", asset_type) for asset_type in asset_types]
         token: str | None = None
         while True:
             page = self._get(url, [*base, ("pageToken", token)] if token else base, parent)
-            yield from page.get("assets") or ()
+            assets = page.get("assets")
+            yield assets if isinstance(assets, list) else []
             token = page.get("nextPageToken") or None
             if token is None:
                 return
@@ -110,7 +121,9 @@ class AssetApi:
 
         session = self._session()
         timeout = self._settings.timeout_s
-        attempt = 0
+        # Two budgets: throttling (429, max_retries) and server failures (server_retries),
+        # so that a request throttled a few times still has its retries for a 503.
+        attempt = throttled = failed = 0
         while True:
             self._ctx.limiter.acquire(scope=LIMITER_SCOPE)
             try:
@@ -122,7 +135,7 @@ class AssetApi:
             except (requests.RequestException, exceptions.TransportError) as error:
                 # A connection never made, or an answer never read: either way the short
                 # budget of server errors, the core's circuit breaker handles what stays down.
-                if attempt >= self._settings.server_retries:
+                if failed >= self._settings.server_retries:
                     unreachable = isinstance(error, requests.ConnectionError
                                              | exceptions.TransportError)
                     raise AssetApiError(
@@ -131,15 +144,19 @@ class AssetApi:
                         failure_kind="unreachable-endpoint" if unreachable
                         else "server-error") from None
                 self._wait(self._backoff(attempt), parent)
-                attempt += 1
+                attempt, failed = attempt + 1, failed + 1
                 continue
-            if response.status_code == 200:
+            status = response.status_code
+            if status == 200:
                 return _json(response, parent)
-            budget = self._settings.max_retries if response.status_code == 429 \
-                else self._settings.server_retries
-            if response.status_code in RETRYABLE and attempt < budget:
-                if response.status_code == 429:
+            spent, budget = (throttled, self._settings.max_retries) if status == 429 \
+                else (failed, self._settings.server_retries)
+            if status in RETRYABLE and spent < budget:
+                if status == 429:
                     self._ctx.count("throttled")
+                    throttled += 1
+                else:
+                    failed += 1
                 self._ctx.count("retries")
                 delay = _retry_after(response.headers.get("Retry-After"))
                 self._wait(self._backoff(attempt) if delay is None else delay, parent)
