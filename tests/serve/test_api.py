@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
-from contextlib import redirect_stdout
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
 from cloudscope.cli.main import main
-from serve_fixtures import Keys, RunningService, mint
+from serve_fixtures import Keys, RunningService, cli_json, mint
 
 BASTION = "arn:aws:ec2:us-east-1:111122223333:instance/i-0a1b2c3d4e5f60001"
-
-
-def cli_json(*argv: str) -> Any:
-    """What ``cloudscope ARGV`` prints on stdout, parsed (the CLI run in-process)."""
-    out = io.StringIO()
-    with redirect_stdout(out):
-        assert main(list(argv)) == 0
-    return json.loads(out.getvalue())
 
 
 @pytest.fixture

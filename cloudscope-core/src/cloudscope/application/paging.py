@@ -14,12 +14,12 @@ import base64
 import hashlib
 import itertools
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final, Generic, TypeVar
 
-from cloudscope.domain.asset import Asset
+from cloudscope.domain.asset import Asset, AssetJson
 from cloudscope.domain.errors import UsageError
 from cloudscope.domain.finding import Finding
 from cloudscope.domain.query import (
@@ -104,17 +104,33 @@ def _asset_after(cursor: str, query: AssetQuery) -> AssetKey:
 def page_assets(repository: Repository, query: AssetQuery, limit: int,
                 cursor: str | None = None) -> Page[Asset]:
     """At most ``limit`` assets matching ``query``, after the cursor's asset."""
+    return _page_assets(repository.iter_assets, repository.keyset_pagination, query, limit,
+                        cursor)
+
+
+def page_asset_json(repository: Repository, query: AssetQuery, limit: int,
+                    cursor: str | None = None) -> Page[AssetJson]:
+    """:func:`page_assets` as JSON pieces (:meth:`Repository.iter_asset_json`): the same
+    items and cursors."""
+    return _page_assets(repository.iter_asset_json, repository.keyset_pagination, query,
+                        limit, cursor)
+
+
+AssetItem = TypeVar("AssetItem", Asset, AssetJson)
+
+
+def _page_assets(read: Callable[[AssetQuery], Iterator[AssetItem]], keyset: bool,
+                 query: AssetQuery, limit: int, cursor: str | None) -> Page[AssetItem]:
     if limit < 1:
         raise UsageError(f"limit must be at least 1, got {limit}")
     after = _asset_after(cursor, query) if cursor else None
     filters = _asset_filters(query)
-    if repository.keyset_pagination:
-        items = list(repository.iter_assets(
-            query.model_copy(update={"after": after, "limit": limit + 1, "offset": 0})))
+    if keyset:
+        items = list(read(query.model_copy(update={"after": after, "limit": limit + 1,
+                                                   "offset": 0})))
     else:
         # An API-1.0 repository ignores ``after``: read from the start and skip to the key.
-        stream = repository.iter_assets(query.model_copy(update={"limit": None, "offset": 0,
-                                                                 "after": None}))
+        stream = read(query.model_copy(update={"limit": None, "offset": 0, "after": None}))
         bound = asset_order(after) if after is not None else None
         with _closed(stream):
             items = list(itertools.islice(

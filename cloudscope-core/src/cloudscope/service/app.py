@@ -21,11 +21,13 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from cloudscope import __version__
-from cloudscope.application.paging import page_assets, page_findings
-from cloudscope.domain.asset import Asset
-from cloudscope.domain.errors import NotFoundError, UsageError
+from cloudscope.application.paging import page_asset_json, page_findings
+from cloudscope.domain.asset import Asset, AssetJson
+from cloudscope.domain.errors import NotFoundError, StoreError, UsageError
 from cloudscope.domain.finding import Finding, Severity
 from cloudscope.domain.query import AssetQuery, FindingQuery
+from cloudscope.domain.redaction import redact_finding, redact_text
+from cloudscope.domain.redaction_json import redact_json
 from cloudscope.domain.scope import CollectionRun
 from cloudscope.infrastructure import metrics
 from cloudscope.ports.exporter import Exporter
@@ -90,7 +92,6 @@ class _RawBearer(HTTPBearer):
         return request.headers.get("authorization")
 
 
-ASSET_FIELDS = tuple(Asset.model_fields)
 FINDING_FIELDS = tuple(Finding.model_fields)
 
 
@@ -104,6 +105,23 @@ def _json(data: Any, status: int = 200) -> Response:
 def _document(model: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     """A stored model's fields as a dict for orjson (values came from JSON: no conversion)."""
     return {name: getattr(model, name) for name in fields}
+
+
+def _asset_document(asset: AssetJson) -> dict[str, Any]:
+    """An asset of a page, redacted as ``assets list`` redacts it. Tags and properties go
+    out as the stored JSON text when nothing in it can be a secret (most of them): no
+    parsing, no walk, no encoding again (pages are the hot path)."""
+    try:
+        tags, properties = redact_json(asset.tags, asset.properties)
+    except ValueError:
+        raise StoreError(f"asset {asset.id!r} holds properties that are not valid JSON",
+                         hint="collect its source again to replace it") from None
+    return {"id": asset.id, "provider": asset.provider, "asset_type": asset.asset_type,
+            "native_type": asset.native_type,
+            "name": redact_text(asset.name) if asset.name else asset.name,
+            "account": asset.account, "region": asset.region,
+            "tags": orjson.Fragment(tags), "properties": orjson.Fragment(properties),
+            "first_seen": asset.first_seen, "last_seen": asset.last_seen}
 
 
 def _tags(items: list[str]) -> dict[str, str]:
@@ -213,8 +231,8 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         query = AssetQuery(provider=provider, asset_type=type, account=account, region=region,
                            tags=_tags(tag), include_deleted=include_deleted)
         with pool.borrow() as repository:
-            page = page_assets(repository, query, limit, cursor)
-        return _json({"items": [_document(asset, ASSET_FIELDS) for asset in page.items],
+            page = page_asset_json(repository, query, limit, cursor)
+        return _json({"items": [_asset_document(asset) for asset in page.items],
                       "next_cursor": page.next_cursor})
 
     @app.get("/v1/assets/{asset_id:path}", tags=["inventory"], response_model=None,
@@ -227,7 +245,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
             detail = repository.get_detail(asset_id)
         if detail is None:
             raise NotFoundError(f"no asset with id {asset_id!r}")
-        document = detail.model_dump(mode="json")
+        document = detail.redacted().model_dump(mode="json")
         if not principal.may(Role.ANALYST):
             del document["findings"]
         return _json(document)
@@ -246,7 +264,8 @@ def create_app(ctx: ServiceContext) -> FastAPI:
                              provider=provider)
         with pool.borrow() as repository:
             page = page_findings(repository, query, limit, cursor)
-        return _json({"items": [_document(f, FINDING_FIELDS) for f in page.items],
+        return _json({"items": [_document(redact_finding(f), FINDING_FIELDS)
+                                for f in page.items],
                       "next_cursor": page.next_cursor})
 
     @app.get("/v1/runs", tags=["inventory"], response_model=None,
