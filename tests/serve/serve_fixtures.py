@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 ROOT = Path(__file__).resolve().parents[2]
 ESTATE = ROOT / "examples" / "estate" / "estate.json"
+NEXT_WEEK = ROOT / "examples" / "estate" / "estate-next-week.json"
 ISSUER = "https://idp.test/"
 AUDIENCE = "cloudscope"
 # A collector plugin whose second scope fails; each scope meets two throttling answers.
@@ -100,6 +101,22 @@ def collect_estate(url: str) -> None:
     """The sample estate collected and assessed into ``url``, by the real CLI in-process."""
     assert main(["collect", "file", str(ESTATE), "--db", url, "--format", "json"]) == 0
     assert main(["assess", "--db", url, "--format", "json"]) == 0
+
+
+def collect_changed_estate(url: str, workdir: Path) -> dict[str, str]:
+    """The README's change-tracking example in ``url``: the sample estate collected and
+    assessed, then collected and assessed again a week later (from the same file path,
+    so the same scopes). The run ids: ``collect1``, ``assess1``, ``collect2``,
+    ``assess2``."""
+    path = workdir / "estate.json"
+    runs = {}
+    for number, source in ((1, ESTATE), (2, NEXT_WEEK)):
+        path.write_bytes(source.read_bytes())
+        runs[f"collect{number}"] = cli_json("collect", "file", str(path), "--db", url,
+                                            "--format", "json")["run_id"]
+        runs[f"assess{number}"] = cli_json("assess", "--db", url, "--format",
+                                           "json")["run_id"]
+    return runs
 
 
 @dataclass

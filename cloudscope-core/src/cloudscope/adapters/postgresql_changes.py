@@ -86,6 +86,9 @@ def change_where(query: ChangeQuery) -> tuple[str, list[Any]]:
     if query.ids is not None:
         clauses.append("id = ANY(%s::bigint[])")
         parameters.append(list(query.ids))
+    if query.after is not None:
+        clauses.append("id > %s")
+        parameters.append(query.after)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", parameters
 
 

@@ -1,7 +1,7 @@
 """The HTTP API: routes, roles, and the JSON each answers (DESIGN.md section 6).
 
 ``/healthz``, ``/readyz``, ``/metrics`` and ``/openapi.json`` need no token; every ``/v1``
-route needs a role: viewer (assets, runs), analyst (+ findings, exports), admin
+route needs a role: viewer (assets, runs), analyst (+ findings, changes, exports), admin
 (+ plugins). Handlers are plain functions (FastAPI runs them on its thread pool) that
 borrow a store for the request.
 """
@@ -21,8 +21,14 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from cloudscope import __version__
-from cloudscope.application.paging import page_asset_json, page_findings
+from cloudscope.application.paging import (
+    ChangeFilters,
+    page_asset_json,
+    page_changes,
+    page_findings,
+)
 from cloudscope.domain.asset import Asset, AssetJson
+from cloudscope.domain.change import Change, ChangeKind
 from cloudscope.domain.errors import NotFoundError, StoreError, UsageError
 from cloudscope.domain.finding import Finding, Severity
 from cloudscope.domain.query import AssetQuery, FindingQuery
@@ -66,6 +72,22 @@ class FindingPage(BaseModel):
     """A page of findings."""
 
     items: list[Finding]
+    next_cursor: str | None
+
+
+class ChangeItem(Change):
+    """A change as ``cloudscope changes --format json`` prints it: the finding changes it
+    brought or resolved (``findings``), or for a finding change what caused it
+    (``causes``), each in brief."""
+
+    findings: list[dict[str, Any]]
+    causes: list[dict[str, Any]]
+
+
+class ChangePage(BaseModel):
+    """A page of changes, oldest first."""
+
+    items: list[ChangeItem]
     next_cursor: str | None
 
 
@@ -266,6 +288,33 @@ def create_app(ctx: ServiceContext) -> FastAPI:
             page = page_findings(repository, query, limit, cursor)
         return _json({"items": [_document(redact_finding(f), FINDING_FIELDS)
                                 for f in page.items],
+                      "next_cursor": page.next_cursor})
+
+    @app.get("/v1/changes", tags=["inventory"], response_model=None,
+             responses={200: {"model": ChangePage}, **ERRORS})
+    def list_changes(
+        *, principal: Annotated[Principal, role(Role.ANALYST)],
+        since: Annotated[str | None, Query(
+            description="after this run id, ISO 8601 time (UTC unless it says) or duration "
+                        "back from now (30m, 24h, 7d, 2w)")] = None,
+        until: Annotated[str | None, Query(
+            description="up to this run (included), time or duration")] = None,
+        kind: Annotated[list[ChangeKind], Query(description="repeatable")] = [],  # noqa: B006
+        findings_only: bool = False,
+        provider: str | None = None, type: str | None = None, account: str | None = None,
+        region: str | None = None,
+        tag: Annotated[list[str], Query(description="KEY=VALUE, repeatable")] = [],  # noqa: B006
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        cursor: str | None = None,
+    ) -> Response:
+        """What ``cloudscope changes --format json`` lists (redacted), a page at a time."""
+        filters = ChangeFilters(
+            since=since, until=until, kinds=tuple(kind) or None, findings_only=findings_only,
+            assets=AssetQuery(provider=provider, asset_type=type, account=account,
+                              region=region, tags=_tags(tag)))
+        with pool.borrow() as repository:
+            page = page_changes(repository, filters, limit, cursor)
+        return _json({"items": [report.as_json() for report in page.items],
                       "next_cursor": page.next_cursor})
 
     @app.get("/v1/runs", tags=["inventory"], response_model=None,
