@@ -100,3 +100,22 @@ def test_generated_documents_redact_as_the_walk_does(document: dict[str, Any]) -
     assert loads(redact_json(text)[0]) == redact(document)
     if plainly_clean(text):
         assert redact(document) == document
+
+
+def test_the_sample_estate_redacts_as_the_walk_does() -> None:
+    """Every asset of the sample estate: the answer parses to redact()'s; those whose text
+    names a secret's word only in a plain key or value (a volume's KmsKeyId ARN, an
+    instance profile) are still answered as stored, those with a key that classifies
+    (HttpTokens, AccessKeys) are walked."""
+    estate = loads((Path(__file__).parents[2] / "examples" / "estate" / "estate.json")
+                   .read_text(encoding="utf-8"))
+    by_type: dict[str, list[bool]] = {}
+    for asset in estate["assets"]:
+        for part in (asset.get("tags", {}), asset.get("properties", {})):
+            text = dumps(part)
+            assert loads(redact_json(text)[0]) == redact(part)
+        text = dumps(asset.get("properties", {}))
+        by_type.setdefault(asset["asset_type"], []).append(plainly_clean(text))
+    encrypted = next(a for a in estate["assets"] if "KmsKeyId" in a.get("properties", {}))
+    assert plainly_clean(dumps(encrypted["properties"]))
+    assert by_type["aws:ec2:instance"] == [False] * len(by_type["aws:ec2:instance"])

@@ -167,13 +167,11 @@ def test_export_errors_before_the_first_byte_are_problems(api: tuple[httpx.Clien
 
 
 def test_the_openapi_document_describes_the_api(api: tuple[httpx.Client, str]) -> None:
-    """``/openapi.json`` lists every route with the bearer scheme; /v1/changes is absent
-    (change tracking comes later)."""
+    """``/openapi.json`` lists every route with the bearer scheme."""
     client, _ = api
     document = client.get("/openapi.json").json()
     assert set(document["paths"]) == {
         "/healthz", "/readyz", "/metrics", "/v1/assets", "/v1/assets/{asset_id}",
-        "/v1/findings", "/v1/runs", "/v1/plugins", "/v1/export/{format_name}"}
+        "/v1/findings", "/v1/changes", "/v1/runs", "/v1/plugins", "/v1/export/{format_name}"}
     schemes = document["components"]["securitySchemes"]
     assert any(s.get("scheme") == "bearer" for s in schemes.values())
-    assert client.get("/v1/changes").status_code == 404
