@@ -7,8 +7,10 @@ import time
 from datetime import UTC, datetime
 
 import psycopg
+import pytest
 from cloudscope.adapters.postgresql_repository import PostgreSQLRepository
 from cloudscope.domain.change import Change, ChangedFinding, ChangeKind, ChangeQuery
+from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Severity
 
 
@@ -78,3 +80,16 @@ def test_writers_hold_the_log_lock_shared(postgres_url: str) -> None:
                        (f"cloudscope:{schema}:changes",))
         writer.join(timeout=30)
         assert len(written) == 1 and len(written[0]) == 1
+
+
+def test_a_read_that_fails_releases_the_log(postgres_url: str) -> None:
+    """A page whose query fails is a StoreError, and leaves no lock behind on the pooled
+    connection (writers would otherwise wait for ever)."""
+    with PostgreSQLRepository(postgres_url) as repository, \
+            psycopg.connect(postgres_url.split("?", 1)[0], autocommit=True) as other:
+        with pytest.raises(StoreError):
+            list(repository.iter_changes(ChangeQuery(asset_ids=("nul\x00byte",))))
+        held = other.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                             " AND granted").fetchone()
+        assert held == (0,)
+        assert len(repository.record_changes([finding_change(3)])) == 1

@@ -252,22 +252,31 @@ class PostgreSQLChangeLog(PostgreSQLStore):
         where, parameters = change_where(query)
         statement = f"SELECT {CHANGE_COLUMNS} FROM changes{where} ORDER BY id LIMIT %s"
         key = self._lock_prefix + "changes"
+        unlock = "SELECT pg_advisory_unlock(hashtextextended(%s, 0))"
         try:
-            with self._pool.connection() as connection, connection.transaction():
-                # Session-level, so that it is released as soon as the cursor is declared
-                # (a declared cursor reads from the snapshot of its declaration).
-                connection.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (key,))
+            with self._pool.connection() as connection:
+                locked = False
                 try:
-                    cursor = connection.cursor(name=f"cloudscope_{uuid.uuid4().hex}")
-                    cursor.itersize = FETCH_SIZE
-                    cursor.execute(statement, [*parameters, query.limit])
-                finally:
-                    if not connection.broken:
-                        connection.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))",
+                    with connection.transaction():
+                        # Session-level, so that it is released as soon as the cursor is
+                        # declared (a declared cursor reads from its declaration's snapshot).
+                        connection.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))",
                                            (key,))
-                with cursor:
-                    for row in cursor:
-                        yield change_from_row(row)
+                        locked = True
+                        cursor = connection.cursor(name=f"cloudscope_{uuid.uuid4().hex}")
+                        cursor.itersize = FETCH_SIZE
+                        cursor.execute(statement, [*parameters, query.limit])
+                        connection.execute(unlock, (key,))
+                        locked = False
+                        with cursor:
+                            for row in cursor:
+                                yield change_from_row(row)
+                finally:
+                    if locked and not connection.broken:
+                        # The declaration failed: the transaction is rolled back, and a
+                        # session lock outlives it; release it before the pool reuses this.
+                        connection.execute(unlock, (key,))
+                        connection.commit()
         except psycopg.Error as error:
             raise self._store_error(error) from None
 
