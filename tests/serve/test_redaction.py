@@ -75,3 +75,20 @@ def test_no_stored_secret_reaches_an_answer(start_service: Callable[..., Running
     assert answers[1].json() == cli_json("assets", "show", LEAKY, "--db", leaky_url,
                                          "--format", "json")
     assert answers[2].json()["items"][0]["evidence"]["password"] == "[REDACTED]"
+
+
+def test_a_time_without_fraction_is_printed_as_the_cli_prints_it(
+        start_service: Callable[..., RunningService], tmp_path: Path, keys: Keys) -> None:
+    """A time on a whole second reads ``...:00Z`` in a page, as in ``assets list``."""
+    url = f"sqlite:///{tmp_path / 'whole.db'}"
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    scope = ScopeKey(provider="aws", account="111122223333", region="us-east-1", service="ec2")
+    with open_repository(PluginHost.from_environment(), url) as store:
+        store.start_run(CollectionRun(run_id="r1", collector="test", started_at=now))
+        store.start_scope(scope, "r1", now)
+        store.write_batch(scope, "r1", [Asset(
+            id=PLAIN, provider="aws", asset_type="aws:ec2:instance", account="111122223333",
+            region="us-east-1", first_seen=now, last_seen=now)], [], now)
+    page = start_service(url).client(mint(keys.rsa)).get("/v1/assets").json()["items"]
+    assert page == cli_json("assets", "list", "--db", url, "--format", "json")
+    assert page[0]["first_seen"] == "2026-01-01T00:00:00Z"

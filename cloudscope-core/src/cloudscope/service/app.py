@@ -143,7 +143,14 @@ def _asset_document(asset: AssetJson) -> dict[str, Any]:
             "name": redact_text(asset.name) if asset.name else asset.name,
             "account": asset.account, "region": asset.region,
             "tags": orjson.Fragment(tags), "properties": orjson.Fragment(properties),
-            "first_seen": asset.first_seen, "last_seen": asset.last_seen}
+            "first_seen": _printed_time(asset.first_seen),
+            "last_seen": _printed_time(asset.last_seen)}
+
+
+def _printed_time(stamp: str | None) -> str | None:
+    """A stored time as ``assets list`` prints it: pydantic leaves out a fraction of zero
+    (``...:56Z``, not ``...:56.000000Z``)."""
+    return stamp[:-8] + "Z" if stamp is not None and stamp.endswith(".000000Z") else stamp
 
 
 def _tags(items: list[str]) -> dict[str, str]:
