@@ -8,10 +8,12 @@ tests talk to it over HTTP with httpx.
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import time
 from collections.abc import Callable
+from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 ROOT = Path(__file__).resolve().parents[2]
 ESTATE = ROOT / "examples" / "estate" / "estate.json"
+NEXT_WEEK = ROOT / "examples" / "estate" / "estate-next-week.json"
 ISSUER = "https://idp.test/"
 AUDIENCE = "cloudscope"
 # A collector plugin whose second scope fails; each scope meets two throttling answers.
@@ -86,10 +89,34 @@ def mint(key: Any, *, alg: str = "RS256", kid: str | None = "rsa-1",
     return jwt.encode(body, key, algorithm=alg, headers=headers)
 
 
+def cli_json(*argv: str) -> Any:
+    """What ``cloudscope ARGV`` prints on stdout, parsed (the CLI run in-process)."""
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(list(argv)) == 0
+    return json.loads(out.getvalue())
+
+
 def collect_estate(url: str) -> None:
     """The sample estate collected and assessed into ``url``, by the real CLI in-process."""
     assert main(["collect", "file", str(ESTATE), "--db", url, "--format", "json"]) == 0
     assert main(["assess", "--db", url, "--format", "json"]) == 0
+
+
+def collect_changed_estate(url: str, workdir: Path) -> dict[str, str]:
+    """The README's change-tracking example in ``url``: the sample estate collected and
+    assessed, then collected and assessed again a week later (from the same file path,
+    so the same scopes). The run ids: ``collect1``, ``assess1``, ``collect2``,
+    ``assess2``."""
+    path = workdir / "estate.json"
+    runs = {}
+    for number, source in ((1, ESTATE), (2, NEXT_WEEK)):
+        path.write_bytes(source.read_bytes())
+        runs[f"collect{number}"] = cli_json("collect", "file", str(path), "--db", url,
+                                            "--format", "json")["run_id"]
+        runs[f"assess{number}"] = cli_json("assess", "--db", url, "--format",
+                                           "json")["run_id"]
+    return runs
 
 
 @dataclass
@@ -111,10 +138,15 @@ class RunningService:
         self.clients.append(client)
         return client
 
-    def audit_lines(self) -> list[dict[str, Any]]:
-        """The audit log's lines so far."""
-        return [json.loads(line) for line in
-                self.audit_log.read_text(encoding="utf-8").splitlines()]
+    def audit_lines(self, count: int = 0) -> list[dict[str, Any]]:
+        """The audit log's lines, once there are at least ``count`` (a line is written
+        when the response has gone, so the client may read before it is there)."""
+        deadline = time.monotonic() + 10
+        while True:
+            lines = self.audit_log.read_text(encoding="utf-8").splitlines()
+            if len(lines) >= count or time.monotonic() > deadline:
+                return [json.loads(line) for line in lines]
+            time.sleep(0.02)
 
     def stop(self) -> None:
         """Stop the server (as SIGTERM would) and wait for it."""

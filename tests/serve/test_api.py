@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
-from contextlib import redirect_stdout
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
 from cloudscope.cli.main import main
-from serve_fixtures import Keys, RunningService, mint
+from serve_fixtures import Keys, RunningService, cli_json, mint
 
 BASTION = "arn:aws:ec2:us-east-1:111122223333:instance/i-0a1b2c3d4e5f60001"
-
-
-def cli_json(*argv: str) -> Any:
-    """What ``cloudscope ARGV`` prints on stdout, parsed (the CLI run in-process)."""
-    out = io.StringIO()
-    with redirect_stdout(out):
-        assert main(list(argv)) == 0
-    return json.loads(out.getvalue())
 
 
 @pytest.fixture
@@ -177,13 +167,11 @@ def test_export_errors_before_the_first_byte_are_problems(api: tuple[httpx.Clien
 
 
 def test_the_openapi_document_describes_the_api(api: tuple[httpx.Client, str]) -> None:
-    """``/openapi.json`` lists every route with the bearer scheme; /v1/changes is absent
-    (change tracking comes later)."""
+    """``/openapi.json`` lists every route with the bearer scheme."""
     client, _ = api
     document = client.get("/openapi.json").json()
     assert set(document["paths"]) == {
         "/healthz", "/readyz", "/metrics", "/v1/assets", "/v1/assets/{asset_id}",
-        "/v1/findings", "/v1/runs", "/v1/plugins", "/v1/export/{format_name}"}
+        "/v1/findings", "/v1/changes", "/v1/runs", "/v1/plugins", "/v1/export/{format_name}"}
     schemes = document["components"]["securitySchemes"]
     assert any(s.get("scheme") == "bearer" for s in schemes.values())
-    assert client.get("/v1/changes").status_code == 404

@@ -5,16 +5,25 @@ json text it was written as, so that an unchanged asset is told by one string co
 and never parsed) and which of its relationships are stored, inside the batch's
 transaction and under its scope's advisory lock; the change rows are COPYed in the same
 transaction. ``at`` is the server's transaction time, the clock of ``last_seen``.
+
+Ids come from a sequence, so concurrent transactions may commit them out of order: a
+reader could see change 101 before 100 commits, and a walk by id (``after``) would then
+skip 100 for good. Every transaction that writes changes therefore holds the log's
+advisory lock in shared mode (writers never wait for each other), and a reader takes it
+exclusively for the instant its query takes its snapshot: no writer is then half-way, so
+the snapshot holds every id below the largest it holds. The reader releases it at once
+and streams from its snapshot; a writer waits at most for that instant.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Final
 
-from cloudscope.adapters.postgresql_store import PostgreSQLStore
+from cloudscope.adapters.postgresql_store import FETCH_SIZE, PostgreSQLStore
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.change import Change, ChangeKind, ChangeQuery, change_from_detail
 from cloudscope.domain.change_diff import AssetDiffer
@@ -86,6 +95,9 @@ def change_where(query: ChangeQuery) -> tuple[str, list[Any]]:
     if query.ids is not None:
         clauses.append("id = ANY(%s::bigint[])")
         parameters.append(list(query.ids))
+    if query.after is not None:
+        clauses.append("id > %s")
+        parameters.append(query.after)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", parameters
 
 
@@ -99,6 +111,13 @@ def change_from_row(row: Sequence[Any]) -> Change:
 
 class PostgreSQLChangeLog(PostgreSQLStore):
     """The change log of a PostgreSQL store: what tracked runs change, and reading it back."""
+
+    def _hold_log(self, connection: psycopg.Connection[Any]) -> None:
+        """Hold the change log's lock, shared, until the transaction ends: taken before a
+        transaction writes its first change (and before its row locks, so that a reader
+        waiting between two writers never closes a cycle)."""
+        connection.execute("SELECT pg_advisory_xact_lock_shared(hashtextextended(%s, 0))",
+                           (self._lock_prefix + "changes",))
 
     @cached_property
     def _differs(self) -> dict[str, AssetDiffer]:
@@ -178,6 +197,7 @@ class PostgreSQLChangeLog(PostgreSQLStore):
 
     @staticmethod
     def _copy_changes(connection: psycopg.Connection[Any], rows: Sequence[tuple[Any, ...]]) -> None:
+        """COPY the rows (the caller holds the log's lock: :meth:`_hold_log`)."""
         if rows:
             with connection.cursor() as cursor, cursor.copy(COPY_CHANGES) as copy:
                 for row in rows:
@@ -187,12 +207,14 @@ class PostgreSQLChangeLog(PostgreSQLStore):
                        started: datetime) -> None:
         """For a tracked run: log what completing ``scope_key`` is about to remove."""
         if run_id in self._differs:
+            self._hold_log(connection)
             connection.execute(_REMOVED_ASSETS, (run_id, scope_key, started))
             connection.execute(_REMOVED_EDGES, (run_id, scope_key, started, scope_key, started))
 
     def record_changes(self, changes: Sequence[Change]) -> list[int]:
         """Append changes in one transaction; their ids."""
         def work(connection: psycopg.Connection[Any]) -> list[int]:
+            self._hold_log(connection)
             return [int(connection.execute(
                 "INSERT INTO changes (run_id, at, change, asset_id, related_id, provider,"
                 " asset_type, name, account, region, detail)"
@@ -205,6 +227,7 @@ class PostgreSQLChangeLog(PostgreSQLStore):
     def restore_changes(self, changes: Sequence[Change]) -> None:
         """Upsert changes verbatim, ids included; new ids continue after the largest."""
         def work(connection: psycopg.Connection[Any]) -> None:
+            self._hold_log(connection)
             with connection.cursor() as cursor:
                 cursor.executemany(
                     "INSERT INTO changes (id, run_id, at, change, asset_id, related_id,"
@@ -222,10 +245,40 @@ class PostgreSQLChangeLog(PostgreSQLStore):
         self._transaction(work)
 
     def iter_changes(self, query: ChangeQuery) -> Iterator[Change]:
-        """Matching changes in the order they were recorded, streamed."""
+        """Matching changes in the order they were recorded, streamed from a snapshot that
+        holds every change below the largest id it holds (see the module docstring)."""
+        import psycopg  # present: this store was opened
+
         where, parameters = change_where(query)
-        return self._stream(f"SELECT {CHANGE_COLUMNS} FROM changes{where} ORDER BY id LIMIT %s",
-                            [*parameters, query.limit], change_from_row)
+        statement = f"SELECT {CHANGE_COLUMNS} FROM changes{where} ORDER BY id LIMIT %s"
+        key = self._lock_prefix + "changes"
+        unlock = "SELECT pg_advisory_unlock(hashtextextended(%s, 0))"
+        try:
+            with self._pool.connection() as connection:
+                locked = False
+                try:
+                    with connection.transaction():
+                        # Session-level, so that it is released as soon as the cursor is
+                        # declared (a declared cursor reads from its declaration's snapshot).
+                        connection.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))",
+                                           (key,))
+                        locked = True
+                        cursor = connection.cursor(name=f"cloudscope_{uuid.uuid4().hex}")
+                        cursor.itersize = FETCH_SIZE
+                        cursor.execute(statement, [*parameters, query.limit])
+                        connection.execute(unlock, (key,))
+                        locked = False
+                        with cursor:
+                            for row in cursor:
+                                yield change_from_row(row)
+                finally:
+                    if locked and not connection.broken:
+                        # The declaration failed: the transaction is rolled back, and a
+                        # session lock outlives it; release it before the pool reuses this.
+                        connection.execute(unlock, (key,))
+                        connection.commit()
+        except psycopg.Error as error:
+            raise self._store_error(error) from None
 
     def prune(self, before: datetime) -> dict[str, int]:
         """Delete changes recorded, and assets removed, before ``before``."""

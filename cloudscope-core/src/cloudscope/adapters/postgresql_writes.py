@@ -41,6 +41,8 @@ class PostgreSQLWritePath(PostgreSQLChangeLog):
                      for ordinal, r in enumerate(relationships)]
 
         def work(connection: psycopg.Connection[Any]) -> None:
+            if run_id in self._differs:
+                self._hold_log(connection)  # before the batch's row locks
             changes = self._batch_changes(connection, run_id, assets, asset_rows, relationships)
             _copy_and_upsert(connection, asset_rows, edge_rows, UPSERT_ASSETS, scope.key)
             self._copy_changes(connection, changes)

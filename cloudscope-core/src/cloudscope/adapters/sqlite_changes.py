@@ -93,6 +93,9 @@ def change_where(query: ChangeQuery) -> tuple[str, list[Any]]:
     if query.until is not None:
         clauses.append("at <= ?")
         parameters.append(stamp(query.until))
+    if query.after is not None:
+        clauses.append("id > ?")
+        parameters.append(query.after)
     for column in ("provider", "asset_type", "account", "region"):
         value = getattr(query, column)
         if value is not None:

@@ -14,7 +14,7 @@ from cloudscope.adapters.sqlite_connection import (
     chunks,
     parse_stamp,
 )
-from cloudscope.domain.asset import Asset
+from cloudscope.domain.asset import Asset, AssetJson
 from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Finding, Severity
 from cloudscope.domain.query import AssetQuery, FindingQuery
@@ -85,6 +85,14 @@ class SQLiteReadPath(SQLiteConnection):
                " ORDER BY provider, account, asset_type, id LIMIT ? OFFSET ?")
         parameters += [-1 if query.limit is None else query.limit, query.offset]
         return self._stream(sql, parameters, asset_from_row)
+
+    def iter_asset_json(self, query: AssetQuery) -> Iterator[AssetJson]:
+        """Matching assets as stored: their JSON text and times as written, not parsed."""
+        where, parameters = where_clause(query)
+        sql = (f"SELECT {ASSET_COLUMNS} FROM assets{where}"
+               " ORDER BY provider, account, asset_type, id LIMIT ? OFFSET ?")
+        parameters += [-1 if query.limit is None else query.limit, query.offset]
+        return self._stream(sql, parameters, _asset_json)
 
     def _stream(self, sql: str, parameters: Sequence[Any],
                 convert: Callable[[Sequence[Any]], T]) -> Iterator[T]:
@@ -220,6 +228,11 @@ def asset_from_row(row: Sequence[Any]) -> Asset:
         "name": row[4], "account": row[5], "region": row[6], "tags": tags,
         "properties": properties, "first_seen": parse_stamp(row[9]),
         "last_seen": parse_stamp(row[10])})
+
+
+def _asset_json(row: Sequence[Any]) -> AssetJson:
+    # The columns are those of the model, in its order; times are stored as isoformat.
+    return AssetJson(*row)
 
 
 def relationship_from_row(row: Sequence[Any]) -> Relationship:

@@ -61,14 +61,15 @@ def parse_bound(text: str, option: str, runs: Sequence[CollectionRun], *,
 
 
 def window(repository: Repository, since: str | None, until: str | None, *,
-           since_option: str = "--since") -> tuple[datetime | None, datetime | None]:
-    """``--since`` and ``--until`` resolved against the store's runs (``since_option``
-    names the first in messages: ``export csv`` calls it ``--changed-since``)."""
+           since_option: str = "--since",
+           until_option: str = "--until") -> tuple[datetime | None, datetime | None]:
+    """``--since`` and ``--until`` resolved against the store's runs (the options name them
+    in messages: ``export csv`` calls the first ``--changed-since``, the API ``since``)."""
     runs = repository.list_runs() if since or until else []
     start = parse_bound(since, since_option, runs) if since else None
-    end = parse_bound(until, "--until", runs) if until else None
+    end = parse_bound(until, until_option, runs) if until else None
     if start is not None and end is not None and end <= start:
-        raise UsageError(f"--until {until!r} is not after --since {since!r}")
+        raise UsageError(f"{until_option} {until!r} is not after {since_option} {since!r}")
     return start, end
 
 

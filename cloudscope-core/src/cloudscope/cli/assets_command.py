@@ -128,17 +128,13 @@ def run_show(args: argparse.Namespace) -> int:
     from cloudscope.cli.runtime import Runtime
     from cloudscope.domain.errors import NotFoundError
     from cloudscope.domain.printable import printable as p
-    from cloudscope.domain.redaction import redact_asset, redact_finding, redact_relationship
 
     with Runtime(args).repository(create=False) as repository:
         detail = repository.get_detail(args.id)
     if detail is None:
         raise NotFoundError(f"no asset with id {args.id!r}",
                             hint="see `cloudscope assets list`")
-    detail = detail.model_copy(update={
-        "asset": redact_asset(detail.asset),
-        "relationships": [redact_relationship(r) for r in detail.relationships],
-        "findings": [redact_finding(f) for f in detail.findings]})
+    detail = detail.redacted()
     if args.format == "json":
         json.dump(detail.model_dump(mode="json"), stdout(), indent=2)
         stdout().write("\n")

@@ -12,7 +12,7 @@ def add_parser(commands: Any) -> None:
     parser = commands.add_parser(
         "serve", help="serve the inventory over HTTP (read-only API, JWT auth)",
         description="Serve a read-only HTTP API over the store: /v1/assets, /v1/findings, "
-                    "/v1/runs, /v1/plugins, /v1/export/FORMAT, /healthz, /readyz, /metrics "
+                    "/v1/changes, /v1/runs, /v1/plugins, /v1/export/FORMAT, /healthz, /readyz, /metrics "
                     "and /openapi.json. Settings: the serve: section of the config "
                     "(CLOUDSCOPE_SERVE_*). SIGTERM shuts down gracefully (exit 0).")
     parser.add_argument("--host", metavar="ADDRESS",

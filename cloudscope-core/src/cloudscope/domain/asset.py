@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Final
 
@@ -16,8 +17,14 @@ from pydantic import (
     model_validator,
 )
 
-from cloudscope.domain.serialization import FROM_JSON, JsonDataError, check_text, json_data
-from cloudscope.domain.timestamps import UtcDatetime
+from cloudscope.domain.serialization import (
+    FROM_JSON,
+    JsonDataError,
+    check_text,
+    dumps,
+    json_data,
+)
+from cloudscope.domain.timestamps import UtcDatetime, isoformat
 
 ASSET_TYPE_PATTERN: Final = r"^[a-z0-9]+(-[a-z0-9]+)*:[a-z0-9]+(-[a-z0-9]+)*:[a-z0-9]+(-[a-z0-9]+)*$"
 """``provider:service:kind``, lower case words joined by hyphens (``aws:ec2:instance``)."""
@@ -112,3 +119,31 @@ def check_tags(tags: dict[str, str]) -> None:
                 check_text(value)
             except JsonDataError as error:
                 raise error.within("tags", key) from None
+
+
+@dataclass(frozen=True, slots=True)
+class AssetJson:
+    """An asset as JSON pieces, as a store holds it: the text fields, ``tags`` and
+    ``properties`` as JSON text, the times as :func:`~cloudscope.domain.timestamps.isoformat`
+    writes them. What a listing answers without building (and encoding again) the model;
+    the fields are the model's, in its order. Added in API 1.1."""
+
+    id: str
+    provider: str
+    asset_type: str
+    native_type: str | None
+    name: str | None
+    account: str | None
+    region: str | None
+    tags: str
+    properties: str
+    first_seen: str | None
+    last_seen: str | None
+
+    @classmethod
+    def of(cls, asset: Asset) -> AssetJson:
+        """The pieces of a model."""
+        return cls(asset.id, asset.provider, asset.asset_type, asset.native_type, asset.name,
+                   asset.account, asset.region, dumps(asset.tags), dumps(asset.properties),
+                   isoformat(asset.first_seen) if asset.first_seen else None,
+                   isoformat(asset.last_seen) if asset.last_seen else None)

@@ -155,7 +155,9 @@ class ChangeQuery(BaseModel):
     and including ``until``). ``provider``, ``asset_type``, ``account`` and ``region``
     match the change's own values; ``tags`` the tags the asset has now (or had when it was
     removed). ``asset_ids`` selects changes of those assets, and with ``related`` also the
-    relationship changes pointing at them. Results come in the order they were recorded.
+    relationship changes pointing at them. ``after`` keeps the changes whose id is greater
+    (keyset pagination: ids increase in the order changes were recorded). Results come in
+    the order they were recorded.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -171,6 +173,7 @@ class ChangeQuery(BaseModel):
     related: bool = False
     kinds: tuple[ChangeKind, ...] | None = None
     ids: tuple[int, ...] | None = None
+    after: int | None = None
     limit: int | None = Field(default=None, ge=0)
 
     def matches(self, change: Change, tags: dict[str, str] | None = None) -> bool:
@@ -186,4 +189,5 @@ class ChangeQuery(BaseModel):
                 and (wanted_ids is None or change.asset_id in wanted_ids
                      or (self.related and change.related_id in wanted_ids))
                 and (self.kinds is None or change.change in self.kinds)
-                and (self.ids is None or change.id in self.ids))
+                and (self.ids is None or change.id in self.ids)
+                and (self.after is None or (change.id is not None and change.id > self.after)))

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cloudscope.domain.finding import Severity
 
 if TYPE_CHECKING:
-    from cloudscope.domain.asset import Asset
+    from cloudscope.domain.asset import Asset, AssetJson
     from cloudscope.domain.finding import Finding
 
 AssetKey = tuple[str, str | None, str, str]
@@ -62,7 +62,7 @@ class FindingQuery(BaseModel):
     after: FindingKey | None = None
 
 
-def asset_key(asset: Asset) -> AssetKey:
+def asset_key(asset: Asset | AssetJson) -> AssetKey:
     """The listing key of ``asset``. Added in API 1.1."""
     return (asset.provider, asset.account, asset.asset_type, asset.id)
 

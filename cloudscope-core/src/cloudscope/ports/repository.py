@@ -13,11 +13,12 @@ from typing import ClassVar, Final
 
 from pydantic import BaseModel, Field
 
-from cloudscope.domain.asset import Asset
+from cloudscope.domain.asset import Asset, AssetJson
 from cloudscope.domain.change import Change, ChangeQuery
 from cloudscope.domain.errors import StoreError
 from cloudscope.domain.finding import Finding
 from cloudscope.domain.query import AssetQuery, FindingQuery, finding_key
+from cloudscope.domain.redaction import redact_asset, redact_finding, redact_relationship
 from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import CollectionRun, RunStatus, Scope, ScopeKey, ScopeStatus
 from cloudscope.domain.timestamps import UtcDatetime, utc_now
@@ -33,6 +34,14 @@ class AssetDetail(BaseModel):
     asset: Asset
     relationships: list[Relationship] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
+
+    def redacted(self) -> AssetDetail:
+        """A copy with secrets redacted in the asset, its relationships and its findings, as
+        ``assets show`` prints it and ``serve`` answers it. Added in API 1.1."""
+        return self.model_copy(update={
+            "asset": redact_asset(self.asset),
+            "relationships": [redact_relationship(r) for r in self.relationships],
+            "findings": [redact_finding(f) for f in self.findings]})
 
 
 class StoredAsset(BaseModel):
@@ -201,6 +210,13 @@ class Repository(ABC):
     @abstractmethod
     def iter_assets(self, query: AssetQuery) -> Iterator[Asset]:
         """Assets matching ``query``, ordered by (provider, account, asset_type, id), streamed."""
+
+    def iter_asset_json(self, query: AssetQuery) -> Iterator[AssetJson]:
+        """What :meth:`iter_assets` yields, in the same order, as JSON pieces (``serve``
+        answers pages from them without building models). The default builds them from
+        :meth:`iter_assets`; a store that holds JSON text can hand it over as it is. Added
+        in API 1.1."""
+        return map(AssetJson.of, self.iter_assets(query))
 
     @abstractmethod
     def count_assets(self, query: AssetQuery) -> int:

@@ -1,7 +1,7 @@
 """The HTTP API: routes, roles, and the JSON each answers (DESIGN.md section 6).
 
 ``/healthz``, ``/readyz``, ``/metrics`` and ``/openapi.json`` need no token; every ``/v1``
-route needs a role: viewer (assets, runs), analyst (+ findings, exports), admin
+route needs a role: viewer (assets, runs), analyst (+ findings, changes, exports), admin
 (+ plugins). Handlers are plain functions (FastAPI runs them on its thread pool) that
 borrow a store for the request.
 """
@@ -21,11 +21,19 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from cloudscope import __version__
-from cloudscope.application.paging import page_assets, page_findings
-from cloudscope.domain.asset import Asset
-from cloudscope.domain.errors import NotFoundError, UsageError
+from cloudscope.application.paging import (
+    ChangeFilters,
+    page_asset_json,
+    page_changes,
+    page_findings,
+)
+from cloudscope.domain.asset import Asset, AssetJson
+from cloudscope.domain.change import Change, ChangeKind
+from cloudscope.domain.errors import NotFoundError, StoreError, UsageError
 from cloudscope.domain.finding import Finding, Severity
 from cloudscope.domain.query import AssetQuery, FindingQuery
+from cloudscope.domain.redaction import redact_finding, redact_text
+from cloudscope.domain.redaction_json import redact_json
 from cloudscope.domain.scope import CollectionRun
 from cloudscope.infrastructure import metrics
 from cloudscope.ports.exporter import Exporter
@@ -67,6 +75,22 @@ class FindingPage(BaseModel):
     next_cursor: str | None
 
 
+class ChangeItem(Change):
+    """A change as ``cloudscope changes --format json`` prints it: the finding changes it
+    brought or resolved (``findings``), or for a finding change what caused it
+    (``causes``), each in brief."""
+
+    findings: list[dict[str, Any]]
+    causes: list[dict[str, Any]]
+
+
+class ChangePage(BaseModel):
+    """A page of changes, oldest first."""
+
+    items: list[ChangeItem]
+    next_cursor: str | None
+
+
 class RunList(BaseModel):
     """Collection runs, newest first."""
 
@@ -90,7 +114,6 @@ class _RawBearer(HTTPBearer):
         return request.headers.get("authorization")
 
 
-ASSET_FIELDS = tuple(Asset.model_fields)
 FINDING_FIELDS = tuple(Finding.model_fields)
 
 
@@ -104,6 +127,30 @@ def _json(data: Any, status: int = 200) -> Response:
 def _document(model: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     """A stored model's fields as a dict for orjson (values came from JSON: no conversion)."""
     return {name: getattr(model, name) for name in fields}
+
+
+def _asset_document(asset: AssetJson) -> dict[str, Any]:
+    """An asset of a page, redacted as ``assets list`` redacts it. Tags and properties go
+    out as the stored JSON text when nothing in it can be a secret (most of them): no
+    parsing, no walk, no encoding again (pages are the hot path)."""
+    try:
+        tags, properties = redact_json(asset.tags, asset.properties)
+    except ValueError:
+        raise StoreError(f"asset {asset.id!r} holds properties that are not valid JSON",
+                         hint="collect its source again to replace it") from None
+    return {"id": asset.id, "provider": asset.provider, "asset_type": asset.asset_type,
+            "native_type": asset.native_type,
+            "name": redact_text(asset.name) if asset.name else asset.name,
+            "account": asset.account, "region": asset.region,
+            "tags": orjson.Fragment(tags), "properties": orjson.Fragment(properties),
+            "first_seen": _printed_time(asset.first_seen),
+            "last_seen": _printed_time(asset.last_seen)}
+
+
+def _printed_time(stamp: str | None) -> str | None:
+    """A stored time as ``assets list`` prints it: pydantic leaves out a fraction of zero
+    (``...:56Z``, not ``...:56.000000Z``)."""
+    return stamp[:-8] + "Z" if stamp is not None and stamp.endswith(".000000Z") else stamp
 
 
 def _tags(items: list[str]) -> dict[str, str]:
@@ -213,8 +260,8 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         query = AssetQuery(provider=provider, asset_type=type, account=account, region=region,
                            tags=_tags(tag), include_deleted=include_deleted)
         with pool.borrow() as repository:
-            page = page_assets(repository, query, limit, cursor)
-        return _json({"items": [_document(asset, ASSET_FIELDS) for asset in page.items],
+            page = page_asset_json(repository, query, limit, cursor)
+        return _json({"items": [_asset_document(asset) for asset in page.items],
                       "next_cursor": page.next_cursor})
 
     @app.get("/v1/assets/{asset_id:path}", tags=["inventory"], response_model=None,
@@ -227,7 +274,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
             detail = repository.get_detail(asset_id)
         if detail is None:
             raise NotFoundError(f"no asset with id {asset_id!r}")
-        document = detail.model_dump(mode="json")
+        document = detail.redacted().model_dump(mode="json")
         if not principal.may(Role.ANALYST):
             del document["findings"]
         return _json(document)
@@ -246,7 +293,35 @@ def create_app(ctx: ServiceContext) -> FastAPI:
                              provider=provider)
         with pool.borrow() as repository:
             page = page_findings(repository, query, limit, cursor)
-        return _json({"items": [_document(f, FINDING_FIELDS) for f in page.items],
+        return _json({"items": [_document(redact_finding(f), FINDING_FIELDS)
+                                for f in page.items],
+                      "next_cursor": page.next_cursor})
+
+    @app.get("/v1/changes", tags=["inventory"], response_model=None,
+             responses={200: {"model": ChangePage}, **ERRORS})
+    def list_changes(
+        *, principal: Annotated[Principal, role(Role.ANALYST)],
+        since: Annotated[str | None, Query(
+            description="after this run id, ISO 8601 time (UTC unless it says) or duration "
+                        "back from now (30m, 24h, 7d, 2w)")] = None,
+        until: Annotated[str | None, Query(
+            description="up to this run (included), time or duration")] = None,
+        kind: Annotated[list[ChangeKind], Query(description="repeatable")] = [],  # noqa: B006
+        findings_only: bool = False,
+        provider: str | None = None, type: str | None = None, account: str | None = None,
+        region: str | None = None,
+        tag: Annotated[list[str], Query(description="KEY=VALUE, repeatable")] = [],  # noqa: B006
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        cursor: str | None = None,
+    ) -> Response:
+        """What ``cloudscope changes --format json`` lists (redacted), a page at a time."""
+        filters = ChangeFilters(
+            since=since, until=until, kinds=tuple(kind) or None, findings_only=findings_only,
+            assets=AssetQuery(provider=provider, asset_type=type, account=account,
+                              region=region, tags=_tags(tag)))
+        with pool.borrow() as repository:
+            page = page_changes(repository, filters, limit, cursor)
+        return _json({"items": [report.as_json() for report in page.items],
                       "next_cursor": page.next_cursor})
 
     @app.get("/v1/runs", tags=["inventory"], response_model=None,

@@ -181,6 +181,8 @@ class ChangeLogContract:
         assert stream(logged, kinds=(ChangeKind.RELATIONSHIP_ADDED,)) == [linked]
         first = next(iter(logged.iter_changes(ChangeQuery())))
         assert stream(logged, ids=(first.id,)) == [("added", here.id, None)]
+        assert stream(logged, after=first.id) == [("added", there.id, None), linked]
+        assert stream(logged, after=first.id, limit=1) == [("added", there.id, None)]
         assert len(stream(logged, limit=2)) == 2
         assert stream(logged, since=datetime.now(UTC) + timedelta(seconds=5)) == []
 

@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 
-from cloudscope.domain.asset import Asset
+from cloudscope.domain.asset import Asset, AssetJson
 from cloudscope.domain.finding import Finding, Severity
 from cloudscope.domain.query import AssetQuery, FindingQuery, asset_key, asset_order, finding_key
 from cloudscope.domain.scope import CollectionRun, ScopeKey
+from cloudscope.domain.serialization import loads
 from cloudscope.ports.repository import Repository
 
 MIXED_SCOPE = ScopeKey(provider="aws", account="111111111111", region="eu-west-1",
@@ -79,6 +80,29 @@ class PaginationContract:
         write(store, assets)
         listed = [asset_key(a) for a in store.iter_assets(AssetQuery())]
         assert listed == sorted((asset_key(a) for a in assets), key=asset_order)
+
+    @pytest.mark.parametrize("query", [AssetQuery(), AssetQuery(provider="aws", limit=3),
+                                       AssetQuery(tags={"team": "ops"})],
+                             ids=["all", "provider-limit", "tag"])
+    def test_asset_json_is_the_listing_as_json(self, store: Repository,
+                                               query: AssetQuery) -> None:
+        """iter_asset_json yields the assets iter_assets yields, in the same order, with
+        tags and properties as JSON text and times as isoformat writes them."""
+        assets = mixed_assets()
+        assets[0] = assets[0].model_copy(update={"properties": {"a": [1, {"b": None}],
+                                                                "é": 1.5}})
+        write(store, assets)
+        expected = [AssetJson.of(asset) for asset in store.iter_assets(query)]
+        fields = ("id", "provider", "asset_type", "native_type", "name", "account", "region",
+                  "first_seen", "last_seen")
+
+        def parsed(piece: AssetJson) -> tuple[Any, ...]:
+            return (*(getattr(piece, f) for f in fields), loads(piece.tags),
+                    loads(piece.properties))
+
+        assert [parsed(p) for p in store.iter_asset_json(query)] == \
+            [parsed(e) for e in expected]
+        assert len(expected) == (3 if query.limit else len(expected)) and expected
 
     @pytest.mark.parametrize("size", [1, 4, 5, 100])
     def test_pages_read_with_after_concatenate_to_the_listing(self, keyset_store: Repository,

@@ -1,0 +1,121 @@
+"""redact_json: stored JSON text answered as it is only when redaction could not change it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cloudscope.domain.redaction import redact
+from cloudscope.domain.redaction_json import plainly_clean, redact_json
+from cloudscope.domain.serialization import dumps, loads
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+sys.path.insert(0, str(Path(__file__).parent))
+from redaction_corpus import HARMLESS, PLANTED
+
+CORPUS = [(label, value) for label, value, _ in PLANTED] + list(HARMLESS)
+
+
+def _document(value: Any) -> Any:
+    """A corpus value as a store holds properties: an object (scalars wrapped)."""
+    return value if isinstance(value, dict | list) else {"value": value, "note": value}
+
+
+@pytest.mark.parametrize("value", [case[1] for case in CORPUS], ids=[c[0] for c in CORPUS])
+def test_redact_json_equals_redacting_the_parsed_value(value: Any) -> None:
+    """Over the whole redaction corpus, the text answered parses to what redact() gives."""
+    text = dumps(_document(value))
+    (answered,) = redact_json(text)
+    assert loads(answered) == redact(_document(value))
+
+
+@pytest.mark.parametrize("value", [case[1] for case in PLANTED], ids=[c[0] for c in PLANTED])
+def test_no_planted_secret_is_plainly_clean(value: Any) -> None:
+    """Every document holding a planted secret takes the full redaction."""
+    assert not plainly_clean(dumps(_document(value)))
+
+
+def test_ordinary_properties_are_answered_as_stored() -> None:
+    """An instance's properties with nothing secret-like go out as the stored text."""
+    text = dumps({"InstanceId": "i-0123456789abcdef0", "InstanceType": "m5.large",
+                  "State": {"Code": 16, "Name": "running"}, "PrivateIpAddress": "10.0.3.7",
+                  "SubnetId": "subnet-0a1b2c3d4e5f67890", "Monitoring": {"State": "disabled"},
+                  "SecurityGroups": [{"GroupId": "sg-0123456789abcdef0"}]})
+    assert plainly_clean(text)
+    assert redact_json(text, '{"env":"prod"}') == [text, '{"env":"prod"}']
+
+
+def test_a_pair_is_redacted_one_by_one_when_either_may_hold_a_secret() -> None:
+    """Tags and properties tested together; when one may hold a secret each is judged
+    alone, and the clean one is still answered as stored."""
+    tags, properties = '{"env":"prod"}', dumps({"DbPassword": "hunter2-Pl4nted"})
+    assert redact_json(tags, properties) == [tags, '{"DbPassword":"[REDACTED]"}']
+
+
+def test_containers_deeper_than_the_walk_are_hidden_as_it_hides_them() -> None:
+    """Nesting beyond the walk's depth limit is not answered as stored."""
+    deep: Any = "x"
+    for _ in range(70):
+        deep = [deep]
+    text = dumps({"deep": deep})
+    assert not plainly_clean(text)
+    assert loads(redact_json(text)[0]) == redact({"deep": deep})
+    wide = dumps({"items": [[{"a": 1}] for _ in range(80)]})
+    assert plainly_clean(wide)
+
+
+def test_text_a_store_could_not_have_written_is_never_answered_as_stored() -> None:
+    """NaN, escapes and non-JSON take the full path, which refuses what is not JSON."""
+    assert not plainly_clean('{"ratio":NaN}')
+    assert not plainly_clean('{"line":"a\\nb"}')
+    with pytest.raises(ValueError):
+        redact_json('{"ratio":NaN}')
+
+
+WORDS = st.sampled_from([
+    "Name", "State", "UserData", "custom_data", "KeyName", "ConnectionString", "value",
+    "Value", "DB_PASSWORD", "password", "tokens", "PasswordLastUsed", "SecretArn", "id",
+    "https://u:pw@host/x", "Bearer abcdefghijk", "ghp_" + "A" * 36, "xoxb-1234567890-abc",
+    "-----BEGIN RSA PRIVATE KEY-----", "AKIAIOSFODNN7EXAMPLE", "arn:aws:iam::1:role/r",
+    "subnet-0a1b2c3d4e5f67890", "PASSWORD=hunter2", '{"password": "x"}', " [1]", "a b",
+    "glpat-abcdefghijklmnopqrstu", "10.0.0.1", "eu-west-1", "sig", "dapi" + "a" * 32,
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abc_defghijklmnopqrstuvw", "é", "user-data", "Authorization",
+])
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | WORDS | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(WORDS | st.text(max_size=12), children, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(WORDS, JSON, max_size=5))
+def test_generated_documents_redact_as_the_walk_does(document: dict[str, Any]) -> None:
+    """For any document: the answer parses to redact()'s, and a plainly clean text is one
+    redaction leaves unchanged."""
+    text = dumps(document)
+    assert loads(redact_json(text)[0]) == redact(document)
+    if plainly_clean(text):
+        assert redact(document) == document
+
+
+def test_the_sample_estate_redacts_as_the_walk_does() -> None:
+    """Every asset of the sample estate: the answer parses to redact()'s; those whose text
+    names a secret's word only in a plain key or value (a volume's KmsKeyId ARN, an
+    instance profile) are still answered as stored, those with a key that classifies
+    (HttpTokens, AccessKeys) are walked."""
+    estate = loads((Path(__file__).parents[2] / "examples" / "estate" / "estate.json")
+                   .read_text(encoding="utf-8"))
+    by_type: dict[str, list[bool]] = {}
+    for asset in estate["assets"]:
+        for part in (asset.get("tags", {}), asset.get("properties", {})):
+            text = dumps(part)
+            assert loads(redact_json(text)[0]) == redact(part)
+        text = dumps(asset.get("properties", {}))
+        by_type.setdefault(asset["asset_type"], []).append(plainly_clean(text))
+    encrypted = next(a for a in estate["assets"] if "KmsKeyId" in a.get("properties", {}))
+    assert plainly_clean(dumps(encrypted["properties"]))
+    assert by_type["aws:ec2:instance"] == [False] * len(by_type["aws:ec2:instance"])
