@@ -29,7 +29,7 @@ def format_options(parser: argparse.ArgumentParser,
             yield " ".join(path), set(action.choices or ())
 
 
-LISTS = {"plugins", "assets list", "assess", "doctor", "changes", "assets history"}
+LISTS = {"plugins", "types", "assets list", "assess", "doctor", "changes", "assets history"}
 OBJECTS = {"collect", "assets show", "db migrate", "db copy", "db prune", "config show"}
 
 

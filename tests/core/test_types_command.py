@@ -93,6 +93,8 @@ def test_provider_narrows_and_the_file_collector_declares_nothing(
     assert gcp and {row["provider"] for row in gcp} == {"gcp"}
     result = run_cloudscope("types", "--provider", "file", "--format", "json")
     assert (result.exit_code, json.loads(result.stdout)) == (0, [])
+    lines = run_cloudscope("types", "--provider", "gcp", "--format", "jsonl").stdout
+    assert [json.loads(line) for line in lines.splitlines()] == gcp
 
 
 def test_an_unknown_provider_is_one_line_and_exit_2(run_cloudscope: Callable[..., Any]) -> None:

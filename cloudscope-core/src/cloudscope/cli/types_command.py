@@ -24,7 +24,7 @@ def add_parser(commands: Any) -> None:
                     "the API calls that read it and the relationships it emits.")
     parser.add_argument("--provider", metavar="P",
                         help="only the types of this collector (aws, azure, gcp...)")
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--format", choices=("table", "json", "jsonl"), default="table")
     parser.set_defaults(run=run)
 
 
@@ -53,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         json.dump(rows, stdout(), indent=2)
         stdout().write("\n")
+    elif args.format == "jsonl":
+        stdout().writelines(json.dumps(row) + "\n" for row in rows)
     else:
         _print_table(rows)
     for failure in failures:
