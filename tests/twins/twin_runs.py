@@ -85,8 +85,9 @@ def stand_in(cloud: str, home: Path, key: tuple[str, str, str]
                   "AWS_CONFIG_FILE": str(home / "aws-config"),
                   "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials")}
         try:
-            yield values["AWS_ENDPOINT_URL"], values, ["collect", "aws", "--region", "us-east-1", "--service", "ec2",
-                                    "--service", "elasticloadbalancing", "--service", "iam"]
+            yield values["AWS_ENDPOINT_URL"], values, ["collect", "aws", "--region", "us-east-1",
+                                                       *_handwritten_types("ec2", "elasticloadbalancing",
+                                                                           "iam")]
         finally:
             server.stop()
     elif cloud == "azure":
@@ -118,3 +119,12 @@ def stand_in(cloud: str, home: Path, key: tuple[str, str, str]
                 "CLOUDSCOPE_GCP_RETRY_BACKOFF_S": "0.01", "CLOUDSDK_CONFIG": str(home / "gcloud"),
                 "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
             }, ["collect", "gcp", "--scope", "projects/twins-prod"]
+
+
+def _handwritten_types(*units: str) -> list[str]:
+    """``--type`` arguments for the hand-written types of these AWS units (``--service``
+    would add every declarative type of the service, some of which moto cannot list)."""
+    from cloudscope_aws.services import HANDWRITTEN
+
+    return [arg for unit in HANDWRITTEN if unit.name in units
+            for doc in unit.types for arg in ("--type", doc.asset_type)]
