@@ -300,8 +300,15 @@ def main() -> None:
     parser.add_argument("--profile", metavar="FILE",
                         help="then run cloudscope once more under py-spy (every thread, "
                              "on-CPU samples), writing collapsed stacks to FILE")
+    parser.add_argument("--summarize", metavar="FILE",
+                        help="only print the summary of a profile written by --profile")
+    parser.add_argument("--focus", metavar="FRAME", default="",
+                        help="with --summarize: the stacks through FRAME, below it")
     parser.add_argument("--baseline-child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.summarize:
+        summarize(Path(args.summarize), args.focus)
+        return
     if args.baseline_child:
         catalogue, *regions = args.baseline_child
         print(json.dumps(baseline(regions, catalogue)))
@@ -386,17 +393,24 @@ def report(raws: list[Measure], tools: list[Measure], loads: list[float]) -> Non
           f"{', '.join(f'{load:.1f}' for load in loads)}")
 
 
-def summarize(path: Path, top: int = 25) -> None:
+def summarize(path: Path, focus: str = "", top: int = 25) -> None:
     """The functions with the most on-CPU samples, inclusive (py-spy's raw format: one
-    ``frame;frame;... count`` line per stack)."""
+    ``frame;frame;... count`` line per stack); with ``focus``, only the stacks through the
+    frame containing it, and the frames below it."""
     inclusive: Counter[str] = Counter()
     total = 0
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")
         if not stack.strip():  # threads without a Python frame
             continue
+        if focus:
+            through = [index for index, frame in enumerate(frames) if focus in frame]
+            if not through:
+                continue
+            frames = frames[through[-1]:]
         total += int(count)
-        for frame in set(stack.split(";")):
+        for frame in set(frames):
             inclusive[frame] += int(count)
     for frame, count in inclusive.most_common(top):
         print(f"{100 * count / total:6.1f}%  {frame}")
