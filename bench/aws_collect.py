@@ -31,11 +31,13 @@ import argparse
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,16 +103,19 @@ def environment(url: str, home: Path) -> dict[str, str]:
             "AWS_SHARED_CREDENTIALS_FILE": str(home / "none")}
 
 
-def collected_types() -> list[str]:
-    """Every asset type both sides read: the catalogue's, less the units moto cannot list."""
+def collected_types(catalogue: str) -> list[str]:
+    """Every asset type both sides read: the catalogue's (or the hand-written units' only),
+    less the units moto cannot list."""
     from aws_seed import MOTO_CANNOT_LIST
     from cloudscope_aws.services import units
 
+    chosen = [unit for unit in units().values()
+              if catalogue == "all" or unit.resource is None]
     skipped = {doc.asset_type for name in MOTO_CANNOT_LIST for doc in units()[name].types}
-    return sorted({doc.asset_type for unit in units().values() for doc in unit.types} - skipped)
+    return sorted({doc.asset_type for unit in chosen for doc in unit.types} - skipped)
 
 
-def build(size: Size) -> None:
+def build(size: Size, *, wide: bool) -> None:
     """The estate, built through boto3 (the environment points it at moto)."""
     import boto3
     from aws_estate import AMI, TRUST_LAMBDA, function_zip
@@ -143,10 +148,11 @@ def build(size: Size) -> None:
             "CreateBucketConfiguration": {"LocationConstraint": region}}
         session.client("s3", region_name=region).create_bucket(Bucket=f"bench-{n}",
                                                                **configuration)
-    seed(session, size.regions[0])
+    if wide:
+        seed(session, size.regions[0])
 
 
-def baseline(regions: list[str]) -> dict[str, int]:
+def baseline(regions: list[str], catalogue: str) -> dict[str, int]:
     """The serial raw listing: one paginated call per type and region; counts resources."""
     import boto3
 
@@ -197,7 +203,8 @@ def baseline(regions: list[str]) -> dict[str, int]:
     requests -= 3  # one paginated call read four times above
     count(iam, "list_instance_profiles", "InstanceProfiles")
     count(session.client("s3"), "list_buckets", "Buckets")
-    requests, resources = declarative_listing(session, regions, requests, resources)
+    if catalogue == "all":
+        requests, resources = declarative_listing(session, regions, requests, resources)
     return {"requests": requests, "resources": resources,
             "seconds": round(time.perf_counter() - started, 3)}
 
@@ -210,7 +217,7 @@ def declarative_listing(session: Any, regions: list[str], requests: int,
     from botocore.exceptions import ClientError
     from cloudscope_aws.services import units
 
-    wanted = set(collected_types())
+    wanted = set(collected_types("all"))
     account = session.client("sts").get_caller_identity()["Account"]
 
     def listing(client: Any, resource: Any, extra: dict[str, Any]) -> list[Any]:
@@ -279,13 +286,32 @@ def measure(command: list[str], env: dict[str, str]) -> Measure:
 
 
 def main() -> None:
-    """Build the estate, measure both sides, print the figures."""
+    """Build the estate, measure both sides ``--repeat`` times, print the medians."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--estate", choices=("instances", "wide"), default="wide",
+                        help="instances: 300 instances and what they use in 3 regions; "
+                             "wide: the same plus two of every type moto can create")
+    parser.add_argument("--catalogue", choices=("all", "handwritten"), default="all",
+                        help="the types both sides read: every type moto can list, or the "
+                             "hand-written services' only (the benchmark before issue 14)")
     parser.add_argument("--quick", action="store_true", help="a tiny estate (smoke run)")
+    parser.add_argument("--repeat", type=int, default=3, metavar="N",
+                        help="measured runs of each side, alternated (default: 3; medians)")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="then run cloudscope once more under py-spy (every thread, "
+                             "on-CPU samples), writing collapsed stacks to FILE")
+    parser.add_argument("--summarize", metavar="FILE",
+                        help="only print the summary of a profile written by --profile")
+    parser.add_argument("--focus", metavar="FRAME", default="",
+                        help="with --summarize: the stacks through FRAME, below it")
     parser.add_argument("--baseline-child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.summarize:
+        summarize(Path(args.summarize), args.focus)
+        return
     if args.baseline_child:
-        print(json.dumps(baseline(args.baseline_child)))
+        catalogue, *regions = args.baseline_child
+        print(json.dumps(baseline(regions, catalogue)))
         return
     size = QUICK if args.quick else FULL
     server, url = start_moto()
@@ -294,24 +320,38 @@ def main() -> None:
             env = environment(url, Path(folder))
             os.environ.update(env)
             started = time.perf_counter()
-            build(size)
-            print(f"estate: {len(size.regions)} regions, {size.instances} instances, "
-                  f"{size.buckets} buckets, {size.roles} roles, "
-                  f"{size.functions * len(size.regions)} functions "
+            build(size, wide=args.estate == "wide")
+            print(f"estate {args.estate}, catalogue {args.catalogue}: {len(size.regions)} "
+                  f"regions, {size.instances} instances, {size.buckets} buckets, "
+                  f"{size.roles} roles, {size.functions * len(size.regions)} functions"
+                  f"{', two of every type moto can create' if args.estate == 'wide' else ''} "
                   f"(built in {time.perf_counter() - started:.1f} s)")
-            regions = [arg for region in size.regions for arg in ("--region", region)]
-            regions += [arg for asset_type in collected_types() for arg in ("--type", asset_type)]
-            baseline_command = [sys.executable, __file__, "--baseline-child", *size.regions]
-            tool_command = [sys.executable, "-m", "cloudscope", "collect", "aws", *regions,
+            options = [arg for region in size.regions for arg in ("--region", region)]
+            options += [arg for asset_type in collected_types(args.catalogue)
+                        for arg in ("--type", asset_type)]
+            baseline_command = [sys.executable, __file__, "--baseline-child", args.catalogue,
+                                *size.regions]
+            tool_command = [sys.executable, "-m", "cloudscope", "collect", "aws", *options,
                             "--format", "json", "--db"]
+
+            def store(name: str) -> str:
+                return f"sqlite:///{Path(folder) / name}.db"
+
             # One unmeasured run of each side first: moto's per-region backends and the
             # bytecode caches are then warm for both.
             measure(baseline_command, env)
-            measure([*tool_command, f"sqlite:///{Path(folder) / 'warm.db'}"], env)
-            raw = measure(baseline_command, env)
-            raw_counts = json.loads(raw.output)
-            tool = measure([*tool_command, f"sqlite:///{Path(folder) / 'bench.db'}"], env)
-            summary = json.loads(tool.output)
+            measure([*tool_command, store("warm")], env)
+            raws: list[Measure] = []
+            tools: list[Measure] = []
+            loads: list[float] = []
+            for run in range(args.repeat):
+                loads.append(os.getloadavg()[0])
+                raws.append(measure(baseline_command, env))
+                tools.append(measure([*tool_command, store(f"bench-{run}")], env))
+            if args.profile:
+                spy = [str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw",
+                       "--rate", "250", "--output", args.profile, "--"]
+                measure([*spy, *tool_command, store("profiled")], env)
     finally:
         server.terminate()
         try:
@@ -319,19 +359,61 @@ def main() -> None:
         except subprocess.TimeoutExpired:  # moto busy with keep-alive connections
             server.kill()
             server.wait(timeout=10)
-    print(f"{'':<28}{'wall s':>8}{'requests':>10}{'items':>8}{'peak RSS MB':>13}")
-    print(f"{'raw boto3 listing (serial)':<28}{raw.seconds:>8.2f}{raw_counts['requests']:>10}"
-          f"{raw_counts['resources']:>8}{raw.peak_rss_mb:>13.0f}")
-    print(f"{'cloudscope collect aws':<28}{tool.seconds:>8.2f}"
-          f"{summary['counters'].get('requests', 0):>10}{summary['assets']:>8}"
-          f"{tool.peak_rss_mb:>13.0f}   (collection itself: {summary['duration_s']:.2f} s)")
-    print(f"ratio cloudscope / raw, whole processes: {tool.seconds / raw.seconds:.2f} "
-          f"(target <= 1.0)")
-    print(f"ratio of the work after start-up (collection and storage / listing): "
-          f"{summary['duration_s'] / raw_counts['seconds']:.2f} "
-          f"({summary['duration_s']:.2f} s / {raw_counts['seconds']:.2f} s)")
-    print(f"{summary['relationships']} relationships stored; status {summary['status']}; "
-          f"{len(summary['scopes'])} scopes")
+    report(raws, tools, loads)
+    if args.profile:
+        print(f"profile: {args.profile}")
+        summarize(Path(args.profile))
+
+
+def report(raws: list[Measure], tools: list[Measure], loads: list[float]) -> None:
+    """Each run's figures, then the medians."""
+    print(f"{'':<30}{'wall s':>8}{'work s':>8}{'requests':>10}{'items':>8}"
+          f"{'peak RSS MB':>13}{'load':>6}")
+    ratios: list[float] = []
+    work_ratios: list[float] = []
+    for number, (raw, tool, load) in enumerate(zip(raws, tools, loads, strict=True), 1):
+        counts = json.loads(raw.output)
+        summary = json.loads(tool.output)
+        print(f"{f'{number}. raw boto3 listing (serial)':<30}{raw.seconds:>8.2f}"
+              f"{counts['seconds']:>8.2f}{counts['requests']:>10}{counts['resources']:>8}"
+              f"{raw.peak_rss_mb:>13.0f}{load:>6.1f}")
+        print(f"{f'{number}. cloudscope collect aws':<30}{tool.seconds:>8.2f}"
+              f"{summary['duration_s']:>8.2f}{summary['counters'].get('requests', 0):>10}"
+              f"{summary['assets']:>8}{tool.peak_rss_mb:>13.0f}"
+              f"   {summary['status']}, {len(summary['scopes'])} scopes, "
+              f"{summary['relationships']} relationships")
+        ratios.append(tool.seconds / raw.seconds)
+        work_ratios.append(summary["duration_s"] / counts["seconds"])
+    print(f"ratio cloudscope / raw, whole processes: median {statistics.median(ratios):.2f} "
+          f"of {', '.join(f'{r:.2f}' for r in ratios)} (target <= 1.0)")
+    print(f"ratio of the work after start-up (collection and storage / listing): median "
+          f"{statistics.median(work_ratios):.2f} of {', '.join(f'{r:.2f}' for r in work_ratios)}")
+    print(f"peak RSS MB: cloudscope {max(t.peak_rss_mb for t in tools):.0f}, "
+          f"raw {max(r.peak_rss_mb for r in raws):.0f}; load average (1 min) "
+          f"{', '.join(f'{load:.1f}' for load in loads)}")
+
+
+def summarize(path: Path, focus: str = "", top: int = 25) -> None:
+    """The functions with the most on-CPU samples, inclusive (py-spy's raw format: one
+    ``frame;frame;... count`` line per stack); with ``focus``, only the stacks through the
+    frame containing it, and the frames below it."""
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")
+        if not stack.strip():  # threads without a Python frame
+            continue
+        if focus:
+            through = [index for index, frame in enumerate(frames) if focus in frame]
+            if not through:
+                continue
+            frames = frames[through[-1]:]
+        total += int(count)
+        for frame in set(frames):
+            inclusive[frame] += int(count)
+    for frame, count in inclusive.most_common(top):
+        print(f"{100 * count / total:6.1f}%  {frame}")
 
 
 if __name__ == "__main__":

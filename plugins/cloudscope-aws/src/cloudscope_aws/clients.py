@@ -1,15 +1,16 @@
-"""Botocore clients for one account: a session per thread, the core's rate limiter and the
-run counters wired into every request.
+"""Botocore clients for one account, shared by the threads, the core's rate limiter and
+the run counters wired into every request.
 
-botocore sessions are not thread-safe (boto3's documentation), so each collector thread
-builds its own, all sharing one credentials object (refreshable credentials lock
-internally) and one data loader (so the large service models are parsed once per run,
-not once per thread). boto3's ``Session`` is a thin wrapper over exactly this; its
-resource layer is not used.
+botocore sessions are not thread-safe (boto3's documentation) but its clients are: each
+account builds its clients one at a time on one session and hands the same client to
+every thread (``pool.py`` closes them when the scopes are done with them). All share one
+data loader, so the large service models are parsed once while in use. boto3's
+``Session`` is a thin wrapper over exactly this; its resource layer is not used.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,11 +21,12 @@ import botocore.session
 from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.credentials import CredentialProvider, Credentials
-from botocore.loaders import Loader, create_loader
+from botocore.loaders import Loader
 from botocore.retries.standard import RetryEventAdapter, ThrottlingErrorDetector
 
 from cloudscope_aws import __version__
 from cloudscope_aws.calls import Details
+from cloudscope_aws.pool import ClientPool, ModelCache
 
 RetryMode = Literal["standard", "adaptive"]
 Value = TypeVar("Value")
@@ -46,7 +48,9 @@ class ClientSettings:
     retry_mode: RetryMode = "standard"
     max_attempts: int = 10
     profile: str | None = None
-    max_pool_connections: int = 10
+    # A client serves every scope of its service and region in flight, each with a few
+    # detail workers (calls.DETAIL_WORKERS); connections are opened only when needed.
+    max_pool_connections: int = 64
 
     def config(self) -> Config:
         """The botocore client configuration."""
@@ -112,46 +116,50 @@ class RequestHooks:
 
 
 class AccountClients:
-    """Clients for one account, one set per thread, plus a per-account memo.
+    """The clients of one account, shared by every thread, plus a per-account memo.
 
-    ``credentials`` is shared by every thread; ``client(service, region)`` returns this
-    thread's client, built on first use with the retry configuration and the hooks.
-    Global services (IAM, S3's ListBuckets, STS) use ``home_region``, so that their
-    endpoint is the partition's (``aws-cn``, ``aws-us-gov``) and not the default one.
-    ``run_accounts`` are the ids of every account the run collects (set once planned),
-    for resources that several accounts see (organization trails).
+    botocore clients are thread-safe (its sessions are not), and building one costs
+    milliseconds of CPU (a class with a method and a docstring per operation, an SSL
+    context): a client per thread and scope made that the largest cost of a run. So
+    ``client(service, region)`` returns the account's one client for the pair, built on
+    first use with the retry configuration and the hooks, and held by this view until
+    :meth:`release`; :meth:`scoped` gives each scope its own view. ``credentials`` are
+    shared (refreshable credentials lock internally). Global services (IAM, S3's
+    ListBuckets, STS) use ``home_region``, so that their endpoint is the partition's
+    (``aws-cn``, ``aws-us-gov``) and not the default one. ``run_accounts`` are the ids of
+    every account the run collects (set once planned), for resources that several
+    accounts see (organization trails).
     """
 
     def __init__(self, credentials: Credentials, settings: ClientSettings, hooks: RequestHooks,
                  loader: Loader, home_region: str) -> None:
-        self._credentials = credentials
         self.home_region = home_region
-        self._settings = settings
-        self._config = settings.config()
         self._hooks = hooks
-        self._loader = loader
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._created: dict[threading.Thread, list[BaseClient]] = {}
+        self._pool = ClientPool(_Builder(credentials, settings, hooks, loader),
+                                loader if isinstance(loader, ModelCache) else None)
         self._memo: dict[str, Any] = {}
         self._memo_locks: dict[str, threading.Lock] = {}
         self._denials_logged: set[str] = set()
+        self._lock = threading.Lock()  # the shared memo and denials
+        self._held: dict[tuple[str, str], BaseClient] = {}
+        self._held_lock = threading.Lock()
         self.run_accounts: frozenset[str] = frozenset()
 
+    def scoped(self) -> AccountClients:
+        """A view for one scope: the same clients, memo and counters; :meth:`release`
+        lets go of the clients it used."""
+        view = copy.copy(self)
+        view._held = {}
+        view._held_lock = threading.Lock()
+        return view
+
     def client(self, service: str, region: str | None = None) -> BaseClient:
-        """This thread's ``service`` client in ``region`` (default: the home region)."""
-        region = region or self.home_region
-        clients: dict[tuple[str, str], BaseClient] | None = getattr(
-            self._local, "clients", None)
-        if clients is None:
-            clients = self._local.clients = {}
-        client = clients.get((service, region))
-        if client is None:
-            session = self._session()
-            client = session.create_client(service, region_name=region, config=self._config)
-            client = clients[(service, region)] = self._hooks.install(client, service)
-            with self._lock:
-                self._created.setdefault(threading.current_thread(), []).append(client)
+        """The account's ``service`` client in ``region`` (default: the home region)."""
+        key = (service, region or self.home_region)
+        with self._held_lock:
+            client = self._held.get(key)
+            if client is None:
+                client = self._held[key] = self._pool.acquire(key)
         return client
 
     def memo(self, key: str, compute: Callable[[], Value]) -> Value:
@@ -186,37 +194,36 @@ class AccountClients:
                              hint="assets name what is missing under properties._unavailable")
 
     def release(self) -> None:
-        """Close this thread's clients, and those of threads that have ended.
-
-        Called when a scope ends: a client holds about half a megabyte and a connection
-        pool, and a thread's next scope is usually another region, so keeping every
-        (thread, service, region) client would grow with the estate's breadth.
-        """
-        self._local.clients = {}
-        current = threading.current_thread()
-        with self._lock:
-            done = [thread for thread in self._created
-                    if thread is current or not thread.is_alive()]
-            released = [client for thread in done for client in self._created.pop(thread)]
-        for client in released:
-            client.close()
+        """Let go of the clients this view used (called when a scope ends)."""
+        with self._held_lock:
+            held, self._held = list(self._held), {}
+        self._pool.release(held)
 
     def close(self) -> None:
-        """Close every client this account created, in any thread."""
-        with self._lock:
-            created, self._created = self._created, {}
-        for clients in created.values():
-            for client in clients:
-                client.close()
+        """Close every client of the account, in any view."""
+        self._pool.close()
 
-    def _session(self) -> botocore.session.Session:
-        session: botocore.session.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = new_session(self._settings.profile, self._loader)
-            resolver = session.get_component("credential_provider")
-            resolver.insert_before("env", _SharedCredentials(self._credentials))
-            self._local.session = session
-        return session
+
+class _Builder:
+    """Builds the clients of one account on one session, with the hooks. The pool calls
+    it under its lock: botocore sessions are not thread-safe."""
+
+    def __init__(self, credentials: Credentials, settings: ClientSettings,
+                 hooks: RequestHooks, loader: Loader) -> None:
+        self._credentials = credentials
+        self._settings = settings
+        self._config = settings.config()
+        self._hooks = hooks
+        self._loader = loader
+        self._session: botocore.session.Session | None = None
+
+    def __call__(self, service: str, region: str) -> BaseClient:
+        if self._session is None:
+            self._session = new_session(self._settings.profile, self._loader)
+            self._session.get_component("credential_provider").insert_before(
+                "env", _SharedCredentials(self._credentials))
+        client = self._session.create_client(service, region_name=region, config=self._config)
+        return self._hooks.install(client, service)
 
 
 def new_session(profile: str | None, loader: Loader | None = None) -> botocore.session.Session:
@@ -227,6 +234,7 @@ def new_session(profile: str | None, loader: Loader | None = None) -> botocore.s
     return session
 
 
-def shared_loader() -> Loader:
-    """A data loader to share between sessions (its JSON cache is per loader)."""
-    return create_loader()
+def shared_loader() -> ModelCache:
+    """A data loader to share between sessions (its JSON cache is per loader), which
+    drops a service's models once no client of the service is open."""
+    return ModelCache()
