@@ -26,8 +26,7 @@ from cloudscope.application.run_liveness import Heartbeat, current_owner
 from cloudscope.application.sharding import Shard
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.change_diff import compile_volatile_fields
-from cloudscope.domain.errors import (EXIT_USAGE, CloudScopeError, StoreError,
-                                     StoreFailedError, describe_error)
+from cloudscope.domain.errors import EXIT_USAGE, CloudScopeError, StoreError, StoreFailedError, describe_error
 from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import CollectionRun, RunStatus, Scope, ScopeKey, ScopeStatus
 from cloudscope.domain.serialization import JsonDataError
