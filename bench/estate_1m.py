@@ -4,8 +4,9 @@ assessed and exported as CSV, on SQLite and on PostgreSQL.
 The estate is the sample estate of ``examples/estate`` (AWS, Azure and GCP: networks,
 instances, security groups and NSGs, firewalls, roles, buckets, users, keys, exposure
 paths) repeated as many times as needed, each copy in its own AWS accounts, Azure
-subscription and GCP project, with its own bucket names and ``app`` tags (the AWS managed
-policies exist once, as in AWS). It is written as JSON Lines, one file per cloud, in the
+subscription and GCP project, with its own bucket names, principal ids and ``app`` tags
+(the AWS managed policies, the tenant and the built-in role definitions exist once, as in
+the clouds). It is written as JSON Lines, one file per cloud, in the
 shape of ``docs/files.md`` (properties under each API's own field names).
 
 Each step runs as the command a user types, in its own process, timed, with its peak RSS
@@ -57,6 +58,10 @@ PER_COPY = {"111122223333": "1{k:011d}", "444455556666": "2{k:011d}",
             "0b1f6471-1bf0-4dda-aec3-cb9272f09590": "0b1f6471-1bf0-4dda-aec3-{k:012d}",
             "acme-": "acme{k}-"}
 APP_TAG = re.compile(r'("app":")([^"]*)(")')
+# Every other GUID (principal ids, key ids...) is the copy's own, but the tenant and the
+# built-in Owner role definition, which are the same in every subscription.
+GUID = re.compile(r"\b([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-)([0-9a-f]{12})\b")
+SHARED_GUIDS = {"72f988bf-86f1-41af-91ab-2d7cd011db47", "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"}
 
 
 @dataclass
@@ -86,6 +91,8 @@ def copies_of_sample() -> tuple[list[str], list[str], int]:
         text = text.replace("{", "{{").replace("}", "}}")
         for fixed, varying in PER_COPY.items():
             text = text.replace(fixed, varying)
+        text = GUID.sub(lambda m: m[0] if m[0] in SHARED_GUIDS else
+                        m[1] + m[2][:4] + "{k:08d}", text)
         template.append(APP_TAG.sub(r"\1\2-{k}\3", text))
     return shared, template, per_copy
 
@@ -259,15 +266,22 @@ def main() -> None:
                 steps += measure("postgresql", args.postgres, size, files, directory, env)
             if not args.keep:
                 shutil.rmtree(directory)
+            # After each size: a long run stopped halfway keeps what it measured.
+            report(steps, baseline, args.json, args.plot)
     growth(steps)
+    print(f"machine after the run: {machine()}")
+
+
+def report(steps: list[Step], baseline: float, json_path: Path | None,
+           plot_path: Path | None) -> None:
+    """Write the figures so far as JSON and as a plot, when asked."""
     described = machine()
-    print(f"machine after the run: {described}")
-    if args.json:
-        args.json.write_text(json.dumps({"machine": described, "baseline_seconds": baseline,
+    if json_path:
+        json_path.write_text(json.dumps({"machine": described, "baseline_seconds": baseline,
                                          "steps": [asdict(s) for s in steps]}, indent=1) + "\n",
                              encoding="utf-8")
-    if args.plot:
-        plot(steps, args.plot, described)
+    if plot_path:
+        plot(steps, plot_path, described)
 
 
 if __name__ == "__main__":
