@@ -28,8 +28,8 @@ needs matplotlib: ``pip install -r bench/requirements.txt``).
     python bench/estate_1m.py --quick                  # 5k and 20k, a smoke run
     python bench/estate_1m.py --sizes 100000,300000 --plot docs/performance-estate.png
 
-PostgreSQL: ``--postgres URL`` or ``CLOUDSCOPE_TEST_POSTGRES_URL``; each size runs in a
-fresh schema-less database (the tables are dropped first). Locally, ``source
+PostgreSQL: ``--postgres URL`` or ``CLOUDSCOPE_TEST_POSTGRES_URL``; each size starts from
+an empty store (the store's schema is dropped first: use a database you can spare). Locally, ``source
 .ci/postgres.sh; start_postgres`` starts a throwaway server and exports the variable.
 """
 
@@ -144,12 +144,16 @@ def run(command: list[str], env: dict[str, str]) -> tuple[float, float, float, s
 
 
 def reset_postgres(url: str) -> None:
-    """Drop every table of the database at ``url`` (a fresh store for each size)."""
+    """Drop the store's schema at ``url`` (``cloudscope``, or the URL's ``?schema=``): a
+    fresh store for each size."""
+    from urllib.parse import parse_qs, urlsplit
+
     import psycopg
 
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute("DROP SCHEMA public CASCADE")
-        connection.execute("CREATE SCHEMA public")
+    schema = parse_qs(urlsplit(url).query).get("schema", ["cloudscope"])[0]
+    plain = url.split("?", 1)[0]
+    with psycopg.connect(plain, autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def measure(backend: str, url: str, size: int, files: list[Path], directory: Path,
