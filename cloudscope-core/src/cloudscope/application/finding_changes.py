@@ -9,6 +9,7 @@ security group was opened names the group's change): the change log's own readin
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -67,7 +68,8 @@ def facts_of(finding: Finding) -> FindingFacts:
     """The facts kept of one finding."""
     path = finding.evidence.get("path") if isinstance(finding.evidence, dict) else None
     ids = tuple(p for p in path if isinstance(p, str)) if isinstance(path, list) else ()
-    return FindingFacts(Severity(finding.severity), finding.title, ids)
+    # Titles repeat per rule: interned, half a million findings hold a few dozen strings.
+    return FindingFacts(Severity(finding.severity), sys.intern(finding.title), ids)
 
 
 class FindingChangeLog:
@@ -126,8 +128,9 @@ class FindingChangeLog:
             query = AssetQuery(ids=tuple(ordered[start:start + LOOKUP_CHUNK]),
                                include_deleted=True)
             for asset in self.repository.iter_assets(query):
-                found[asset.id] = AssetFacts(asset.asset_type, asset.name, asset.provider,
-                                             asset.account, asset.region)
+                found[asset.id] = AssetFacts(
+                    sys.intern(asset.asset_type), asset.name, sys.intern(asset.provider),
+                    _interned(asset.account), _interned(asset.region))
         return found
 
     def _causes(self, ids: Iterable[str], since: datetime | None) -> dict[str, list[Cause]]:
@@ -141,6 +144,11 @@ class FindingChangeLog:
                 causes.setdefault(change.asset_id, []).append(
                     (change.id or 0, change.change.value, change.run_id))
         return causes
+
+
+def _interned(text: str | None) -> str | None:
+    """``text`` interned: accounts and regions repeat over the assets of an estate."""
+    return None if text is None else sys.intern(text)
 
 
 def _cited(candidates: Iterable[tuple[str, Cause]]) -> list[int]:
