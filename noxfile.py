@@ -117,6 +117,7 @@ def bench(session: nox.Session) -> None:
     """Every benchmark in bench/, each printing ratios to a baseline measured in the same run."""
     install_all(session)
     session.install(*TEST_REQUIREMENTS)
+    session.install("-r", str(ROOT / "bench" / "requirements.txt"))
     scripts = session.posargs or sorted(str(p) for p in (ROOT / "bench").glob("*.py")
                                         if not p.name.startswith("_"))
     for script in scripts:

@@ -235,12 +235,35 @@ class SQLiteChangeLog(SQLiteConnection):
                                                 started))
 
     def record_changes(self, changes: Sequence[Change]) -> list[int]:
-        """Append changes in one transaction; their ids."""
-        ids = []
+        """Append changes in one transaction; their ids.
+
+        Changes without an id go in batches of ``executemany``: in a transaction holding
+        the write lock, SQLite gives each new row the largest id plus one, so a batch's
+        ids follow the largest id before it (half a million finding changes, one
+        statement per change, cost a first assessment of a million assets 16 s).
+        """
+        ids: list[int] = []
+        batch: list[tuple[Any, ...]] = []
+
+        def flush(connection: sqlite3.Connection) -> None:
+            if batch:
+                first = int(connection.execute(
+                    "SELECT coalesce(max(id), 0) + 1 FROM changes").fetchone()[0])
+                connection.executemany(_INSERT_LOOKED_UP, batch)
+                ids.extend(range(first, first + len(batch)))
+                batch.clear()
+
         with self._transaction() as connection:
             for change in changes:
-                cursor = connection.execute(_INSERT_LOOKED_UP, _full_row(change))
-                ids.append(int(cursor.lastrowid or 0))
+                if change.id is None:
+                    batch.append(_full_row(change))
+                    if len(batch) >= FETCH_SIZE:
+                        flush(connection)
+                else:
+                    flush(connection)
+                    cursor = connection.execute(_INSERT_LOOKED_UP, _full_row(change))
+                    ids.append(int(cursor.lastrowid or 0))
+            flush(connection)
         return ids
 
     def restore_changes(self, changes: Sequence[Change]) -> None:

@@ -9,10 +9,11 @@ security group was opened names the group's change): the change log's own readin
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import Final, NamedTuple, overload
 
 from cloudscope.domain.change import (
     ASSET_CHANGES,
@@ -24,6 +25,7 @@ from cloudscope.domain.change import (
 from cloudscope.domain.finding import Finding, Severity
 from cloudscope.domain.query import AssetQuery
 from cloudscope.domain.scope import CollectionRun
+from cloudscope.domain.trusted import construct_trusted
 from cloudscope.ports.repository import Repository
 
 FindingKey = tuple[str, str]
@@ -34,6 +36,11 @@ MAX_CAUSES: Final = 20
 otherwise cite every change of every asset on a long path."""
 CAUSE_KINDS: Final = (ChangeKind.ADDED, ChangeKind.REMOVED, ChangeKind.MODIFIED,
                       ChangeKind.RELATIONSHIP_ADDED, ChangeKind.RELATIONSHIP_REMOVED)
+# Kinds as plain strings: a StrEnum member hashes in Python code, a str in C.
+_ASSET_KINDS: Final = frozenset(kind.value for kind in ASSET_CHANGES)
+_WHOLE: Final = frozenset((ChangeKind.ADDED.value, ChangeKind.REMOVED.value))
+Cause = tuple[int, str, str]
+"""A change that may cause a finding change: (id, kind, run_id)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +52,24 @@ class FindingFacts:
     path: tuple[str, ...]
 
 
+# A plain tuple, not a Change built with model_construct: pydantic derives the signature of
+# every default factory on each model_construct call (70 s for 40,000 changes).
+class AssetFacts(NamedTuple):
+    """What a finding change says of its asset."""
+
+    asset_type: str
+    name: str | None
+    provider: str
+    account: str | None
+    region: str | None
+
+
 def facts_of(finding: Finding) -> FindingFacts:
     """The facts kept of one finding."""
     path = finding.evidence.get("path") if isinstance(finding.evidence, dict) else None
     ids = tuple(p for p in path if isinstance(p, str)) if isinstance(path, list) else ()
-    return FindingFacts(Severity(finding.severity), finding.title, ids)
+    # Titles repeat per rule: interned, half a million findings hold a few dozen strings.
+    return FindingFacts(Severity(finding.severity), sys.intern(finding.title), ids)
 
 
 class FindingChangeLog:
@@ -76,34 +96,21 @@ class FindingChangeLog:
 
     def record(self, run: CollectionRun, at: datetime) -> tuple[int, int]:
         """Record the new and resolved findings as changes of ``run``; (new, resolved)."""
-        def order(key: FindingKey, facts: FindingFacts) -> tuple[int, str, str]:
-            return (facts.severity.rank, key[1], key[0])
+        def order(item: tuple[FindingKey, FindingFacts]) -> tuple[int, str, str]:
+            return (item[1].severity.rank, item[0][1], item[0][0])
 
-        new = sorted(((k, f) for k, f in self.after.items() if k not in self.before),
-                     key=lambda item: order(*item))
+        new = sorted(((k, f) for k, f in self.after.items() if k not in self.before), key=order)
         resolved = sorted(((k, f) for k, f in self.before.items() if k not in self.after),
-                          key=lambda item: order(*item))
+                          key=order)
         if not new and not resolved:
             return 0, 0
-        everything = [(ChangeKind.FINDING_NEW, *item) for item in new] + \
-            [(ChangeKind.FINDING_RESOLVED, *item) for item in resolved]
-        involved = {key[1] for _, key, _ in everything} | \
-            {asset for _, _, facts in everything for asset in facts.path}
-        assets = self._assets(involved)
-        causes = self._causes(involved, self._previous_start(run))
-        changes = []
-        for kind, (rule_id, asset_id), facts in everything:
-            asset = assets.get(asset_id)
-            cited = _cited([c for a in dict.fromkeys((asset_id, *facts.path))
-                            for c in causes.get(a, ())])
-            changes.append(Change(
-                change=kind, asset_id=asset_id, run_id=run.run_id, at=at,
-                asset_type=asset.asset_type if asset else None, name=asset.name if asset else None,
-                provider=asset.provider if asset else None,
-                account=asset.account if asset else None, region=asset.region if asset else None,
-                finding=ChangedFinding(rule_id=rule_id, severity=facts.severity,
-                                       title=facts.title),
-                caused_by=cited))
+        involved = {key[1] for key, _ in (*new, *resolved)} | \
+            {asset for _, facts in (*new, *resolved) for asset in facts.path}
+        changes = _FindingChanges(
+            [(ChangeKind.FINDING_NEW, *item) for item in new] +
+            [(ChangeKind.FINDING_RESOLVED, *item) for item in resolved],
+            self._assets(involved), self._causes(involved, self._previous_start(run)),
+            run.run_id, at)
         self.repository.record_changes(changes)
         return len(new), len(resolved)
 
@@ -113,37 +120,90 @@ class FindingChangeLog:
                    and r.started_at <= run.started_at]
         return max(earlier, default=None)
 
-    def _assets(self, ids: Iterable[str]) -> dict[str, Change]:
+    def _assets(self, ids: Iterable[str]) -> dict[str, AssetFacts]:
         """What each asset is (removed ones too), as the facts of a change."""
-        found: dict[str, Change] = {}
+        found: dict[str, AssetFacts] = {}
         ordered = sorted(ids)
         for start in range(0, len(ordered), LOOKUP_CHUNK):
             query = AssetQuery(ids=tuple(ordered[start:start + LOOKUP_CHUNK]),
                                include_deleted=True)
             for asset in self.repository.iter_assets(query):
-                found[asset.id] = Change.model_construct(
-                    asset_id=asset.id, asset_type=asset.asset_type, name=asset.name,
-                    provider=asset.provider, account=asset.account, region=asset.region)
+                found[asset.id] = AssetFacts(
+                    sys.intern(asset.asset_type), asset.name, sys.intern(asset.provider),
+                    _interned(asset.account), _interned(asset.region))
         return found
 
-    def _causes(self, ids: Iterable[str], since: datetime | None) -> dict[str, list[Change]]:
+    def _causes(self, ids: Iterable[str], since: datetime | None) -> dict[str, list[Cause]]:
         """The asset and relationship changes of each asset since ``since``."""
-        causes: dict[str, list[Change]] = {}
+        causes: dict[str, list[Cause]] = {}
         ordered = sorted(ids)
         for start in range(0, len(ordered), LOOKUP_CHUNK):
             query = ChangeQuery(since=since, asset_ids=tuple(ordered[start:start + LOOKUP_CHUNK]),
                                 kinds=CAUSE_KINDS)
             for change in self.repository.iter_changes(query):
-                causes.setdefault(change.asset_id, []).append(change)
+                causes.setdefault(change.asset_id, []).append(
+                    (change.id or 0, change.change.value, change.run_id))
         return causes
 
 
-def _cited(candidates: Iterable[Change]) -> list[int]:
-    """The ids a finding change cites: its candidates but the relationships an asset came or
-    went with (its ``added`` or ``removed`` says it all), the most recent :data:`MAX_CAUSES`."""
-    candidates = list(candidates)
-    whole = {(c.asset_id, c.run_id) for c in candidates
-             if c.change in (ChangeKind.ADDED, ChangeKind.REMOVED)}
-    return sorted({c.id or 0 for c in candidates
-                   if c.change in ASSET_CHANGES or (c.asset_id, c.run_id) not in whole}
+def _interned(text: str | None) -> str | None:
+    """``text`` interned: accounts and regions repeat over the assets of an estate."""
+    return None if text is None else sys.intern(text)
+
+
+def _cited(candidates: Iterable[tuple[str, Cause]]) -> list[int]:
+    """The ids a finding change cites: its candidates (each an asset and one of its
+    changes) but the relationships an asset came or went with (its ``added`` or ``removed``
+    says it all), the most recent :data:`MAX_CAUSES`."""
+    pairs = list(candidates)
+    whole = {(asset, cause[2]) for asset, cause in pairs if cause[1] in _WHOLE}
+    return sorted({cause[0] for asset, cause in pairs
+                   if cause[1] in _ASSET_KINDS or (asset, cause[2]) not in whole}
                   )[-MAX_CAUSES:]
+
+
+class _FindingChanges(Sequence[Change]):
+    """The finding changes of an assessment, each built when the store reads it: a first
+    assessment of a million assets has half a million, too many to hold as models."""
+
+    def __init__(self, items: list[tuple[ChangeKind, FindingKey, FindingFacts]],
+                 assets: dict[str, AssetFacts], causes: dict[str, list[Cause]],
+                 run_id: str, at: datetime) -> None:
+        self._items, self._assets, self._causes = items, assets, causes
+        self._run_id, self._at = run_id, at
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> Change: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Change]: ...
+
+    def __getitem__(self, index: int | slice) -> Change | Sequence[Change]:
+        if isinstance(index, slice):
+            return [self._change(item) for item in self._items[index]]
+        return self._change(self._items[index])
+
+    def __iter__(self) -> Iterator[Change]:
+        return map(self._change, self._items)
+
+    def _change(self, item: tuple[ChangeKind, FindingKey, FindingFacts]) -> Change:
+        kind, (rule_id, asset_id), facts = item
+        asset = self._assets.get(asset_id)
+        causes = self._causes
+        cited = _cited((a, c) for a in dict.fromkeys((asset_id, *facts.path))
+                       for c in causes.get(a, ()))
+        # Every field given, from values already valid: built without validation.
+        return construct_trusted(Change, {
+            "id": None, "change": kind, "asset_id": asset_id,
+            "asset_type": asset.asset_type if asset else None,
+            "name": asset.name if asset else None,
+            "provider": asset.provider if asset else None,
+            "account": asset.account if asset else None,
+            "region": asset.region if asset else None,
+            "run_id": self._run_id, "at": self._at, "fields": [], "relationship": None,
+            "finding": construct_trusted(ChangedFinding, {
+                "rule_id": rule_id, "severity": facts.severity, "title": facts.title}),
+            "caused_by": cited})
