@@ -119,7 +119,10 @@ SEEDS: list[tuple[str, str, str, dict[str, Any], dict[str, Any]]] = [
      {"sku": {"name": "Standard", "tier": "Standard"}}),
     ("Microsoft.App/containerApps", "2024-03-01", "app1",
      {"configuration": {"ingress": {"external": True, "targetPort": 8080}}, **_OK},
-     {"identity": _SYSTEM}),
+     {"identity": {**_SYSTEM, "type": "SystemAssigned,UserAssigned", "userAssignedIdentities": {
+         "/subscriptions/{s}/resourceGroups/RG-Web/providers/Microsoft.ManagedIdentity/"
+         "userAssignedIdentities/id-web": {"principalId": "4d508e5b-374b-4382-9a1c-01fb8b6cb37c",
+                                           "clientId": "e6d7d8a3-3a07-4e3c-9b9d-0b2a8c9b1f21"}}}}),
     ("Microsoft.App/managedEnvironments", "2024-03-01", "env1",
      {"zoneRedundant": False, "defaultDomain": "env1.westeurope.azurecontainerapps.io", **_OK},
      {}),
@@ -206,14 +209,14 @@ def generic_body(subscription: str, seed: tuple[str, str, str, dict[str, Any],
                             "name": name_path.rsplit("/", 1)[-1], "type": native_type,
                             "location": LOCATION, "tags": {"owner": "platform"},
                             "properties": _fill(properties, subscription)}
-    body.update(extra)
+    body.update(_fill(extra, subscription))
     return body
 
 
 def _fill(value: Any, subscription: str) -> Any:
-    """``value`` with ``{s}`` in its strings replaced by the subscription id."""
+    """``value`` with ``{s}`` in its strings (and keys) replaced by the subscription id."""
     if isinstance(value, dict):
-        return {key: _fill(item, subscription) for key, item in value.items()}
+        return {_fill(key, subscription): _fill(item, subscription) for key, item in value.items()}
     if isinstance(value, list):
         return [_fill(item, subscription) for item in value]
     return value.replace("{s}", subscription) if isinstance(value, str) else value
