@@ -240,3 +240,14 @@ def populate_everything(fake: FakeAzure, subscriptions: dict[str, str]) -> None:
     fake.management_groups.update({
         "contoso-root": ("Contoso", None, []),
         "platform": ("Platform", "contoso-root", list(subscriptions))})
+
+
+def populate_generic_bulk(fake: FakeAzure, subscription: str, resources: int) -> None:
+    """``resources`` resources of the seeded types, round robin, for the benchmark."""
+    bodies = []
+    for index in range(resources):
+        seed = SEEDS[index % len(SEEDS)]
+        fake.register(seed[0], "2099-01-01-preview", seed[1], "2015-01-01")
+        name_path = "/".join(f"{part}-{index}" for part in seed[2].split("/"))
+        bodies.append(generic_body(subscription, (seed[0], seed[1], name_path, seed[3], seed[4])))
+    fake.put(bodies)

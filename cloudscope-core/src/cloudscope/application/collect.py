@@ -116,6 +116,7 @@ class CollectRun:
             maxsize=max(1, options.queue_batches + options.concurrency))
         self._breaker = CircuitBreaker(options.circuit_breaker_threshold)
         self._volatile: dict[str, Sequence[str]] = {}  # by asset type, from the collector
+        self._scopes: dict[str, Scope] = {}  # summary.scopes by key: a search per message was O(n²)
 
     @property
     def repository(self) -> Repository:
@@ -362,13 +363,13 @@ class CollectRun:
 
     # The writer --------------------------------------------------------------------
     def _scope_record(self, key: ScopeKey) -> Scope:
-        for scope in self.summary.scopes:
-            if scope.key == key:
-                return scope
+        if (found := self._scopes.get(key.key)) is not None:
+            return found
         now = utc_now()
         scope = Scope(key=key, status=ScopeStatus.RUNNING, run_id=self.run.run_id,
                       started_at=now)
         self.summary.scopes.append(scope)
+        self._scopes[key.key] = scope
         self.repository.start_scope(key, self.run.run_id, now)
         self.progress.scope_started(key)
         return scope
