@@ -204,7 +204,8 @@ def main() -> None:
             FakeAzure(Path(directory), page_size=PAGE_SIZE) as fake:
         for subscription in SUBSCRIPTIONS:
             populate_bulk(fake, subscription, per_subscription)
-            populate_generic_bulk(fake, subscription, generic)
+            if generic:
+                populate_generic_bulk(fake, subscription, generic)
         # Children import from bytecode, as an installed cloudscope does (pip compiles on
         # install): with PYTHONDONTWRITEBYTECODE set and packages installed without .pyc,
         # every child compiled its imports from source, which cost collect (it imports the

@@ -53,6 +53,18 @@ def test_a_role_without_a_type_read_keeps_its_list_entries(collect, fake):
     assert "AuthorizationFailed" in result.errors[VM_SCOPE]
 
 
+def test_a_role_without_the_providers_read_still_lists_every_resource(collect, fake):
+    """Without Microsoft.Resources/subscriptions/providers/read no api-version is known:
+    every resource of an unmapped type keeps its list entry, marked, and no scope fails."""
+    fake.allowed_actions = set(custom_role()["Actions"]) - {
+        "Microsoft.Resources/subscriptions/providers/read"}
+    result = collect({"subscription": [PRODUCTION]})
+    redis = seed_id(PRODUCTION, "Microsoft.Cache/Redis", "cache1").lower()
+    assert result.errors == {}
+    assert unavailable(result)[redis] == {"properties": "Providers_List: AuthorizationFailed"}
+    assert result.assets[redis].asset_type == "azure:cache:redis"
+
+
 def test_the_documented_custom_role_is_the_one_the_code_prints():
     """docs/azure.md shows `python -m cloudscope_azure.permissions`'s output."""
     text = DOCS.read_text(encoding="utf-8")

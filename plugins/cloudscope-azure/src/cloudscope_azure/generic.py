@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING, Any, Final
 
 from cloudscope.api import CollectContext
 
-from cloudscope_azure.arm import mark_unavailable
+from cloudscope_azure.arm import ArmError, mark_unavailable
 from cloudscope_azure.catalogue import PROVIDERS_API_VERSION, RESOURCES
 
 if TYPE_CHECKING:
     from cloudscope_azure.arm import ArmClient
+
+PROVIDERS_LIST: Final = "Providers_List"
 
 GET_BY_ID: Final = "Resources_GetById"
 """The operation named in ``_unavailable`` when a body could not be read."""
@@ -55,6 +57,8 @@ class ProviderVersions:
         self._versions: dict[str, str] = {}
         self._names: dict[str, str] = {}
         self._asked: set[str] = set()
+        #: Why no api-version is known, when the metadata read was denied.
+        self.denied: str | None = None
 
     def version(self, subscription: str, native_type: str) -> str | None:
         """The api-version to read ``native_type`` with, or None if no provider has it."""
@@ -73,8 +77,17 @@ class ProviderVersions:
             if subscription in self._asked:
                 return
             self._asked.add(subscription)
-            for provider in self._arm.list(f"/subscriptions/{subscription}/providers",
-                                           PROVIDERS_API_VERSION):
+            try:
+                providers = list(self._arm.list(f"/subscriptions/{subscription}/providers",
+                                                PROVIDERS_API_VERSION))
+            except ArmError as error:
+                # A role without providers/read still lists every resource: the bodies
+                # are then marked unavailable, not the scope failed.
+                if error.status_code != 403:
+                    raise
+                self.denied = f"{PROVIDERS_LIST}: {error.code or 'AuthorizationFailed'}"
+                return
+            for provider in providers:
                 namespace = str(provider.get("namespace") or "")
                 for entry in provider.get("resourceTypes") or ():
                     name = f"{namespace}/{entry.get('resourceType')}"
@@ -119,7 +132,8 @@ class GenericResources:
         native_type = str(entry.get("type") or "")
         version = self._versions.version(subscription, native_type)
         if version is None:
-            mark_unavailable(entry, "properties", f"{GET_BY_ID}: NoRegisteredProviderFound")
+            mark_unavailable(entry, "properties", self._versions.denied or
+                             f"{GET_BY_ID}: NoRegisteredProviderFound")
             self._ctx.count("details_unavailable")
             return entry
         body = self._arm.detail(entry, "properties", GET_BY_ID, str(entry["id"]), version,
