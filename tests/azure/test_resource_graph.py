@@ -85,3 +85,16 @@ def test_type_option_narrows_resource_graph_scopes(collect, fake):
                       "types": ["Microsoft.Cache/Redis", "Microsoft.Compute/disks"]})
     assert {a.asset_type for a in result.assets.values()} == {"azure:cache:redis",
                                                                "azure:compute:disk"}
+
+
+def test_the_cli_takes_via_resource_graph(cloudscope, tmp_path):
+    """`collect azure --via resource-graph` stores what the default path stores (exit 0,
+    same asset count), and `--via` rejects other values with exit 2."""
+    args = ["collect", "azure", "--subscription", PRODUCTION, "--format", "json"]
+    default = cloudscope(*args, "--db", f"sqlite:///{tmp_path / 'arm.db'}")
+    graph = cloudscope(*args, "--via", "resource-graph", "--db",
+                       f"sqlite:///{tmp_path / 'graph.db'}")
+    assert (default.code, graph.code) == (0, 0), graph.stderr
+    assert graph.json()["assets"] == default.json()["assets"] > 80
+    bad = cloudscope(*args, "--via", "graph", "--db", f"sqlite:///{tmp_path / 'bad.db'}")
+    assert bad.code == 2 and "--via" in bad.stderr
