@@ -2,8 +2,11 @@
 
 Serves what the real azure-identity ``ClientSecretCredential`` (instance discovery
 disabled) and the real azure-core pipeline ask for: the tenant's OpenID discovery document,
-the v2.0 token endpoint (client credentials), ``GET /subscriptions``, a subscription, and
-list calls paged with ``nextLink``. TLS comes from a throwaway certificate authority
+the v2.0 token endpoint (client credentials), ``GET /subscriptions``, a subscription, list
+calls paged with ``nextLink``, the generic resources list (``$filter=resourceType eq``), the
+providers' metadata, a resource by id at a registered api-version, management groups, and
+Resource Graph queries paged with ``$skipToken`` (tests/azure/graph_fake.py). With
+``allowed_actions`` set it refuses (403) a call whose read action the role lacks. TLS comes from a throwaway certificate authority
 (``trustme``) that clients trust through ``REQUESTS_CA_BUNDLE``. Faults (429 with
 Retry-After, 5xx, 403) are injected per path prefix. Used by tests/azure and
 bench/azure_collect.py.
@@ -23,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import trustme
+from graph_fake import GraphTables, action_for, is_allowed
 
 TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 CLIENT_ID = "00000000-aaaa-4bbb-8ccc-000000000001"
@@ -56,8 +60,11 @@ class Seen:
 class FakeAzure:
     """Resource Manager and Entra ID on 127.0.0.1, a free port, HTTPS."""
 
-    def __init__(self, directory: Path, *, page_size: int = 50) -> None:
+    def __init__(self, directory: Path, *, page_size: int = 50,
+                 graph_page_size: int = 1000) -> None:
         self.page_size = page_size
+        #: Rows per Resource Graph page (at most the query's $top).
+        self.graph_page_size = graph_page_size
         self.tenant_id = TENANT_ID
         self.client_id = CLIENT_ID
         self.client_secret = CLIENT_SECRET
@@ -65,6 +72,15 @@ class FakeAzure:
         # (subscription, lower-case list path) -> bodies
         self.collections: dict[str, list[dict[str, Any]]] = {}
         self.faults: list[Fault] = []
+        #: id (lower case) -> body, for GET by id, the generic list and Resource Graph.
+        self.resources: dict[str, dict[str, Any]] = {}
+        #: lower-case type -> (type as registered, api-versions): the /providers metadata.
+        self.providers: dict[str, tuple[str, list[str]]] = {}
+        #: name -> (display name, parent name or None, subscription ids below it).
+        self.management_groups: dict[str, tuple[str, str | None, list[str]]] = {}
+        #: The actions of the caller's role (``*/read`` style); None allows every call.
+        self.allowed_actions: set[str] | None = None
+        self.graph = GraphTables(self)
         self.seen: list[Seen] = []
         self.tokens_issued: list[str] = []
         #: Where nextLinks point (Resource Manager itself unless a test says otherwise).
@@ -106,8 +122,20 @@ class FakeAzure:
         }
 
     def add(self, path: str, bodies: Iterable[dict[str, Any]]) -> None:
-        """Serve ``bodies`` (appended) at the list call ``path``."""
-        self.collections.setdefault(path.lower().rstrip("/"), []).extend(bodies)
+        """Serve ``bodies`` (appended) at the list call ``path``, and each by its id."""
+        added = list(bodies)
+        self.collections.setdefault(path.lower().rstrip("/"), []).extend(added)
+        for body in added:
+            self.resources[body["id"].lower()] = body
+
+    def put(self, bodies: Iterable[dict[str, Any]]) -> None:
+        """Serve ``bodies`` by id, in the generic list and in Resource Graph only."""
+        for body in bodies:
+            self.resources[body["id"].lower()] = body
+
+    def register(self, native_type: str, *api_versions: str) -> None:
+        """Register ``native_type`` (``Namespace/type[/child]``) with its api-versions."""
+        self.providers[native_type.lower()] = (native_type, list(api_versions))
 
     def fail(self, prefix: str, status: int, times: int = 1, **headers: str) -> None:
         """Inject a fault (see :class:`Fault`)."""
@@ -124,24 +152,24 @@ class FakeAzure:
 
     # Answers ---------------------------------------------------------------------
     def answer(self, method: str, target: str, headers: Any,
-               form: dict[str, list[str]]) -> tuple[int, dict[str, str], dict[str, Any]]:
+               payload: bytes) -> tuple[int, dict[str, str], dict[str, Any]]:
         """The status, headers and JSON body for one request."""
         parts = urlsplit(target)
         path, query = parts.path, parse_qs(parts.query)
         authorized = headers.get("Authorization", "") in {f"Bearer {t}" for t in self.tokens_issued}
-        status, extra, body = self._route(method, path, query, form, authorized)
+        status, extra, body = self._route(method, path, query, payload, authorized)
         with self._lock:
             self.seen.append(Seen(method, path, query, status, authorized, time.monotonic()))
         return status, extra, body
 
     def _route(self, method: str, path: str, query: dict[str, list[str]],
-               form: dict[str, list[str]], authorized: bool
+               payload: bytes, authorized: bool
                ) -> tuple[int, dict[str, str], dict[str, Any]]:
         tenant = f"/{self.tenant_id}"
         if path == f"{tenant}/v2.0/.well-known/openid-configuration":
             return 200, {}, self._discovery()
         if path == f"{tenant}/oauth2/v2.0/token" and method == "POST":
-            return self._token(form)
+            return self._token(parse_qs(payload.decode("utf-8")))
         fault = self._take_fault(path)
         if fault is not None:
             return fault.status, fault.headers, _arm_error(fault.code, f"injected {fault.status}")
@@ -149,7 +177,15 @@ class FakeAzure:
             return 401, {}, _arm_error("AuthenticationFailed", "missing or unknown bearer token")
         if "api-version" not in query:
             return 400, {}, _arm_error("MissingApiVersionParameter", "api-version is required")
+        action = action_for(method, path)
+        if not is_allowed(self.allowed_actions, action):
+            return 403, {}, _arm_error("AuthorizationFailed", f"the client does not have "
+                                       f"authorization to perform action '{action}'")
         key = path.lower().rstrip("/")
+        if method == "POST" and key == "/providers/microsoft.resourcegraph/resources":
+            return self.graph.query(json.loads(payload or b"{}"))
+        if key.startswith("/providers/microsoft.management/managementgroups"):
+            return self.graph.management_group(path, query)
         if key == "/subscriptions":
             return 200, {}, self._page(path, query, list(self.subscriptions.values()))
         segments = key.split("/")
@@ -160,6 +196,12 @@ class FakeAzure:
             return 200, {}, body
         if key in self.collections:
             return 200, {}, self._page(path, query, self.collections[key])
+        if len(segments) == 4 and segments[3] == "resources":
+            return 200, {}, self._page(path, query, self.graph.listed(segments[2], query))
+        if len(segments) == 4 and segments[3] == "providers":
+            return 200, {}, self._page(path, query, self.graph.provider_metadata())
+        if key in self.resources and self.graph.is_resource_id(key):
+            return self.graph.resource(key, query["api-version"][0])
         if len(segments) > 2 and segments[2] in self.subscriptions:
             return 200, {}, self._page(path, query, [])  # a provider with nothing listed
         return 404, {}, _arm_error("NotFound", f"no route for {path}")
@@ -178,7 +220,8 @@ class FakeAzure:
         end = start + self.page_size
         page: dict[str, Any] = {"value": items[start:end]}
         if end < len(items):
-            params = {"api-version": query["api-version"][0], "$skiptoken": str(end)}
+            params = {key: values[0] for key, values in query.items() if key != "$skiptoken"}
+            params["$skiptoken"] = str(end)
             page["nextLink"] = f"{self.url_for_links or self.url}{path}?{urlencode(params)}"
         return page
 
@@ -225,6 +268,11 @@ class FakeAzure:
                          "access_token": token}
 
 
+def arm_error(code: str, message: str) -> dict[str, Any]:
+    """ARM's error body."""
+    return _arm_error(code, message)
+
+
 def _arm_error(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 
@@ -236,15 +284,14 @@ def _handler_for(fake: FakeAzure) -> type[BaseHTTPRequestHandler]:
         disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
-            self._respond("GET", {})
+            self._respond("GET", b"")
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            form = parse_qs(self.rfile.read(length).decode("utf-8"))
-            self._respond("POST", form)
+            self._respond("POST", self.rfile.read(length))
 
-        def _respond(self, method: str, form: dict[str, list[str]]) -> None:
-            status, headers, body = fake.answer(method, self.path, self.headers, form)
+        def _respond(self, method: str, payload: bytes) -> None:
+            status, headers, body = fake.answer(method, self.path, self.headers, payload)
             payload = json.dumps(body).encode("utf-8")
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")

@@ -18,7 +18,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from arm_fake import FakeAzure
-from estate import populate
+from generic_estate import populate_everything
 
 PRODUCTION = "11111111-2222-4333-8444-555555555555"
 STAGING = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
@@ -26,10 +26,10 @@ STAGING = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
 
 @pytest.fixture
 def fake(tmp_path: Path) -> Iterator[FakeAzure]:
-    """Resource Manager and Entra ID on 127.0.0.1 over HTTPS, two subscriptions populated."""
+    """Resource Manager and Entra ID on 127.0.0.1 over HTTPS, two subscriptions populated
+    (the linked estate, every seeded type, a management group hierarchy)."""
     with FakeAzure(tmp_path) as server:
-        populate(server, PRODUCTION, "Production")
-        populate(server, STAGING, "Staging")
+        populate_everything(server, {PRODUCTION: "Production", STAGING: "Staging"})
         yield server
 
 

@@ -117,7 +117,15 @@ def test_subscription_must_be_a_guid():
         build({}, {"subscription": ["production"]})
 
 
-def test_unknown_type_is_a_usage_error_listing_the_known_ones():
-    """--type names a catalogued ARM type; the error lists them."""
-    with pytest.raises(UsageError, match=r"microsoft\.compute/virtualmachines"):
-        build({}, {"types": ["Microsoft.Compute/galleries"]})
+def test_a_type_that_is_no_arm_type_is_a_usage_error():
+    """--type takes any ARM type (Namespace/type); anything else is a usage error that
+    shows the form."""
+    with pytest.raises(UsageError, match=r"expected an ARM resource type such as "
+                                         r"Microsoft\.Compute/virtualMachines"):
+        build({}, {"types": ["virtualmachines"]})
+
+
+def test_an_embedded_type_names_its_parent():
+    """Subnets are read inside their virtual network: --type names the network's type."""
+    with pytest.raises(UsageError, match=r"use --type microsoft\.network/virtualnetworks"):
+        build({}, {"types": ["Microsoft.Network/virtualNetworks/subnets"]})

@@ -158,9 +158,11 @@ class ArmClient:
                 self._clients.append(client)
         return client
 
-    def list(self, path: str, api_version: str) -> Iterator[dict[str, Any]]:
+    def list(self, path: str, api_version: str,
+             params: dict[str, str] | None = None) -> Iterator[dict[str, Any]]:
         """Every element of a list call's ``value``, following ``nextLink`` page by page."""
-        request = HttpRequest("GET", self.base_url + path, params={"api-version": api_version})
+        request = HttpRequest("GET", self.base_url + path,
+                              params={"api-version": api_version, **(params or {})})
         while True:
             page = self._get(request, path)
             yield from page.get("value") or ()
@@ -173,27 +175,37 @@ class ArmClient:
                 raise CollectionError(f"GET {path}: nextLink leaves {self.base_url}")
             request = HttpRequest("GET", next_link)
 
-    def get(self, path: str, api_version: str) -> dict[str, Any]:
+    def get(self, path: str, api_version: str,
+            params: dict[str, str] | None = None) -> dict[str, Any]:
         """One resource."""
         return self._get(HttpRequest("GET", self.base_url + path,
+                                     params={"api-version": api_version, **(params or {})}),
+                         path)
+
+    def post(self, path: str, api_version: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A read sent as a POST with a JSON body (a Resource Graph query)."""
+        return self._get(HttpRequest("POST", self.base_url + path, json=body,
                                      params={"api-version": api_version}), path)
 
     def detail(self, body: dict[str, Any], property_name: str, call: str, path: str,
-               api_version: str) -> dict[str, Any] | None:
+               api_version: str, *, params: dict[str, str] | None = None,
+               absent: tuple[int, ...] = ()) -> dict[str, Any] | None:
         """A per-resource detail call for the resource ``body`` (a listed body).
 
-        A denial (403) does not fail the scope: ``body["_unavailable"][property_name]``
+        A denial (403), or an answer in ``absent`` (a 404 or 400 for a type whose provider
+        cannot serve it), does not fail the scope: ``body["_unavailable"][property_name]``
         records the call and ARM's error code (docs/properties.md), the run counts
         ``details_unavailable``, and None is returned. Any other failure raises
         :class:`ArmError` as :meth:`get` does.
         """
         try:
-            return self.get(path, api_version)
+            return self.get(path, api_version, params)
         except ArmError as error:
-            if error.status_code != 403:
+            if error.status_code != 403 and error.status_code not in absent:
                 raise
-            body.setdefault(UNAVAILABLE, {})[property_name] = \
-                f"{call}: {error.code or 'AuthorizationFailed'}"
+            default = "AuthorizationFailed" if error.status_code == 403 else \
+                f"HTTP {error.status_code}"
+            mark_unavailable(body, property_name, f"{call}: {error.code or default}")
             self._ctx.count("details_unavailable")
             return None
 
@@ -211,14 +223,16 @@ class ArmClient:
             # Not sent (refused, DNS, TLS) or no answer read: after the retries either way.
             kind = "unreachable-endpoint" if isinstance(error, ServiceRequestError) else \
                 "server-error" if isinstance(error, ServiceResponseError) else None
-            raise ArmError(f"GET {path}: {_first_line(error)}", failure_kind=kind) from None
+            raise ArmError(f"{request.method} {path}: {_first_line(error)}",
+                           failure_kind=kind) from None
         if response.status_code != 200:
             code, message = _arm_error(response)
-            raise ArmError(f"GET {path}: HTTP {response.status_code} {message}".rstrip(),
+            raise ArmError(f"{request.method} {path}: HTTP {response.status_code} "
+                           f"{message}".rstrip(),
                            status_code=response.status_code, code=code or None)
         body = response.json()
         if not isinstance(body, dict):
-            raise CollectionError(f"GET {path}: expected a JSON object")
+            raise CollectionError(f"{request.method} {path}: expected a JSON object")
         return body
 
     def close(self) -> None:
@@ -227,6 +241,11 @@ class ArmClient:
             clients, self._clients = self._clients, []
         for client in clients:
             client.close()
+
+
+def mark_unavailable(body: dict[str, Any], property_name: str, reason: str) -> None:
+    """Record in ``body`` that ``property_name`` could not be read (docs/properties.md)."""
+    body.setdefault(UNAVAILABLE, {})[property_name] = reason
 
 
 def same_origin(url: str, base_url: str) -> bool:

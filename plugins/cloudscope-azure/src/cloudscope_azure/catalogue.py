@@ -1,8 +1,10 @@
-"""The resource types collected: list call, pinned api-version, asset type and edges.
+"""The resource types mapped by hand: list call, pinned api-version, asset type and edges.
 
 Every type is listed at subscription scope (``GET /subscriptions/{id}<list_path>``) except
-those embedded in their parent's body (subnets in a virtual network) and those listed per
-parent (SQL databases per server). api-versions are pinned so that the stored bodies keep
+those embedded in their parent's body (subnets in a virtual network), those listed per
+parent (SQL databases per server) and management groups (the tenant's). Every other ARM type
+comes from the generic resources list (:data:`RESOURCES`, cloudscope_azure.generic) and is
+named by the rule of cloudscope_azure.naming. api-versions are pinned so that the stored bodies keep
 their shape until a release changes them on purpose. ``example`` names the Azure REST API
 specification example (``Azure/azure-rest-api-specs``) whose shape the tests' fake serves.
 """
@@ -13,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from cloudscope_azure.assets import parent_id
-from cloudscope_azure.relationships import Edge, top_level_id
+from cloudscope_azure.naming import KNOWN_TYPES, asset_type_for
+from cloudscope_azure.relationships import CONTAINS, Edge, top_level_id
 
 if TYPE_CHECKING:
     # Imported where used: the plugin also runs on API 1.0 cores, which lack it.
@@ -42,6 +45,10 @@ class ResourceType:
     parent: ResourceType | None = None
     #: Child types embedded in this type's body, as (field of ``properties``, type).
     embedded: tuple[tuple[str, ResourceType], ...] = field(default=())
+    #: Paths under ``properties`` that Azure changes by itself (never reported as changes).
+    volatile: tuple[str, ...] = ()
+    #: Listed once per tenant (``GET <list_path>``), not per subscription.
+    tenant_level: bool = False
 
     @property
     def service(self) -> str:
@@ -145,7 +152,9 @@ SQL_SERVERS: Final = ResourceType(
 
 SQL_DATABASES: Final = ResourceType(
     "Microsoft.Sql/servers/databases", "azure:sql:database", "2021-11-01", "/databases",
-    "Databases_ListByServer (ListDatabasesByServer.json)", parent=SQL_SERVERS)
+    "Databases_ListByServer (ListDatabasesByServer.json)", parent=SQL_SERVERS,
+    # A database's earliest restore point moves forward continuously.
+    volatile=("properties.earliestRestoreDate",))
 
 WEB_SITES: Final = ResourceType(
     "Microsoft.Web/sites", "azure:web:site", "2023-12-01", "/providers/Microsoft.Web/sites",
@@ -183,13 +192,31 @@ ROLE_DEFINITIONS: Final = ResourceType(
     "2022-04-01", "/providers/Microsoft.Authorization/roleDefinitions",
     "RoleDefinitions_List (GetRoleDefinitionById.json element)")
 
+# The tenant's hierarchy: each group, read with its children (groups and subscriptions), so
+# that a group CONTAINS what sits directly below it.
+MANAGEMENT_GROUPS: Final = ResourceType(
+    "Microsoft.Management/managementGroups", "azure:management:management-group", "2021-04-01",
+    "/providers/Microsoft.Management/managementGroups",
+    "ManagementGroups_List (ListManagementGroups.json), ManagementGroups_Get "
+    "(GetManagementGroupWithExpand.json)",
+    edges=(Edge("properties.children[].id", CONTAINS),), tenant_level=True)
+
+RESOURCES: Final = ResourceType(
+    "Microsoft.Resources/resources", "(named by the rule)", "2021-04-01", "/resources",
+    "Resources_List (GetResources.json), Resources_GetById, Providers_List")
+"""The generic resources list: every resource of a subscription (id, name, type, location,
+tags, sku, kind, identity, managedBy), completed by a GET at its provider's api-version.
+Not an asset type: its scope holds every type without a hand mapping."""
+PROVIDERS_API_VERSION: Final = "2021-04-01"
+
 CATALOGUE: Final[tuple[ResourceType, ...]] = (
-    SUBSCRIPTION, RESOURCE_GROUPS, VIRTUAL_MACHINES, SCALE_SETS, DISKS, VIRTUAL_NETWORKS,
+    MANAGEMENT_GROUPS, SUBSCRIPTION, RESOURCE_GROUPS, VIRTUAL_MACHINES, SCALE_SETS, DISKS, VIRTUAL_NETWORKS,
     NETWORK_INTERFACES, NETWORK_SECURITY_GROUPS, PUBLIC_IP_ADDRESSES, LOAD_BALANCERS,
     APPLICATION_GATEWAYS, STORAGE_ACCOUNTS, KEY_VAULTS, SQL_SERVERS, SQL_DATABASES, WEB_SITES,
     MANAGED_CLUSTERS, USER_ASSIGNED_IDENTITIES, ROLE_ASSIGNMENTS, ROLE_DEFINITIONS,
 )
-"""The scoped types, in planning order (each is one scope per subscription)."""
+"""The mapped types, in planning order (each is one scope per subscription, management
+groups one per tenant)."""
 
 BY_SERVICE: Final = {resource_type.service: resource_type for resource_type in CATALOGUE}
 
@@ -203,6 +230,10 @@ def api_calls_of(resource_type: ResourceType) -> tuple[str, ...]:
 
     if resource_type is SUBSCRIPTION:
         return (listing(SUBSCRIPTION),)
+    if resource_type.tenant_level:
+        return (listing(resource_type, ""),
+                f"GET {resource_type.list_path}/{{name}}?api-version={resource_type.api_version}"
+                "&$expand=children")
     if resource_type is ROLE_DEFINITIONS:
         return (listing(ROLE_ASSIGNMENTS), listing(ROLE_DEFINITIONS))
     if resource_type.parent is not None:
@@ -214,10 +245,24 @@ def api_calls_of(resource_type: ResourceType) -> tuple[str, ...]:
     return (listing(resource_type),)
 
 
+_CONTAINED: Final = "CONTAINS <- (its parent, resource group or subscription)"
+_IDENTITIES: Final = "HAS_ROLE -> azure:managedidentity:user-assigned-identity"
+
+
+def generic_api_calls() -> tuple[str, ...]:
+    """The reads of a type without a hand mapping."""
+    return (f"GET /subscriptions/{{id}}{RESOURCES.list_path}?api-version={RESOURCES.api_version}",
+            f"GET /subscriptions/{{id}}/providers?api-version={PROVIDERS_API_VERSION} "
+            "(once per run)",
+            "GET {id}?api-version={the provider's newest stable version}")
+
+
 def asset_type_infos() -> tuple[AssetTypeInfo, ...]:
     """Every collected type for ``cloudscope types`` (Added in API 1.1): each edge is read
     from its path in the body; every resource is also contained by its parent, resource
-    group or subscription, and HAS_ROLE the user-assigned identities it runs as."""
+    group or subscription, and HAS_ROLE the user-assigned identities it runs as. The types
+    without a hand mapping listed are those known by name (naming.KNOWN_TYPES); any other
+    type is collected and named by the same rule."""
     from cloudscope.api import AssetTypeInfo
 
     types = [*CATALOGUE, *(child for each in CATALOGUE for _, child in each.embedded)]
@@ -226,11 +271,20 @@ def asset_type_infos() -> tuple[AssetTypeInfo, ...]:
         edges = [f"{edge.type} {'<-' if edge.inbound else '->'} "
                  f"({'derived from ' if edge.resolve else ''}id at {edge.path})"
                  for edge in resource_type.edges]
-        if resource_type is not SUBSCRIPTION:
-            edges.insert(0, "CONTAINS <- (its parent, resource group or subscription)")
-            edges.append("HAS_ROLE -> azure:managedidentity:user-assigned-identity")
+        if resource_type is MANAGEMENT_GROUPS:
+            edges.insert(0, "CONTAINS <- (its parent management group)")
+        elif resource_type is not SUBSCRIPTION:
+            edges.insert(0, _CONTAINED)
+            edges.append(_IDENTITIES)
         infos.append(AssetTypeInfo(asset_type=resource_type.asset_type,
                                    native_type=resource_type.native_type,
                                    api_calls=api_calls_of(resource_type),
-                                   relationships=tuple(edges), id_format="id (lower case)"))
+                                   relationships=tuple(edges),
+                                   volatile_fields=resource_type.volatile,
+                                   id_format="id (lower case)"))
+    calls = generic_api_calls()
+    infos.extend(AssetTypeInfo(asset_type=asset_type_for(native_type), native_type=native_type,
+                               api_calls=calls, relationships=(_CONTAINED, _IDENTITIES),
+                               id_format="id (lower case)")
+                 for native_type in KNOWN_TYPES)
     return tuple(infos)

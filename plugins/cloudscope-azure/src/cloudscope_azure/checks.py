@@ -16,7 +16,12 @@ from cloudscope.api import Check, CloudScopeError
 
 from cloudscope_azure.arm import ArmError
 from cloudscope_azure.assets import normalise_id
-from cloudscope_azure.catalogue import SUBSCRIPTION, ResourceType
+from cloudscope_azure.catalogue import (
+    PROVIDERS_API_VERSION,
+    RESOURCES,
+    SUBSCRIPTION,
+    ResourceType,
+)
 
 if TYPE_CHECKING:
     from cloudscope_azure.collector import AzureCollector
@@ -64,6 +69,9 @@ def read_checks(collector: AzureCollector, subscription: str,
     base = f"/subscriptions/{subscription}"
     for resource_type in types:
         name = f"read {resource_type.service}"
+        if resource_type is RESOURCES:
+            # The generic path also reads the providers' api-versions.
+            yield from _generic_check(collector, subscription)
         try:
             count = _first_page(collector, base, resource_type)
         except ArmError as error:
@@ -82,7 +90,9 @@ def _first_page(collector: AzureCollector, base: str, resource_type: ResourceTyp
         arm.get(base, resource_type.api_version)
         return 1
     parent = resource_type.parent
-    if parent is not None:
+    if resource_type.tenant_level:
+        path = resource_type.list_path
+    elif parent is not None:
         first = next(iter(arm.list(base + parent.list_path, parent.api_version)), None)
         if first is None:
             return 0
@@ -92,3 +102,16 @@ def _first_page(collector: AzureCollector, base: str, resource_type: ResourceTyp
     # The first element is enough to know the call is allowed: the rest of the page was
     # read with it, and no further page is asked for.
     return sum(1 for _ in zip(range(1), arm.list(path, resource_type.api_version), strict=False))
+
+
+def _generic_check(collector: AzureCollector, subscription: str) -> Iterator[Check]:
+    name = "read microsoft.resources/providers"
+    try:
+        count = sum(1 for _ in collector.arm.list(f"/subscriptions/{subscription}/providers",
+                                                  PROVIDERS_API_VERSION))
+    except CloudScopeError as error:
+        hint = _READER if isinstance(error, ArmError) and error.status_code == 403 else error.hint
+        yield Check.fail(name, error.message, hint, service=RESOURCES.service)
+    else:
+        yield Check.ok(name, f"{count} resource providers registered in {subscription}",
+                       service=RESOURCES.service)

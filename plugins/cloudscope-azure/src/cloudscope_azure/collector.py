@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from cloudscope.api import (
@@ -27,6 +27,8 @@ from cloudscope_azure.assets import normalise_id, to_asset
 from cloudscope_azure.catalogue import (
     BY_SERVICE,
     CATALOGUE,
+    MANAGEMENT_GROUPS,
+    RESOURCES,
     ROLE_ASSIGNMENTS,
     ROLE_DEFINITIONS,
     SUBSCRIPTION,
@@ -34,6 +36,7 @@ from cloudscope_azure.catalogue import (
     ResourceType,
     asset_type_infos,
 )
+from cloudscope_azure.naming import asset_type_for, canonical, is_arm_type
 from cloudscope_azure.relationships import relationships_of
 from cloudscope_azure.settings import CLOUDS, AzureSettings, Cloud
 
@@ -41,17 +44,29 @@ if TYPE_CHECKING:
     from cloudscope.api import AssetTypeInfo
 
     from cloudscope_azure.arm import ArmClient
+    from cloudscope_azure.generic import GenericResources, ProviderVersions
+    from cloudscope_azure.graph import GraphRows
 
 SKIPPED_STATES: Final = frozenset({"disabled", "deleted"})
 """Subscription states (``GET /subscriptions`` ``state``) not collected unless named."""
+GENERIC_SERVICE: Final = RESOURCES.service
+"""The scope of every type without a hand mapping (``microsoft.resources/resources``)."""
+TENANT: Final = "tenant"
+"""The account of the tenant-level scope (management groups)."""
+VIA: Final = ("arm", "resource-graph")
 _SUBSCRIPTION_ID: Final = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_EMBEDDED: Final = {child.service: holder for holder in CATALOGUE for _, child in holder.embedded}
 
 
 class AzureCollector(Collector):
-    """Collect Azure resources through Resource Manager, subscription by subscription.
+    """Collect every Azure resource through Resource Manager, subscription by subscription.
 
-    Signs in with DefaultAzureCredential (az login, AZURE_* variables, managed identity) or
-    the service principal of the azure: config section. Needs the Reader role.
+    The mapped types (catalogue.CATALOGUE) are listed by their own calls, with their
+    relationships; every other type comes from the generic resources list
+    (cloudscope_azure.generic), or all of them from one Resource Graph query
+    (``--via resource-graph``, cloudscope_azure.graph). Signs in with DefaultAzureCredential
+    (az login, AZURE_* variables, managed identity) or the service principal of the azure:
+    config section. Needs the Reader role (docs/azure.md lists the exact read actions).
     """
 
     # ARM's read limit is per subscription and principal; eight concurrent list calls stay
@@ -60,7 +75,7 @@ class AzureCollector(Collector):
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        """``--subscription`` (repeatable), ``--cloud``, ``--type`` (repeatable)."""
+        """``--subscription`` (repeatable), ``--cloud``, ``--type`` (repeatable), ``--via``."""
         parser.add_argument("--subscription", action="append", metavar="ID",
                             help="subscription id to collect (repeatable; default: every "
                                  "subscription the identity can see)")
@@ -68,25 +83,28 @@ class AzureCollector(Collector):
                             help="national cloud (default: azure.cloud, else public; "
                                  "AZURE_AUTHORITY_HOST is honoured when no cloud is chosen)")
         parser.add_argument("--type", action="append", metavar="ARM_TYPE", dest="types",
-                            help="collect only this resource type, e.g. "
-                                 "microsoft.compute/virtualmachines (repeatable)")
+                            help="collect only this resource type, any ARM type, e.g. "
+                                 "microsoft.compute/virtualmachines or microsoft.cache/redis "
+                                 "(repeatable; default: every resource)")
+        parser.add_argument("--via", choices=VIA, default="arm",
+                            help="arm: Resource Manager list calls (default); resource-graph: "
+                                 "one Azure Resource Graph query across the subscriptions")
 
     @classmethod
     def asset_types(cls) -> tuple[AssetTypeInfo, ...]:
-        """Every resource type collected, from the catalogue. Added in API 1.1."""
+        """The mapped types and the types known by name, from the catalogue (their volatile
+        fields included). Added in API 1.1."""
         return asset_type_infos()
-
-    @classmethod
-    def volatile_fields(cls) -> dict[str, tuple[str, ...]]:
-        """Fields Azure changes by itself, never reported as changes: a database's earliest
-        restore point moves forward continuously. API 1.1 (unused by 1.0 cores)."""
-        return {"azure:sql:database": ("properties.earliestRestoreDate",)}
 
     def __init__(self, ctx: CollectContext, options: Mapping[str, Any]) -> None:
         super().__init__(ctx, options)
         self.settings = ctx.settings(AzureSettings)
         self.subscriptions = _subscriptions(options.get("subscription"))
-        self.types = _types(options.get("types"))
+        self.types, self.generic_services = _types(options.get("types"))
+        # The tenant's management groups: collected unless --subscription narrows the run to
+        # subscriptions without --type naming them.
+        self.tenant_level = not self.subscriptions or bool(options.get("types"))
+        self.via = options.get("via") or "arm"
         cloud_name = options.get("cloud") or self.settings.cloud
         explicit: Cloud | None = CLOUDS[cloud_name] if cloud_name else None
         cloud = explicit or CLOUDS["public"]
@@ -95,21 +113,50 @@ class AzureCollector(Collector):
         # Azure libraries load here, when a collection runs, never for --help or plugins.
         from cloudscope_azure.arm import ArmClient
         from cloudscope_azure.credentials import build_credential
+        from cloudscope_azure.generic import GenericResources, ProviderVersions
 
         self.credential = build_credential(self.settings, explicit)
         self.arm: ArmClient = ArmClient(
             ctx, self.credential, self.resource_manager_url, cloud.audience,
             retries=self.settings.retries, retry_backoff_s=self.settings.retry_backoff_s,
             server_retries=self.settings.server_retries)
+        self.versions: ProviderVersions = ProviderVersions(self.arm)
+        self.generic: GenericResources = GenericResources(ctx, self.arm, self.versions)
+        self.graph: GraphRows | None = None
+        mapped = {resource_type.service for resource_type in self.types}
+        self._routes = {service: service for service in (*mapped, *self.generic_services)}
+        # The generic list skips what another scope collects.
+        self._skip = frozenset({*BY_SERVICE, *self.generic_services})
 
     def plan(self) -> list[ScopeKey]:
-        """A scope per subscription and resource type, subscriptions listed when not given."""
+        """A scope per subscription and mapped type, one per subscription for the other
+        types (or one per type named with --type), one for the tenant's management groups
+        (unless --subscription alone narrows the run)."""
         subscriptions = self.subscriptions or self._visible_subscriptions()
         self.ctx.log.info("azure.plan", subscriptions=len(subscriptions),
-                          types=len(self.types), resource_manager=self.resource_manager_url)
-        return [ScopeKey(provider="azure", account=subscription, region=None,
-                         service=resource_type.service)
-                for subscription in subscriptions for resource_type in self.types]
+                          types=len(self.types), resource_manager=self.resource_manager_url,
+                          via=self.via)
+        if self.via == "resource-graph":
+            from cloudscope_azure.graph import GraphRows
+
+            self.graph = GraphRows(self.arm, subscriptions, self._route)
+        tenant = [ScopeKey(provider="azure", account=TENANT, region=None,
+                           service=resource_type.service)
+                  for resource_type in self.types
+                  if resource_type.tenant_level and self.tenant_level]
+        services = [*(t.service for t in self.types if not t.tenant_level),
+                    *self.generic_services]
+        return tenant + [ScopeKey(provider="azure", account=subscription, region=None,
+                                  service=service)
+                         for subscription in subscriptions for service in services]
+
+    def _route(self, native_type: str) -> str | None:
+        """The service of the scope collecting a (lower-case) ARM type, None if none does."""
+        if native_type in self._routes:
+            return self._routes[native_type]
+        if native_type in BY_SERVICE or GENERIC_SERVICE not in self._routes:
+            return None
+        return GENERIC_SERVICE
 
     def _visible_subscriptions(self) -> list[str]:
         found: set[str] = set()
@@ -132,12 +179,27 @@ class AzureCollector(Collector):
         return sorted(found)
 
     def collect(self, scope: ScopeKey) -> Iterator[Asset | Relationship]:
-        """List the scope's resource type in its subscription; yield assets and edges."""
-        resource_type = BY_SERVICE.get(scope.service)
+        """List the scope's types in its subscription; yield assets and edges."""
+        service, subscription = scope.service, scope.account
+        resource_type = BY_SERVICE.get(service)
+        if resource_type is MANAGEMENT_GROUPS:
+            yield from self._management_groups()
+            return
+        if self.graph is not None and resource_type is not ROLE_DEFINITIONS:
+            bodies: Iterable[dict[str, Any]] = self.graph.take(subscription, service)
+        elif resource_type is not None:
+            bodies = self._bodies(resource_type, subscription)
+        elif service == GENERIC_SERVICE:
+            bodies = self.generic.bodies(subscription, skip=self._skip)
+        elif is_arm_type(service):
+            bodies = self.generic.bodies(subscription, only=service)
+        else:
+            raise CollectionError(f"unknown Azure resource type {service!r}")
         if resource_type is None:
-            raise CollectionError(f"unknown Azure resource type {scope.service!r}")
-        subscription = scope.account
-        for body in self._bodies(resource_type, subscription):
+            for body in bodies:
+                yield from self._generic_items(body, subscription)
+            return
+        for body in bodies:
             yield from self._items(resource_type, body, subscription)
             for field, child_type in resource_type.embedded:
                 children = (body.get("properties") or {}).get(field) or ()
@@ -171,15 +233,38 @@ class AzureCollector(Collector):
             if kind == "customrole" or _last_segment(body.get("id")) in used:
                 yield body
 
+    def _management_groups(self) -> Iterator[Asset | Relationship]:
+        """Each management group read with its children: it CONTAINS them."""
+        version = MANAGEMENT_GROUPS.api_version
+        for listed in self.arm.list(MANAGEMENT_GROUPS.list_path, version):
+            if not listed.get("id"):
+                continue
+            body = self.arm.detail(listed, "children", "ManagementGroups_Get",
+                                   str(listed["id"]), version,
+                                   params={"$expand": "children"}) or listed
+            tenant = str((body.get("properties") or {}).get("tenantId") or TENANT)
+            yield from self._items(MANAGEMENT_GROUPS, body, tenant.lower())
+
     def _items(self, resource_type: ResourceType, body: dict[str, Any], subscription: str,
                location: str | None = None) -> Iterator[Asset | Relationship]:
         if not body.get("id"):
             return
-        native_type = body.get("type") or resource_type.native_type
-        asset = to_asset(body, asset_type=resource_type.asset_type, native_type=native_type,
-                         subscription=subscription, location=location)
+        asset = to_asset(body, asset_type=resource_type.asset_type,
+                         native_type=resource_type.native_type, subscription=subscription,
+                         location=location)
         yield asset
         yield from relationships_of(asset.id, body, resource_type.edges)
+
+    def _generic_items(self, body: dict[str, Any],
+                       subscription: str) -> Iterator[Asset | Relationship]:
+        """A type without a hand mapping, named by the rule (naming.asset_type_for)."""
+        if not body.get("id"):
+            return
+        native_type = canonical(str(body.get("type") or ""), self.versions.names(subscription))
+        asset = to_asset(body, asset_type=asset_type_for(native_type), native_type=native_type,
+                         subscription=subscription)
+        yield asset
+        yield from relationships_of(asset.id, body, ())
 
     def check(self) -> Iterator[Check]:
         """``cloudscope doctor``: sign-in, the subscriptions in reach, one read of each
@@ -199,10 +284,13 @@ class AzureCollector(Collector):
             return
         shown = ", ".join(subscriptions[:3]) + (" ..." if len(subscriptions) > 3 else "")
         yield Check.ok("subscriptions", f"{len(subscriptions)}: {shown}")
-        yield from read_checks(self, subscriptions[0], self.types)
+        generic = [RESOURCES] if self.generic_services else []
+        types = [t for t in self.types if self.tenant_level or not t.tenant_level]
+        yield from read_checks(self, subscriptions[0], [*types, *generic])
 
     def close(self) -> None:
         """Close the pipelines and the credential's sessions."""
+        self.generic.close()
         self.arm.close()
         close = getattr(self.credential, "close", None)
         if close is not None:
@@ -223,12 +311,19 @@ def _subscriptions(values: Any) -> list[str]:
     return sorted({value.lower() for value in values})
 
 
-def _types(values: Any) -> list[ResourceType]:
+def _types(values: Any) -> tuple[list[ResourceType], list[str]]:
+    """The mapped types and the scopes of the other types that ``--type`` names: every
+    mapped type and the generic scope by default; any ARM type is accepted."""
     if not values:
-        return list(CATALOGUE)
-    unknown = [value for value in values if value.lower() not in BY_SERVICE]
-    if unknown:
-        raise UsageError(f"--type {unknown[0]!r}: not collected; known types: "
-                         + ", ".join(sorted(BY_SERVICE)))
+        return list(CATALOGUE), [GENERIC_SERVICE]
     wanted = {value.lower() for value in values}
-    return [resource_type for resource_type in CATALOGUE if resource_type.service in wanted]
+    bad = [value for value in values if not is_arm_type(value)]
+    if bad:
+        raise UsageError(f"--type {bad[0]!r}: expected an ARM resource type such as "
+                         "Microsoft.Compute/virtualMachines")
+    embedded = sorted(wanted & set(_EMBEDDED))
+    if embedded:
+        raise UsageError(f"--type {embedded[0]!r}: collected inside its parent; use --type "
+                         f"{_EMBEDDED[embedded[0]].service}")
+    mapped = [resource_type for resource_type in CATALOGUE if resource_type.service in wanted]
+    return mapped, sorted(wanted - set(BY_SERVICE))
