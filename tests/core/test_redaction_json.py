@@ -119,3 +119,31 @@ def test_the_sample_estate_redacts_as_the_walk_does() -> None:
     encrypted = next(a for a in estate["assets"] if "KmsKeyId" in a.get("properties", {}))
     assert plainly_clean(dumps(encrypted["properties"]))
     assert by_type["aws:ec2:instance"] == [False] * len(by_type["aws:ec2:instance"])
+
+
+@pytest.mark.parametrize("value", [case[1] for case in PLANTED], ids=[c[0] for c in PLANTED])
+def test_an_answer_given_again_is_still_redacted(value: Any) -> None:
+    """The second answer for the same texts (from the cache of recent answers) is the
+    first one: every planted secret stays redacted, and the caller's list is its own."""
+    tags, properties = '{"env":"prod"}', dumps(_document(value))
+    first = redact_json(tags, properties)
+    first.append("changed by the caller")
+    again = redact_json(tags, properties)
+    assert again == first[:2]
+    assert loads(again[1]) == redact(_document(value))
+
+
+def test_texts_split_differently_are_not_confused() -> None:
+    """The cache tells the texts apart, not their concatenation: each call answers its
+    own texts."""
+    assert redact_json("[1]", "[2,3]") == ["[1]", "[2,3]"]
+    assert redact_json("[1][2", ",3]") == ["[1][2", ",3]"]
+
+
+def test_a_long_text_is_redacted_without_being_remembered() -> None:
+    """Texts over the cache's length are tested every time (the cache stays small)."""
+    from cloudscope.domain import redaction_json
+
+    text = dumps({"Description": "x" * 2_000, "DbPassword": "hunter2-Pl4nted"})
+    assert "hunter2" not in redact_json(text)[0]
+    assert (text,) not in redaction_json._VERDICTS

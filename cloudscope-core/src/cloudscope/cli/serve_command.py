@@ -88,7 +88,8 @@ def compose(args: argparse.Namespace) -> Service:
         open_repository=lambda: open_repository(runtime.host, url),
         exporter_for=exporter_for, plugin_rows=lambda: plugin_rows(runtime.host),
         authenticator=authenticator, audit=audit,
-        store_connections=settings.store_connections, tracer=tracer()))
+        store_connections=settings.store_connections, tracer=tracer(),
+        local_store=url.partition(":")[0] == "sqlite" and bool(store_paths)))
     return Service(app, sock, audit, settings.shutdown_timeout_s)
 
 

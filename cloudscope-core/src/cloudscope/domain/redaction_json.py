@@ -22,6 +22,9 @@ Containers nested deeper than the walk's limit, escapes and NaN always take the 
 When a test passes, ``redact(loads(text)) == loads(text)`` and the text is answered as it
 is; otherwise it is parsed, redacted and encoded again. tests/core/test_redaction_json.py
 checks the equivalence over the redaction corpus and generated documents.
+
+:func:`redact_json` remembers its recent answers by the texts themselves (bounded): a page
+read again costs a dictionary lookup per asset.
 """
 
 from __future__ import annotations
@@ -51,6 +54,15 @@ _INNERMOST: Final = re.compile(r"\[\]|\{\}")
 _NOT_BRACKETS: Final = re.compile(r'"[^"]*"|[^\[\]{}"]+')
 _MAX_DEPTH: Final = 64
 """As :func:`cloudscope.domain.redaction._redact`: containers nested deeper are hidden."""
+# Answers lately given, keyed by the texts themselves (never a hash of them: equal keys are
+# equal texts, so a hit is the answer the tests would give again; redaction has no
+# settings). A page is read again and again (clients walking a listing, dashboards
+# polling), and a lookup costs a twentieth of the tests. Bounded as redact_text's cache:
+# short texts only, cleared when full (a few MB at most; no lock, dict operations are
+# atomic). A ValueError (text not JSON) is not cached: it is raised again.
+_VERDICTS: dict[tuple[str, ...], tuple[str, ...]] = {}
+_CACHE_SIZE: Final = 10_000
+_CACHED_LENGTH: Final = 1_024
 
 
 def _shallow(text: str) -> bool:
@@ -138,6 +150,18 @@ def redact_json(*texts: str) -> list[str]:
     joined objects or arrays form no new string, run or depth); else each parsed,
     redacted and encoded again (compact JSON). A ValueError for a text that is not JSON.
     Added in API 1.1."""
+    known = _VERDICTS.get(texts)
+    if known is not None:
+        return list(known)
+    result = _redact_texts(texts)
+    if sum(map(len, texts)) <= _CACHED_LENGTH:
+        if len(_VERDICTS) >= _CACHE_SIZE:
+            _VERDICTS.clear()
+        _VERDICTS[texts] = tuple(result)
+    return result
+
+
+def _redact_texts(texts: tuple[str, ...]) -> list[str]:
     if plainly_clean("".join(texts)):
         return list(texts)
     from cloudscope.domain.redaction import redact

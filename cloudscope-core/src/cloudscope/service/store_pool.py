@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from cloudscope.domain.errors import StoreError
 from cloudscope.ports.repository import Repository
@@ -28,26 +28,45 @@ class RepositoryPool:
     @contextmanager
     def borrow(self) -> Iterator[Repository]:
         """A repository for this request alone; waits while all are in use."""
-        with self._slots:
+        self._slots.acquire()
+        with self._lend() as repository:
+            yield repository
+
+    def borrow_now(self) -> AbstractContextManager[Repository] | None:
+        """:meth:`borrow` when a store is free at once (enter the result with ``with``);
+        None, without waiting, while all are in use: code on the event loop never blocks
+        on the pool."""
+        if not self._slots.acquire(blocking=False):
+            return None
+        return self._lend()
+
+    @contextmanager
+    def _lend(self) -> Iterator[Repository]:
+        """An idle or new repository, for a slot the caller holds (released here)."""
+        try:
             with self._lock:
                 repository = self._idle.pop() if self._idle else None
             if repository is None:
                 repository = self._open()
-            healthy = False
-            try:
-                yield repository
-                healthy = True
-            except StoreError:
-                raise  # the store failed: this one is closed below, a fresh one opened next
-            except Exception:
-                healthy = True  # an error of the request's own, not of the store
-                raise
-            finally:
-                with self._lock:
-                    if healthy and not self._closed:
-                        self._idle.append(repository)
-                    else:
-                        repository.close()
+        except BaseException:
+            self._slots.release()
+            raise
+        healthy = False
+        try:
+            yield repository
+            healthy = True
+        except StoreError:
+            raise  # the store failed: this one is closed below, a fresh one opened next
+        except Exception:
+            healthy = True  # an error of the request's own, not of the store
+            raise
+        finally:
+            with self._lock:
+                if healthy and not self._closed:
+                    self._idle.append(repository)
+                else:
+                    repository.close()
+            self._slots.release()
 
     def close(self) -> None:
         """Close every idle repository (at shutdown, once requests have finished)."""
