@@ -10,10 +10,11 @@ rule files share. See ``docs/files.md``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from pydantic import ValidationError
+import orjson
+from pydantic import BaseModel, ValidationError
 
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.documents import check_nesting, kind_of, parse_json, too_deep
@@ -26,7 +27,8 @@ RELATIONSHIP_FIELDS: Final = tuple(Relationship.model_fields)
 
 Item = Asset | Relationship
 __all__ = ["ASSET_FIELDS", "MAX_DEPTH", "RELATIONSHIP_FIELDS", "Item", "asset_from_json_line",
-           "check_nesting", "is_relationship", "parse_json", "to_item", "validation_failure"]
+           "check_nesting", "is_relationship", "item_from_validated_line", "parse_json",
+           "to_item", "validation_failure"]
 
 # Friendlier words for the patterns users most often miss.
 _EXPECTED: Final = {
@@ -70,6 +72,48 @@ def asset_from_json_line(line: bytes, location: str) -> Item:
         return Asset.model_validate_json(line, context=FROM_JSON)
     except ValidationError as error:
         return _line_failure(line, location, error)
+
+
+# Every field of the models in their order, with its default (new dicts each time).
+_ASSET_DEFAULTS: Final[Callable[[], dict[str, Any]]] = lambda: {  # noqa: E731
+    "id": None, "provider": None, "asset_type": None, "native_type": None, "name": None,
+    "account": None, "region": None, "tags": {}, "properties": {}, "first_seen": None,
+    "last_seen": None}
+_RELATIONSHIP_DEFAULTS: Final[Callable[[], dict[str, Any]]] = lambda: {  # noqa: E731
+    "source_id": None, "type": None, "target_id": None, "properties": {}}
+_new_instance = object.__new__
+_set = object.__setattr__
+
+
+def _built(model: type[BaseModel], values: dict[str, Any], record: dict[str, Any]) -> Any:
+    """What ``model.model_construct(**record)`` returns, built without its per-field loop
+    (a third of the cost of a second pass): ``values`` holds every field's default."""
+    instance = _new_instance(model)
+    values.update(record)
+    _set(instance, "__dict__", values)
+    _set(instance, "__pydantic_fields_set__", set(record))
+    _set(instance, "__pydantic_extra__", None)
+    _set(instance, "__pydantic_private__", None)
+    return instance
+
+
+def item_from_validated_line(line: bytes, location: str) -> Item:
+    """The item of a JSON Lines line whose very bytes :func:`asset_from_json_line` accepted
+    in a first pass: parsed, not validated again. Only what validation would change (a
+    timestamp it converts) or what this parser reads otherwise goes through validation."""
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return asset_from_json_line(line, location)
+    if type(record) is not dict:
+        return asset_from_json_line(line, location)
+    if "source_id" in record and "target_id" in record:
+        # JSON data is already what Relationship's checks keep (json_data converts only
+        # types JSON does not have).
+        return _built(Relationship, _RELATIONSHIP_DEFAULTS(), record)  # type: ignore[no-any-return]
+    if record.get("first_seen") is not None or record.get("last_seen") is not None:
+        return asset_from_json_line(line, location)
+    return _built(Asset, _ASSET_DEFAULTS(), record)  # type: ignore[no-any-return]
 
 
 def _line_failure(line: bytes, location: str, error: ValidationError) -> Item:
