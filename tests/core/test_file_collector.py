@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cloudscope.adapters.file_collector import FileCollector
+from cloudscope.adapters.file_formats import CHUNK_LINES
+from cloudscope.adapters.file_records import asset_from_json_line, item_from_validated_line
 from cloudscope.adapters.sqlite_repository import SQLiteRepository
 from cloudscope.application.collect import CollectOptions, CollectRun
 from cloudscope.domain.errors import CollectionError, InputError
@@ -214,6 +217,51 @@ def test_file_changed_while_collected_fails_its_scope(
         out.write(json.dumps({**BUCKET, "id": "arn:aws:s3:::late"}) + "\n")
     with pytest.raises(CollectionError, match="changed"):
         list(items)
+
+
+def test_bytes_changed_in_place_are_refused_before_their_chunk_is_yielded(
+        tmp_path: Path) -> None:
+    """A chunk rewritten with the same size and time is never yielded: the second pass
+    builds items without validating them, only from bytes proven to be the validated ones."""
+    path = tmp_path / "estate.jsonl"
+    good = [{**VOLUME, "id": f"{VOLUME['id']}{i:05d}"} for i in range(CHUNK_LINES + 10)]
+    path.write_text("".join(json.dumps(asset) + "\n" for asset in good))
+    ctx = CollectContext("builtin", limiter=RateLimiter("builtin"), config={}, log=None)
+    collector = FileCollector(ctx, {"paths": [str(path)]})
+    (scope,) = collector.plan()
+    info = path.stat()
+    data = path.read_bytes()
+    # The second chunk's first asset gets a provider its type does not start with: invalid,
+    # the same length, the same modification time.
+    start = data.index(b'"aws"', len(data) - 10 * len(data) // len(good))
+    path.write_bytes(data[:start] + b'"gcp"' + data[start + 5:])
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    items = []
+    with pytest.raises(CollectionError, match="changed after it was validated"):
+        for item in collector.collect(scope):
+            items.append(item)
+    assert len(items) == CHUNK_LINES
+    assert all(item.provider == "aws" for item in items)
+
+
+@pytest.mark.parametrize("record", [
+    BUCKET, VOLUME, EDGE, {"id": "x", "provider": "p", "asset_type": "p:s:k"},
+    {**BUCKET, "name": None, "tags": {"é": "ü"}, "properties": {"a": [1, 2.5, None, {"b": ""}]}},
+    {**BUCKET, "first_seen": "2024-05-01T09:00:00+02:00", "last_seen": None},
+    {**BUCKET, "properties": {"big": 2**64 - 1, "small": -(2**63), "text": "\u0000\ud83d\ude00"}},
+    {"source_id": "a", "type": "IN_SUBNET", "target_id": "b"},
+])
+def test_second_pass_builds_the_items_validation_builds(record: dict[str, Any]) -> None:
+    """An item built from a validated line equals the validated item, field for field and
+    with the same fields set."""
+    line = json.dumps(record).encode()
+    validated = asset_from_json_line(line, "f:1")
+    built = item_from_validated_line(line, "f:1")
+    assert type(built) is type(validated)
+    assert built.__dict__ == validated.__dict__
+    assert list(built.__dict__) == list(validated.__dict__)
+    assert built.model_fields_set == validated.model_fields_set
+    assert built.model_dump_json() == validated.model_dump_json()
 
 
 def test_collect_file_through_the_cli_prints_the_summary(run_cloudscope: Callable[..., Any],

@@ -31,6 +31,21 @@ def test_records_are_redacted_before_an_exporter_sees_them(store: SQLiteReposito
         assert SECRET not in repr(record)
 
 
+def test_related_names_are_looked_up_only_when_read(store: SQLiteRepository,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Formats that show no related names (JSON) cost no lookup of them; reading a name
+    looks the chunk's names up once."""
+    lookups: list[list[str]] = []
+    names_of = store.names_of
+    monkeypatch.setattr(store, "names_of", lambda ids: lookups.append(ids) or names_of(ids))
+    records = list(RepositorySource(store, AssetQuery(), chunk_size=1).records())
+    assert lookups == []
+    linked = next(r for r in records if r.outgoing)
+    target = linked.outgoing[0].target_id
+    assert linked.name_of(target) == (store.names_of([target]).get(target) or target)
+    assert len(lookups) == 2  # the record's chunk, then the check above
+
+
 def test_names_of_default_matches_the_sqlite_query(store: SQLiteRepository,
                                                    estate: Estate) -> None:
     """The port's default names_of (reading assets) and SQLite's (reading names) agree."""

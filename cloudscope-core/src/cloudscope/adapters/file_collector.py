@@ -3,7 +3,9 @@
 A file is accepted whole or not at all. Since the core writes batches as they stream, each
 file is read twice: :meth:`FileCollector.plan` validates every file completely (bad input
 stops the run with exit code 2 before anything is written), then :meth:`collect` streams
-it again, refusing to finish if the file is not byte for byte the one validated.
+it again, refusing to finish if the file is not byte for byte the one validated. A JSON
+Lines file's second pass does not validate again: it proves each chunk of lines to be the
+bytes the first pass validated (a digest per chunk) before it yields any of its items.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from cloudscope.domain.serialization import dumps
 from cloudscope.ports.collector import CollectContext, Collector
 
 Stamp = tuple[int, int, int, int]
+Validated = tuple[Stamp, bytes, list[bytes]]  # the file's stamp, digest and chunk digests
 
 
 def _identity(item: Item) -> str | tuple[str, str, str]:
@@ -70,7 +73,7 @@ class SourceFile:
         self.format = format_of(path, file_format)
         self.scope = ScopeKey(provider="file", account=str(self.path), region=None,
                               service="file")
-        self._validated: tuple[Stamp, bytes] | None = None
+        self._validated: Validated | None = None
 
     def reader(self) -> RecordReader:
         """A fresh reader of the file."""
@@ -100,7 +103,7 @@ class SourceFile:
         if self._stamp() != before:
             raise InputError("the file changed while it was being validated",
                              location=self.display, hint="collect it again once it is written")
-        self._validated = (before, reader.digest())
+        self._validated = (before, reader.digest(), reader.chunk_digests())
         return count
 
     def _check_duplicates(self, guard: DuplicateGuard) -> None:
@@ -152,13 +155,13 @@ class SourceFile:
         had) if the file is not the one :meth:`validate` read."""
         if self._validated is None:
             raise CollectionError(f"{self.display} was not validated")
-        stamp, digest = self._validated
+        stamp, digest, chunks = self._validated
         changed = f"{self.display} changed after it was validated; collect it again"
         if self._stamp() != stamp:
             raise CollectionError(changed)
         reader = self.reader()
         try:
-            yield from reader.items()
+            yield from reader.items(chunks)
         except (InputError, OSError) as error:
             raise CollectionError(f"{changed} ({error})") from None
         if reader.digest() != digest or self._stamp() != stamp:

@@ -12,7 +12,7 @@ import os
 import sys
 import tempfile
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -82,7 +82,7 @@ class RepositorySource(ExportSource):
         for finding in self.repository.findings_of(ids):
             findings[finding.asset_id].append(redact_finding(finding))
         redacted = [redact_asset(asset) for asset in chunk]
-        names = self._names_of(related, redacted)
+        names = _Names(lambda: self._names_of(related, redacted))
         for asset in redacted:
             self.exported += 1
             yield AssetRecord(asset, by_asset.get(asset.id, []), findings.get(asset.id, []),
@@ -154,6 +154,36 @@ class RepositorySource(ExportSource):
                 break
             frontier = reached
         return sorted(seen)
+
+
+class _Names(Mapping[str, str]):
+    """The names of a chunk's related assets, looked up when a record's names are first
+    read: formats that show none (JSON, JSON Lines) never pay for the lookup, which was a
+    tenth of their time (issue 16)."""
+
+    def __init__(self, load: Callable[[], dict[str, str]]) -> None:
+        self._load: Callable[[], dict[str, str]] | None = load
+        self._names: dict[str, str] = {}
+
+    def _loaded(self) -> dict[str, str]:
+        if self._load is not None:
+            self._names, self._load = self._load(), None
+        return self._names
+
+    def __getitem__(self, asset_id: str) -> str:
+        return self._loaded()[asset_id]
+
+    def get(self, asset_id: str, default: Any = None) -> Any:
+        return self._loaded().get(asset_id, default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+    def __repr__(self) -> str:
+        return repr(self._loaded())
 
 
 # Targets -------------------------------------------------------------------------------
