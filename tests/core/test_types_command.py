@@ -45,6 +45,12 @@ class Lies(Declares):
     def asset_types(cls):
         return ["demo:thing:item"]
 
+class Hostile(Declares):
+    @classmethod
+    def asset_types(cls):
+        return [AssetTypeInfo("demo:thing:item", "Demo::\x1b[2JItem",
+                              api_calls=("demo:List\x07Items",))]
+
 class Legacy(Collector):
     def plan(self):
         return []
@@ -54,7 +60,7 @@ class Legacy(Collector):
 @hookimpl
 def cloudscope_register_collectors(register):
     for name, factory in (("declares", Declares), ("raises", Raises), ("exits", Exits),
-                          ("lies", Lies), ("legacy", Legacy)):
+                          ("lies", Lies), ("hostile", Hostile), ("legacy", Legacy)):
         register(name, factory)
 """
 
@@ -146,3 +152,13 @@ def test_the_table_ends_with_the_count(run_cloudscope: Callable[..., Any],
     assert lines[1].split() == ["declares", "demo:thing:item", "Demo::Item", "demo:ListItems",
                                 "CONTAINS", "<-", "demo:thing:box"]
     assert lines[-1] == "1 asset type"
+
+
+def test_control_characters_of_a_catalogue_reach_the_terminal_escaped(
+        run_cloudscope: Callable[..., Any], demo_env: dict[str, str]) -> None:
+    """A catalogue's text is plugin text: the table shows its escape and bell characters
+    escaped, never raw."""
+    result = run_cloudscope("types", "--provider", "hostile", env=demo_env)
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "Demo::\\x1b[2JItem" in result.stdout and "demo:List\\x07Items" in result.stdout

@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from cloudscope.cli.components import find_component
+    from cloudscope.domain.printable import printable
     from cloudscope.host.plugin_host import PluginHost
 
     # Like `plugins`: no configuration, no store, no credentials.
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_table(rows)
     for failure in failures:
-        sys.stderr.write(f"cloudscope: error: {failure}\n")
+        sys.stderr.write(f"cloudscope: error: {printable(failure)}\n")
     return 3 if failures else 0
 
 
@@ -93,9 +94,14 @@ def _plain(value: Any) -> Any:
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
+    from cloudscope.domain.printable import printable
+
     headers = ("PROVIDER", "ASSET TYPE", "NATIVE TYPE", "API CALLS", "RELATIONSHIPS")
-    table = [(row["provider"], row["asset_type"], row["native_type"],
-              ", ".join(row["api_calls"]) or "-", "; ".join(row["relationships"]) or "-")
+    # Every cell is plugin text: control characters are shown escaped, never sent raw.
+    table = [tuple(printable(cell) for cell in (
+                 row["provider"], row["asset_type"], row["native_type"],
+                 ", ".join(map(str, row["api_calls"])) or "-",
+                 "; ".join(map(str, row["relationships"])) or "-"))
              for row in rows]
     widths = [max(len(line[i]) for line in [headers, *table]) for i in range(3)]
     for line in [headers, *table]:
