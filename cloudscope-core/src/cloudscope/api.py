@@ -15,7 +15,7 @@ from cloudscope.ports.hookspecs import API_VERSION, hookimpl
 
 if TYPE_CHECKING:
     # Type checkers read these; at run time _LAZY imports each name on first use.
-    from cloudscope.domain.asset import Asset
+    from cloudscope.domain.asset import Asset, AssetJson
     from cloudscope.domain.change import (
         Change,
         ChangedFinding,
@@ -81,6 +81,7 @@ if TYPE_CHECKING:
 
 _LAZY: Final = {
     "Asset": "cloudscope.domain.asset",
+    "AssetJson": "cloudscope.domain.asset",
     "Check": "cloudscope.domain.checks",
     "CheckStatus": "cloudscope.domain.checks",
     "Relationship": "cloudscope.domain.relationship",
@@ -150,6 +151,7 @@ __all__ = [  # literal, so that type checkers see the re-exports; test_api keeps
     "REDACTED",
     "Asset",
     "AssetDetail",
+    "AssetJson",
     "AssetDiffer",
     "AssetQuery",
     "AssetRecord",
