@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 
 class TcpProxy:
     """Forwards connections to ``target``; :meth:`cut` drops them all and refuses new ones,
-    :meth:`resume` listens again on the same port."""
+    :meth:`resume` listens again on the same port; :meth:`stall_after` holds clients' bytes
+    past a budget, so that a test can cut a run part way through however fast the run is."""
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
@@ -18,6 +19,9 @@ class TcpProxy:
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
+        self._budget: int | None = None
+        self.forwarded = 0
+        self._released = threading.Event()
         self.resume()
 
     def resume(self) -> None:
@@ -37,9 +41,18 @@ class TcpProxy:
         return parts._replace(netloc=f"{user}@127.0.0.1:{self.port}" if user
                               else f"127.0.0.1:{self.port}").geturl()
 
+    def stall_after(self, budget: int) -> None:
+        """Forward at most ``budget`` more bytes from clients to the server, then hold the rest
+        (the client waits, as on a hung server) until :meth:`cut`."""
+        with self._lock:
+            self._budget = self.forwarded + budget
+            self._released.clear()
+
     def cut(self) -> None:
         """Close the listener and every forwarded connection, as a dead server would."""
+        self._released.set()
         with self._lock:
+            self._budget = None
             sockets, self._sockets = self._sockets, []
             listener, self._listener = self._listener, None
         for sock in [*sockets, *([listener] if listener else [])]:
@@ -60,14 +73,26 @@ class TcpProxy:
                 continue
             with self._lock:
                 self._sockets += [client, server]
-            for source, target in ((client, server), (server, client)):
-                threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
+            for source, target, counted in ((client, server, True), (server, client, False)):
+                threading.Thread(target=self._pump, args=(source, target, counted),
+                                 daemon=True).start()
 
-    @staticmethod
-    def _pump(source: socket.socket, target: socket.socket) -> None:
+    def _allowance(self, wanted: int) -> int:
+        """How many of ``wanted`` client bytes may pass now (the rest waits for a cut)."""
+        with self._lock:
+            allowed = wanted if self._budget is None else max(
+                0, min(wanted, self._budget - self.forwarded))
+            self.forwarded += allowed
+            return allowed
+
+    def _pump(self, source: socket.socket, target: socket.socket, counted: bool) -> None:
         try:
             while data := source.recv(65536):
-                target.sendall(data)
+                allowed = self._allowance(len(data)) if counted else len(data)
+                target.sendall(data[:allowed])
+                if allowed < len(data):
+                    self._released.wait()
+                    return
         except OSError:
             pass
         with contextlib.suppress(OSError):

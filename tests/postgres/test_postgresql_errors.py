@@ -221,12 +221,17 @@ def test_collect_losing_its_server_exits_3_with_whole_batches(
     with PostgreSQLRepository(postgres_url):
         pass  # migrated before the collect starts, so that it is not what gets cut
     url = proxy.route(postgres_url) + "&retry_window=1"  # type: ignore[attr-defined]
+    # The run is held once it has sent about a third of its bytes (a whole run sends more
+    # than 4 MB), so the cut lands mid-run however fast collect has become.
+    proxy.stall_after(1_500_000)  # type: ignore[attr-defined]
     process = subprocess.Popen(
         [sys.executable, "-m", "cloudscope", "collect", "file", str(estate), "--db", url,
          "--batch-size", str(batch)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, env={**os.environ})
     with PostgreSQLRepository(postgres_url) as observer:
-        while observer.count_assets(AssetQuery()) == 0 and process.poll() is None:
+        deadline = time.monotonic() + 60
+        while (observer.count_assets(AssetQuery()) == 0 and process.poll() is None
+               and time.monotonic() < deadline):
             time.sleep(0.02)
         proxy.cut()  # type: ignore[attr-defined]
         _, stderr = process.communicate(timeout=120)
