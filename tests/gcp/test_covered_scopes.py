@@ -13,6 +13,7 @@ import pytest
 from cloudscope.adapters.sqlite_repository import SQLiteRepository
 from cloudscope.api import CollectionRun, ScopeKey
 from cloudscope.application.run_liveness import current_owner
+from gcp_estate import ORG
 
 ALPHA = "projects/alpha-prod"
 COMPUTE = ScopeKey(provider="gcp", account="alpha-prod", service="compute.googleapis.com")
@@ -85,3 +86,59 @@ def test_a_compute_scope_another_run_is_collecting_is_left_alone(
         assert narrowed["db"] in {asset["id"] for asset in cli("assets", "list")}
         scopes = {s.key: s.status.value for s in store.list_scopes()}
         assert scopes[COMPUTE] == "running"
+
+
+class _Quiet:
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        return lambda *args, **values: None
+
+
+def planned_collector(fake: Any, *scopes: str) -> Any:
+    """A GcpCollector of ``scopes`` that has planned (against the fake)."""
+    from cloudscope.api import CollectContext, RateLimiter
+    from cloudscope_gcp.collector import GcpCollector
+
+    ctx = CollectContext("gcp", limiter=RateLimiter("gcp"), log=_Quiet(), config={
+        "gcp": {"api_endpoint": fake.root, "retry_backoff_s": 0}})
+    collector = GcpCollector(ctx, {"scope": list(scopes)})
+    collector.plan()
+    return collector
+
+
+def key(account: str, service: str) -> ScopeKey:
+    return ScopeKey(provider="gcp", account=account, service=service)
+
+
+@pytest.mark.parametrize(("other", "covered"), [
+    (key("alpha-prod", "compute.googleapis.com"), True),
+    (key("alpha-prod", "cloudresourcemanager.googleapis.com"), True),
+    (key("alpha-prod", "all"), False),
+    (key("beta-dev", "compute.googleapis.com"), False),
+    (key(ORG, "cloudresourcemanager.googleapis.com"), False),
+    (ScopeKey(provider="aws", account="alpha-prod", service="ec2"), False),
+])
+def test_a_project_scope_covers_the_project_s_other_scopes(
+        gcp_env: dict[str, str], fake: Any, estate: Any, other: ScopeKey, covered: bool) -> None:
+    """A project's ``all`` covers its per-service (and legacy) scopes, nothing else."""
+    collector = planned_collector(fake, ALPHA)
+    try:
+        assert collector.covers(key("alpha-prod", "all"), other) is covered
+        assert collector.covers(other, key("alpha-prod", "all")) is False
+    finally:
+        collector.close()
+
+
+def test_under_an_organization_the_project_is_left_to_the_container_scope(
+        gcp_env: dict[str, str], fake: Any, estate: Any) -> None:
+    """Planned under an organization, ``all`` does not hold the Project (the container
+    scope does): the project's cloudresourcemanager scope is not covered; the others are."""
+    collector = planned_collector(fake, ORG)
+    try:
+        project = key("alpha-prod", "all")
+        assert collector.covers(project, key("alpha-prod", "compute.googleapis.com"))
+        assert not collector.covers(project, key("alpha-prod",
+                                                 "cloudresourcemanager.googleapis.com"))
+        container = key(ORG, "cloudresourcemanager.googleapis.com")
+        assert not collector.covers(container, key("alpha-prod", "compute.googleapis.com"))
+    finally:
+        collector.close()
