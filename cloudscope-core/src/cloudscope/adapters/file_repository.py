@@ -78,6 +78,7 @@ class FileRepository(FileChangeLog, FileRunLog, Repository):
     """
 
     keyset_pagination: ClassVar[bool] = True
+    covers_scopes: ClassVar[bool] = True
 
     @classmethod
     def exists(cls, url: str) -> bool | None:
@@ -232,9 +233,11 @@ class FileRepository(FileChangeLog, FileRunLog, Repository):
             self._append(log)
 
     def complete_scope(self, scope: ScopeKey, run_id: str, assets: int,
-                       finished_at: datetime) -> int:
-        """Mark the scope complete; remove what the run did not see."""
+                       finished_at: datetime, covered: Sequence[ScopeKey] = ()) -> int:
+        """Mark the scope complete; remove what the run did not see, in it and in the
+        scopes it covers."""
         finished = stamp(finished_at)
+        keys = {scope.key, *(key.key for key in covered)}
         with self._writing():
             run = self.runs.records.get(run_id)
             if run is None:
@@ -245,7 +248,7 @@ class FileRepository(FileChangeLog, FileRunLog, Repository):
             tracked = self._is_tracked(run_id)
             for key in sorted(self.assets.records):
                 record = self.assets.records[key]
-                if record["scope_key"] == scope.key and record["last_seen"] < started \
+                if record["scope_key"] in keys and record["last_seen"] < started \
                         and record["deleted_at"] is None:
                     if tracked:
                         log.append(change_record(run_id, finished, ChangeKind.REMOVED, key,
@@ -255,7 +258,7 @@ class FileRepository(FileChangeLog, FileRunLog, Repository):
             gone = {entry["asset_id"] for entry in log}
             for key in sorted(self.relationships.records):
                 record = self.relationships.records[key]
-                if record["scope_key"] == scope.key and record["last_seen"] < started:
+                if record["scope_key"] in keys and record["last_seen"] < started:
                     self._log_edge(log, run_id, finished, _relationship(record),
                                    ChangeKind.RELATIONSHIP_REMOVED, whole=gone)
                     self.relationships.delete(key)

@@ -45,15 +45,16 @@ _FIELDS: Final = (("provider", 1), ("asset_type", 2), ("native_type", 3), ("name
 _REMOVED_ASSETS: Final = (
     "INSERT INTO changes (run_id, change, asset_id, provider, asset_type, name, account, region)"
     " SELECT %s, 'removed', id, provider, asset_type, name, account, region FROM assets"
-    " WHERE scope_key = %s AND last_seen < %s AND deleted_at IS NULL ORDER BY id")
+    " WHERE scope_key = ANY(%s) AND last_seen < %s AND deleted_at IS NULL ORDER BY id")
 _REMOVED_EDGES: Final = (
     "INSERT INTO changes (run_id, change, asset_id, related_id, provider, asset_type, name,"
     " account, region, detail) SELECT %s, 'relationship-removed', r.source_id, r.target_id,"
     " a.provider, a.asset_type, a.name, a.account, a.region,"
     " json_build_object('relationship', json_build_object('type', r.type,"
     " 'target_id', r.target_id)) FROM relationships AS r LEFT JOIN assets AS a"
-    " ON a.id = r.source_id WHERE r.scope_key = %s AND r.last_seen < %s"
-    " AND (a.id IS NULL OR a.deleted_at IS NOT NULL OR a.scope_key != %s OR a.last_seen >= %s)"
+    " ON a.id = r.source_id WHERE r.scope_key = ANY(%s) AND r.last_seen < %s"
+    " AND (a.id IS NULL OR a.deleted_at IS NOT NULL OR a.scope_key != ALL(%s)"
+    " OR a.last_seen >= %s)"
     " ORDER BY r.source_id, r.type, r.target_id")
 """Relationships staleness removes, but those of an asset it removes: its removal says it."""
 
@@ -203,13 +204,15 @@ class PostgreSQLChangeLog(PostgreSQLStore):
                 for row in rows:
                     copy.write_row(row)
 
-    def _log_staleness(self, connection: psycopg.Connection[Any], run_id: str, scope_key: str,
-                       started: datetime) -> None:
-        """For a tracked run: log what completing ``scope_key`` is about to remove."""
+    def _log_staleness(self, connection: psycopg.Connection[Any], run_id: str,
+                       scope_keys: list[str], started: datetime) -> None:
+        """For a tracked run: log what completing a scope is about to remove from
+        ``scope_keys`` (the scope's key and those of the scopes it covers)."""
         if run_id in self._differs:
             self._hold_log(connection)
-            connection.execute(_REMOVED_ASSETS, (run_id, scope_key, started))
-            connection.execute(_REMOVED_EDGES, (run_id, scope_key, started, scope_key, started))
+            connection.execute(_REMOVED_ASSETS, (run_id, scope_keys, started))
+            connection.execute(_REMOVED_EDGES, (run_id, scope_keys, started, scope_keys,
+                                                started))
 
     def record_changes(self, changes: Sequence[Change]) -> list[int]:
         """Append changes in one transaction; their ids."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from cloudscope.adapters.postgresql_changes import PostgreSQLChangeLog
 from cloudscope.adapters.postgresql_reads import where_clause
@@ -33,6 +33,8 @@ class PostgreSQLWritePath(PostgreSQLChangeLog):
     """Everything that changes the inventory, each call one transaction (with the changes
     it makes, for a tracked run)."""
 
+    covers_scopes: ClassVar[bool] = True
+
     def write_batch(self, scope: ScopeKey, run_id: str, assets: Sequence[Asset],
                     relationships: Sequence[Relationship], seen_at: datetime) -> None:
         """Upsert a batch in one transaction; ``last_seen`` is the server's transaction time."""
@@ -50,20 +52,29 @@ class PostgreSQLWritePath(PostgreSQLChangeLog):
         self._transaction(work, scope_key=scope.key)
 
     def complete_scope(self, scope: ScopeKey, run_id: str, assets: int,
-                       finished_at: datetime) -> int:
-        """Mark the scope complete; remove what the run did not see since it started."""
+                       finished_at: datetime, covered: Sequence[ScopeKey] = ()) -> int:
+        """Mark the scope complete; remove what the run did not see since it started, in it
+        and in the scopes it covers."""
+        others = sorted({key.key for key in covered} - {scope.key})
+        keys = [scope.key, *others]
+
         def work(connection: psycopg.Connection[Any]) -> int:
+            # The covered scopes' locks too (the transaction holds the scope's own), so that
+            # no batch of another run lands in them meanwhile; always taken in key order.
+            for key in others:
+                connection.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                                   (self._lock_prefix + key,))
             row = connection.execute("SELECT server_started_at FROM runs WHERE run_id = %s",
                                      (run_id,)).fetchone()
             if row is None:
                 raise StoreError(f"unknown run {run_id!r}")
             started = row[0]
-            self._log_staleness(connection, run_id, scope.key, started)
+            self._log_staleness(connection, run_id, keys, started)
             removed = connection.execute(
-                "UPDATE assets SET deleted_at = now() WHERE scope_key = %s AND last_seen < %s"
-                " AND deleted_at IS NULL", (scope.key, started)).rowcount
-            connection.execute("DELETE FROM relationships WHERE scope_key = %s"
-                               " AND last_seen < %s", (scope.key, started))
+                "UPDATE assets SET deleted_at = now() WHERE scope_key = ANY(%s)"
+                " AND last_seen < %s AND deleted_at IS NULL", (keys, started)).rowcount
+            connection.execute("DELETE FROM relationships WHERE scope_key = ANY(%s)"
+                               " AND last_seen < %s", (keys, started))
             connection.execute(
                 "UPDATE scopes SET status = 'complete', assets = %s, error = NULL,"
                 " finished_at = %s WHERE scope_key = %s AND run_id = %s",

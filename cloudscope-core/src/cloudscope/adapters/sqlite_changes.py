@@ -52,16 +52,18 @@ _KNOWN_EDGES: Final = ("SELECT source_id, type, target_id FROM relationships"
 _REMOVED_ASSETS: Final = (
     "INSERT INTO changes (run_id, at, change, asset_id, asset_number, provider, asset_type,"
     " name, account, region) SELECT ?, ?, 'removed', id, number, provider, asset_type, name,"
-    " account, region FROM assets WHERE scope_key = ? AND last_seen < ?"
-    " AND deleted_at IS NULL ORDER BY id")
+    " account, region FROM assets WHERE scope_key IN (SELECT value FROM json_each(?))"
+    " AND last_seen < ? AND deleted_at IS NULL ORDER BY id")
 _REMOVED_EDGES: Final = (
     "INSERT INTO changes (run_id, at, change, asset_id, asset_number, related_id, provider,"
     " asset_type, name, account, region, detail) SELECT ?, ?, 'relationship-removed',"
     " r.source_id, a.number, r.target_id, a.provider, a.asset_type, a.name, a.account, a.region,"
     " json_object('relationship', json_object('type', r.type, 'target_id', r.target_id))"
     " FROM relationships AS r LEFT JOIN assets AS a ON a.id = r.source_id"
-    " WHERE r.scope_key = ? AND r.last_seen < ? AND (a.id IS NULL OR a.deleted_at IS NOT NULL"
-    " OR a.scope_key != ? OR a.last_seen >= ?) ORDER BY r.source_id, r.type, r.target_id")
+    " WHERE r.scope_key IN (SELECT value FROM json_each(?)) AND r.last_seen < ?"
+    " AND (a.id IS NULL OR a.deleted_at IS NOT NULL OR a.last_seen >= ?"
+    " OR a.scope_key NOT IN (SELECT value FROM json_each(?)))"
+    " ORDER BY r.source_id, r.type, r.target_id")
 """Relationships staleness removes, but those of an asset it removes: its removal says it."""
 
 # The columns of the stored row (_STORED) that the differ compares, by field name.
@@ -226,13 +228,14 @@ class SQLiteChangeLog(SQLiteConnection):
                 (dumps(chunk),)))
         return [(*row, numbers.get(row[3])) for row in changes]
 
-    def _log_staleness(self, connection: sqlite3.Connection, run_id: str, scope_key: str,
+    def _log_staleness(self, connection: sqlite3.Connection, run_id: str, scope_keys: str,
                        started: str, finished: str) -> None:
-        """For a tracked run: log what completing ``scope_key`` is about to remove."""
+        """For a tracked run: log what completing a scope is about to remove from
+        ``scope_keys`` (a JSON array: the scope's key and those of the scopes it covers)."""
         if run_id in self._differs:
-            connection.execute(_REMOVED_ASSETS, (run_id, finished, scope_key, started))
-            connection.execute(_REMOVED_EDGES, (run_id, finished, scope_key, started, scope_key,
-                                                started))
+            connection.execute(_REMOVED_ASSETS, (run_id, finished, scope_keys, started))
+            connection.execute(_REMOVED_EDGES, (run_id, finished, scope_keys, started, started,
+                                                scope_keys))
 
     def record_changes(self, changes: Sequence[Change]) -> list[int]:
         """Append changes in one transaction; their ids.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from cloudscope.adapters.sqlite_changes import INSERT_CHANGE, SQLiteChangeLog
 from cloudscope.adapters.sqlite_connection import FETCH_SIZE, chunks
@@ -42,6 +42,8 @@ class SQLiteWritePath(SQLiteChangeLog):
     """Everything that changes the inventory, each call one transaction (with the changes
     it makes, for a tracked run)."""
 
+    covers_scopes: ClassVar[bool] = True
+
     def write_batch(self, scope: ScopeKey, run_id: str, assets: Sequence[Asset],
                     relationships: Sequence[Relationship], seen_at: datetime) -> None:
         """Upsert a batch in one transaction."""
@@ -69,20 +71,25 @@ class SQLiteWritePath(SQLiteChangeLog):
                 connection.executemany(INSERT_CHANGE, self._numbered(connection, changes, stored))
 
     def complete_scope(self, scope: ScopeKey, run_id: str, assets: int,
-                       finished_at: datetime) -> int:
-        """Mark the scope complete; remove what the run did not see."""
+                       finished_at: datetime, covered: Sequence[ScopeKey] = ()) -> int:
+        """Mark the scope complete; remove what the run did not see, in it and in the
+        scopes it covers."""
+        # One JSON array of keys: the index on (scope_key, last_seen) serves each of them.
+        keys = dumps(sorted({scope.key, *(key.key for key in covered)}))
         with self._transaction() as connection:
             row = connection.execute("SELECT started_at FROM runs WHERE run_id = ?",
                                      (run_id,)).fetchone()
             if row is None:
                 raise StoreError(f"unknown run {run_id!r}")
             started = row[0]
-            self._log_staleness(connection, run_id, scope.key, started, stamp(finished_at))
+            self._log_staleness(connection, run_id, keys, started, stamp(finished_at))
             removed = connection.execute(
-                "UPDATE assets SET deleted_at = ? WHERE scope_key = ? AND last_seen < ?"
-                " AND deleted_at IS NULL", (stamp(finished_at), scope.key, started)).rowcount
-            connection.execute("DELETE FROM relationships WHERE scope_key = ? AND last_seen < ?",
-                               (scope.key, started))
+                "UPDATE assets SET deleted_at = ? WHERE scope_key IN"
+                " (SELECT value FROM json_each(?)) AND last_seen < ? AND deleted_at IS NULL",
+                (stamp(finished_at), keys, started)).rowcount
+            connection.execute("DELETE FROM relationships WHERE scope_key IN"
+                               " (SELECT value FROM json_each(?)) AND last_seen < ?",
+                               (keys, started))
             connection.execute(
                 "UPDATE scopes SET status = 'complete', assets = ?, error = NULL, finished_at = ?"
                 " WHERE scope_key = ? AND run_id = ?",

@@ -4,8 +4,9 @@ Collector threads (a bounded pool, one scope each) stream items into batches and
 over a bounded queue to one writer, the calling thread, which owns the repository. Memory
 is bounded by (concurrency + queue_batches) x batch_size items, whatever the estate's size.
 A scope becomes complete only when its iterator is exhausted and every batch is written;
-only then is staleness applied to it (STYLE.md pitfall 8: cleanup after a partial failure
-is the bug cartography's users report most).
+only then is staleness applied to it, and to the stored scopes it covers (covered_scopes.py;
+STYLE.md pitfall 8: cleanup after a partial failure is the bug cartography's users report
+most).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 from cloudscope.application.circuit_breaker import DEFAULT_THRESHOLD, CircuitBreaker
 from cloudscope.application.collect_report import NoProgress, Progress, RunSummary
+from cloudscope.application.covered_scopes import CoveredScopes, complete_scope
 from cloudscope.application.run_liveness import Heartbeat, current_owner
 from cloudscope.application.sharding import Shard
 from cloudscope.domain.asset import Asset
@@ -76,6 +78,7 @@ class _Message:
     relationships: list[Relationship] = field(default_factory=list)
     count: int = 0
     error: str | None = None
+    covered: tuple[ScopeKey, ...] = ()  # "done": the stored scopes it covers
 
 
 class CollectRun:
@@ -103,6 +106,8 @@ class CollectRun:
         self._breaker = CircuitBreaker(options.circuit_breaker_threshold)
         self._volatile: dict[str, Sequence[str]] = {}  # by asset type, from the collector
         self._records: dict[str, Scope] = {}  # the summary's scopes by their key's string
+        self._planned: list[ScopeKey] = []  # every shard's scopes
+        self._covering: CoveredScopes | None = None  # read when the collection starts
 
     @property
     def repository(self) -> Repository:
@@ -219,6 +224,7 @@ class CollectRun:
             if scope.key not in seen:
                 seen.add(scope.key)
                 planned.append(scope)
+        self._planned = planned
         shard = self.options.shard
         return [s for s in planned if shard is None or shard.owns(s)]
 
@@ -230,6 +236,8 @@ class CollectRun:
 
     # Collector threads -------------------------------------------------------------
     def _collect(self, scopes: list[ScopeKey]) -> None:
+        self._covering = CoveredScopes.read(self.repository, self.collector, self._planned,
+                                            self.ctx)
         pending: queue.SimpleQueue[ScopeKey] = queue.SimpleQueue()
         for scope in scopes:
             pending.put(scope)
@@ -270,7 +278,8 @@ class CollectRun:
                 self._put(_Message("failed", scope, error=description))
             else:
                 self._breaker.record_success(scope)
-                self._put(_Message("done", scope, count=count))
+                covered = self._covering.of(scope) if self._covering is not None else ()
+                self._put(_Message("done", scope, count=count, covered=covered))
 
     def _log(self, level: str, event: str, **values: Any) -> None:
         try:
@@ -385,8 +394,8 @@ class CollectRun:
                     finished += 1  # failed now: what the scope sends later is ignored
             elif message.kind == "done":
                 finished += 1
-                removed = self.repository.complete_scope(message.scope, self.run.run_id,
-                                                         scope.assets, utc_now())
+                removed = complete_scope(self.repository, message.scope, self.run.run_id,
+                                         scope.assets, utc_now(), covered=message.covered)
                 scope.status = ScopeStatus.COMPLETE
                 scope.finished_at = utc_now()
                 if removed:

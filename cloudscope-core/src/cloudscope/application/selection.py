@@ -89,6 +89,11 @@ class SelectedCollector(Collector):
                 continue
             yield item
 
+    def covers(self, scope: ScopeKey, other: ScopeKey) -> bool:
+        """The inner collector's answer: an asset type left out of a completed scope is
+        removed like a deleted one, from the scopes it covers too."""
+        return self.inner.covers(scope, other)
+
     def check(self) -> Iterable[Check]:
         """The inner checks, without those of services left out."""
         for check in self.inner.check():

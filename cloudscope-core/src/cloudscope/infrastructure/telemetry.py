@@ -227,6 +227,10 @@ class _TracedCollector(Collector):
         """The wrapped collector's items, in a scope span."""
         return self._tracing.scope_items(scope, self._inner.collect(scope))
 
+    def covers(self, scope: ScopeKey, other: ScopeKey) -> bool:
+        """The wrapped collector's answer."""
+        return self._inner.covers(scope, other)
+
     def close(self) -> None:
         """Close the wrapped collector."""
         self._inner.close()

@@ -165,6 +165,23 @@ class Collector(ABC):
     def collect(self, scope: ScopeKey) -> Iterator[Asset | Relationship]:
         """Yield the scope's assets and the relationships they emit, as a stream."""
 
+    def covers(self, scope: ScopeKey, other: ScopeKey) -> bool:
+        """Whether a complete collection of ``scope`` lists everything the stored scope
+        ``other`` holds, so that what ``other`` holds and ``scope`` did not list is gone.
+
+        When ``scope`` completes, the core asks this about the stored scopes of the same
+        provider and account that this run did not plan (nor any other run is collecting),
+        and staleness removes, as for ``scope`` itself, what those hold that this run did not
+        write (an asset ``scope`` listed has moved to ``scope`` already). A ``--type`` run
+        that stores a service's assets in a scope of their own, and a full run that lists
+        them in one wider scope, so leave nothing deleted behind. Answer True only when
+        ``scope`` lists every asset ``other`` can hold: a wrong True deletes live assets.
+        Called after :meth:`plan`, from the thread that collected ``scope``, so the answer
+        may use what planning learnt; an exception counts as False (nothing is covered).
+        The default covers nothing. Added in API 1.1.
+        """
+        return False
+
     def check(self) -> Iterable[Check]:
         """Preflight for ``cloudscope doctor``: who the credentials are and one cheap read
         per service, as :class:`Check` lines whose hints say what to grant or set.

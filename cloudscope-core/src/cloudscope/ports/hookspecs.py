@@ -23,7 +23,7 @@ API_VERSION: Final = "1.1"
 """The plugin API these specs define. Plugins declare the range they accept
 (``">=1.0,<2"``; one that needs a 1.1 feature declares ``">=1.1,<2"``). 1.1 added optional
 hooks, methods and fields (secret resolvers, collector checks, run liveness, keyset
-pagination and finding queries): an API-1.0 plugin keeps working."""
+pagination and finding queries, covered scopes): an API-1.0 plugin keeps working."""
 PROJECT_NAME: Final = "cloudscope"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)

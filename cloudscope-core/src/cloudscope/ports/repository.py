@@ -88,7 +88,8 @@ class Repository(ABC):
     - :meth:`write_batch` is one transaction: after a crash, either all of a batch is
       stored or none of it;
     - :meth:`complete_scope` removes from every query the scope's assets and relationships
-      not written in that run (staleness); a failed scope keeps everything;
+      not written in that run (staleness), and those of the scopes it covers; a failed
+      scope keeps everything;
     - queries stream: memory does not grow with the size of the store;
     - relationships whose target is not stored yet are kept, and resolve when it arrives.
     """
@@ -98,6 +99,11 @@ class Repository(ABC):
     #: A repository written for API 1.0 leaves it False, and ``serve`` then skips to the
     #: cursor itself, reading from the start. Added in API 1.1.
     keyset_pagination: ClassVar[bool] = False
+    #: True when :meth:`complete_scope` takes ``covered`` (the scopes a completed scope
+    #: covers, :meth:`Collector.covers`). A repository written for API 1.0 leaves it False:
+    #: the core then never passes ``covered``, and covered scopes keep what they hold until
+    #: a collection of their own completes. Added in API 1.1.
+    covers_scopes: ClassVar[bool] = False
 
     # Lifecycle -------------------------------------------------------------------------
     @classmethod
@@ -157,8 +163,15 @@ class Repository(ABC):
 
     @abstractmethod
     def complete_scope(self, scope: ScopeKey, run_id: str, assets: int,
-                       finished_at: datetime) -> int:
-        """Mark ``scope`` complete and apply staleness; return how many assets were removed."""
+                       finished_at: datetime, covered: Sequence[ScopeKey] = ()) -> int:
+        """Mark ``scope`` complete and apply staleness; return how many assets were removed.
+
+        ``covered`` (only when :attr:`covers_scopes` is True; added in API 1.1): stored
+        scopes that ``scope`` covers. Staleness applies to them too, in the same
+        transaction: their assets and relationships not written by ``run_id`` are removed
+        (and logged ``removed`` for a tracked run) like ``scope``'s own; the count includes
+        them. Their own scope records are left as they are.
+        """
 
     @abstractmethod
     def fail_scope(self, scope: ScopeKey, run_id: str, error: str, finished_at: datetime,

@@ -42,13 +42,18 @@ class Collection:
         repository.start_run(self.run)
 
     def scope(self, scope: ScopeKey, assets: Sequence[Asset] = (),
-              relationships: Sequence[Relationship] = (), *, complete: bool = True) -> int:
-        """Write one scope in one batch; complete it (staleness) or fail it."""
+              relationships: Sequence[Relationship] = (), *, complete: bool = True,
+              covered: Sequence[ScopeKey] = ()) -> int:
+        """Write one scope in one batch; complete it (staleness, extended to the scopes it
+        ``covered``) or fail it."""
         now = datetime.now(UTC)
         self.repository.start_scope(scope, self.run.run_id, now)
         if assets or relationships:
             self.repository.write_batch(scope, self.run.run_id, list(assets), list(relationships),
                                         now)
+        if complete and covered:
+            return self.repository.complete_scope(scope, self.run.run_id, len(assets),
+                                                  datetime.now(UTC), covered=covered)
         if complete:
             return self.repository.complete_scope(scope, self.run.run_id, len(assets),
                                                   datetime.now(UTC))

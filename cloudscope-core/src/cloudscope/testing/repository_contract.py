@@ -42,6 +42,7 @@ from cloudscope.testing.contract_support import (
     ids,
     make_asset,
 )
+from cloudscope.testing.covered_scope_contract import CoveredScopeContract
 from cloudscope.testing.pagination_contract import PaginationContract
 from cloudscope.testing.round_trip_contract import RoundTripContract
 from cloudscope.testing.run_liveness_contract import RunLivenessContract
@@ -51,11 +52,12 @@ __all__ = ["SCOPE_A", "SCOPE_B", "Collection", "RepositoryContract", "expect_sto
 
 
 class RepositoryContract(RunLivenessContract, RoundTripContract, PaginationContract,
-                         ChangeLogContract):
+                         ChangeLogContract, CoveredScopeContract):
     """Behaviour every repository must have. Subclasses provide ``repository_url``; the
     cases of runs whose process is gone come from :class:`RunLivenessContract`, the
     round trips of every storable value from :class:`RoundTripContract`, keyset pages
-    from :class:`PaginationContract`, the change log from :class:`ChangeLogContract`."""
+    from :class:`PaginationContract`, the change log from :class:`ChangeLogContract`,
+    staleness of covered scopes from :class:`CoveredScopeContract`."""
 
     @pytest.fixture
     def repository_url(self) -> str:

@@ -158,6 +158,17 @@ class AzureCollector(Collector):
             return None
         return GENERIC_SERVICE
 
+    def covers(self, scope: ScopeKey, other: ScopeKey) -> bool:
+        """A subscription's generic scope lists every resource of a type without a hand
+        mapping, so it covers the subscription's scopes of such types (a ``--type`` run's
+        ``microsoft.cache/redis``); never a mapped type's scope (full runs complete those
+        themselves), nor a type this run collects in a scope of its own, nor the tenant's.
+        Added in cloudscope-azure 0.1 (plugin API 1.1)."""
+        return (scope.provider == other.provider == "azure" and scope.service == GENERIC_SERVICE
+                and GENERIC_SERVICE in self._routes and scope.account != TENANT
+                and other.account == scope.account and other.service != GENERIC_SERVICE
+                and other.service not in self._skip and is_arm_type(other.service))
+
     def _visible_subscriptions(self) -> list[str]:
         found: set[str] = set()
         for body in self.arm.list("/subscriptions", SUBSCRIPTIONS_API_VERSION):

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 from cloudscope_gcp.catalogue import (
     ALL_TYPES,
+    CONTAINERS,
     HIERARCHY_TYPES,
     POLICY_TYPES,
     PROJECT_TYPE,
@@ -172,6 +173,21 @@ class GcpCollector(Collector):
                 builder.observe_lookup(raw)
         yield from builder.finish()
         self._collected(scope, len(done), shared=False)
+
+    def covers(self, scope: ScopeKey, other: ScopeKey) -> bool:
+        """A project's ``all`` scope lists every asset of the project, so it covers the
+        project's other scopes: a ``--type`` run's per-service scopes and the per-service
+        scopes of older versions; never a folder's or organization's container scope.
+        Planned under a folder or organization, it leaves the project itself to the
+        container scope: the project's ``cloudresourcemanager.googleapis.com`` scope (where
+        a project-level ``--type`` run stored the Project) is then not covered.
+        Added in cloudscope-gcp 0.1 (plugin API 1.1)."""
+        if scope.provider != PROVIDER or other.provider != PROVIDER \
+                or scope.service != ALL_TYPES or is_container_scope(scope):
+            return False
+        if other.account != scope.account or other.service == ALL_TYPES:
+            return False
+        return not (other.service == CONTAINERS and scope.account in self._hierarchy_of)
 
     def _collected(self, scope: ScopeKey, assets: int, *, shared: bool) -> None:
         self.ctx.log.debug("gcp.scope_collected", scope=scope.key, assets=assets, shared=shared)
