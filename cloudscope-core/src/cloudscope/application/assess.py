@@ -332,13 +332,8 @@ class Assessment:
         """Write a batch, leaving alone the edges a collector stored (they are its to remove)."""
         if not batch:
             return 0
-        sources = sorted({key[0] for key in batch})
-        for existing in self.graph.relationships_of(sources):
-            if existing.key in batch and DETECTED_BY not in existing.properties:
-                del batch[existing.key]
-        self.repository.write_batch(DETECTION_SCOPE, run_id, [],
-                                    [_relationship(row) for row in batch.values()], utc_now())
-        return len(batch)
+        return self.repository.write_detected(
+            DETECTION_SCOPE, run_id, [_relationship(row) for row in batch.values()], utc_now())
 
 
 def _everything(finding: Finding) -> bool:
