@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from cloudscope.adapters.sqlite_changes import INSERT_CHANGE, SQLiteChangeLog
 from cloudscope.adapters.sqlite_connection import FETCH_SIZE, chunks
@@ -20,7 +20,7 @@ from cloudscope.domain.scope import CollectionRun, Scope, ScopeKey
 from cloudscope.domain.serialization import dumps, loads
 from cloudscope.domain.timestamps import isoformat as stamp
 from cloudscope.domain.timestamps import utc_now
-from cloudscope.ports.repository import StoredAsset, StoredRelationship
+from cloudscope.ports.repository import Repository, StoredAsset, StoredRelationship
 from cloudscope.ports.rule import DETECTED_BY
 
 # Ids looked up per statement when a batch is written (passed as one JSON array).
@@ -78,7 +78,8 @@ class SQLiteWritePath(SQLiteChangeLog):
         """Upsert detected relationships in one transaction; the upsert's condition leaves
         a collector's edges alone (no lookup of the stored edges, a third of the cost)."""
         if run_id in self._differs:  # a tracked run records its new edges: write_batch does
-            return super().write_detected(scope, run_id, relationships, seen_at)
+            return Repository.write_detected(cast(Repository, self), scope, run_id,
+                                             relationships, seen_at)
         seen, key = stamp(seen_at), scope.key
         rows = [(r.source_id, r.type, r.target_id, dumps(r.properties), key, seen)
                 for r in {r.key: r for r in relationships}.values()]
@@ -86,7 +87,8 @@ class SQLiteWritePath(SQLiteChangeLog):
             return 0
         with self._transaction() as connection:
             # Rows an upsert leaves unchanged are not counted: the count is of those written.
-            return int(connection.executemany(_UPSERT_DETECTED, rows).rowcount)
+            written: int = connection.executemany(_UPSERT_DETECTED, rows).rowcount
+        return written
 
     def complete_scope(self, scope: ScopeKey, run_id: str, assets: int,
                        finished_at: datetime) -> int:
