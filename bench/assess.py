@@ -15,6 +15,7 @@ factor per doubling of the estate (target: at most 2.2).
     python bench/assess.py            # 100,000 and 1,000,000 assets (several minutes)
     python bench/assess.py --quick    # 5,000 and 20,000 assets
     python bench/assess.py --digest 90000   # assess once, print the digest of what it stored
+    python bench/assess.py --compare /tmp/main/cloudscope-core/src --size 100000 --runs 3
 
 ``--digest N`` builds a store of N assets, assesses it and prints a SHA-256 of the rows it
 stored (the findings, the relationships and the finding changes, in order, without the
@@ -27,7 +28,10 @@ import argparse
 import hashlib
 import json
 import math
+import os
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -224,10 +228,42 @@ def digest(path: Path) -> dict[str, Any]:
     return figures
 
 
-def measure(path: Path, mode: str) -> dict[str, Any]:
+def measure(path: Path, mode: str, source: str | None = None) -> dict[str, Any]:
+    """Run the child on ``path``; ``source``: a cloudscope-core/src tree to import instead."""
+    environment = {**os.environ, "PYTHONPATH": source} if source else None
     output = subprocess.run([sys.executable, __file__, "--child", str(path), mode],
-                            capture_output=True, text=True, check=True)
+                            capture_output=True, text=True, check=True, env=environment)
     return json.loads(output.stdout)  # type: ignore[no-any-return]
+
+
+def compare(before: str, size: int, runs: int) -> None:
+    """Assess one store of ``size`` assets ``runs`` times with the code of ``before`` (a
+    cloudscope-core/src tree) and with this checkout's, alternately, each from a fresh copy
+    of the store; print each run and the medians (CPU seconds: user + system)."""
+    figures: dict[str, list[dict[str, Any]]] = {"before": [], "after": []}
+    with tempfile.TemporaryDirectory(prefix="cloudscope-bench-assess-") as directory:
+        pristine, path = Path(directory) / "pristine.db", Path(directory) / "estate.db"
+        build(pristine, size)
+        for run in range(runs):
+            for side, source in (("before", before), ("after", None)):
+                shutil.copyfile(pristine, path)
+                result = measure(path, "assess", source)
+                result["load"] = os.getloadavg()[0]
+                figures[side].append(result)
+                print(f"run {run + 1} {side:>6}: {result['cpu']:6.1f} s CPU "
+                      f"{result['seconds']:6.1f} s wall {result['rss_mb']:5.0f} MB peak RSS "
+                      f"{result['findings']:,} findings {result['detected']:,} detected edges "
+                      f"load {result['load']:.1f}", flush=True)
+                for leftover in Path(directory).glob("estate.db*"):
+                    leftover.unlink()
+    medians = {side: {key: statistics.median(r[key] for r in results)
+                      for key in ("cpu", "seconds", "rss_mb")}
+               for side, results in figures.items()}
+    for side, median in medians.items():
+        print(f"median {side:>6}: {median['cpu']:6.1f} s CPU {median['seconds']:6.1f} s wall "
+              f"{median['rss_mb']:5.0f} MB peak RSS")
+    print(f"after / before: CPU x{medians['after']['cpu'] / medians['before']['cpu']:.2f}, "
+          f"wall x{medians['after']['seconds'] / medians['before']['seconds']:.2f}")
 
 
 def main() -> None:
@@ -236,10 +272,19 @@ def main() -> None:
     parser.add_argument("--digest", type=int, metavar="ASSETS",
                         help="assess a store of ASSETS assets once and print the digest of "
                              "the findings, relationships and finding changes it stored")
+    parser.add_argument("--compare", metavar="SRC",
+                        help="assess one store with the cloudscope-core/src tree SRC (e.g. "
+                             "`git archive main cloudscope-core/src | tar -x -C /tmp/main`) "
+                             "and with this checkout, alternately; see --size and --runs")
+    parser.add_argument("--size", type=int, default=100_000, help="assets, with --compare")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each, with --compare")
     parser.add_argument("--child", nargs=2, metavar=("DB", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
+        return
+    if args.compare:
+        compare(args.compare, args.size, args.runs)
         return
     if args.digest:
         with tempfile.TemporaryDirectory(prefix="cloudscope-bench-assess-") as directory:
