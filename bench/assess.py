@@ -14,14 +14,24 @@ factor per doubling of the estate (target: at most 2.2).
 
     python bench/assess.py            # 100,000 and 1,000,000 assets (several minutes)
     python bench/assess.py --quick    # 5,000 and 20,000 assets
+    python bench/assess.py --digest 90000   # assess once, print the digest of what it stored
+    python bench/assess.py --compare /tmp/main/cloudscope-core/src --size 100000 --runs 3
+
+``--digest N`` builds a store of N assets, assesses it and prints a SHA-256 of the rows it
+stored (the findings, the relationships and the finding changes, in order, without the
+run's id and times): two versions of CloudScope stored the same when their digests match.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
+import os
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -165,7 +175,7 @@ def child(path: str, mode: str) -> None:
     from cloudscope.host.registry import ComponentRegistry
 
     store = SQLiteRepository(f"sqlite:///{path}")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     figures: dict[str, Any] = {}
     if mode == "baseline":
         figures["assets"] = sum(1 for _ in store.iter_assets(AssetQuery()))
@@ -180,24 +190,111 @@ def child(path: str, mode: str) -> None:
                        detected=summary.detected_relationships, failures=len(summary.failures))
         result.close()
     figures["seconds"] = time.perf_counter() - start
+    figures["cpu"] = time.process_time() - cpu
     figures["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     store.close()
     print(json.dumps(figures))
 
 
-def measure(path: Path, mode: str) -> dict[str, Any]:
+DIGESTED = {
+    # Ordered as stored (findings and changes in insertion order), every column but the
+    # times and run ids each assessment gives anew.
+    "findings": "SELECT rule_id, asset_id, severity, severity_rank, title, detail, remediation,"
+                " evidence FROM findings ORDER BY id",
+    "relationships": "SELECT source_id, type, target_id, properties, scope_key FROM relationships"
+                     " ORDER BY source_id, type, target_id",
+    "finding changes": "SELECT id, change, asset_id, asset_number, related_id, provider,"
+                       " asset_type, name, account, region, detail FROM changes"
+                       " WHERE change IN ('finding-new', 'finding-resolved') ORDER BY id",
+}
+
+
+def digest(path: Path) -> dict[str, Any]:
+    """Rows and SHA-256 of each table :data:`DIGESTED` reads, and of all of them."""
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    whole = hashlib.sha256()
+    figures: dict[str, Any] = {}
+    for name, sql in DIGESTED.items():
+        part, rows = hashlib.sha256(), 0
+        for row in connection.execute(sql):
+            part.update(json.dumps(row).encode() + b"\n")
+            rows += 1
+        figures[name] = (rows, part.hexdigest()[:16])
+        whole.update(part.digest())
+    connection.close()
+    figures["all"] = whole.hexdigest()
+    return figures
+
+
+def measure(path: Path, mode: str, source: str | None = None) -> dict[str, Any]:
+    """Run the child on ``path``; ``source``: a cloudscope-core/src tree to import instead."""
+    environment = {**os.environ, "PYTHONPATH": source} if source else None
     output = subprocess.run([sys.executable, __file__, "--child", str(path), mode],
-                            capture_output=True, text=True, check=True)
+                            capture_output=True, text=True, check=True, env=environment)
     return json.loads(output.stdout)  # type: ignore[no-any-return]
+
+
+def compare(before: str, size: int, runs: int) -> None:
+    """Assess one store of ``size`` assets ``runs`` times with the code of ``before`` (a
+    cloudscope-core/src tree) and with this checkout's, alternately, each from a fresh copy
+    of the store; print each run and the medians (CPU seconds: user + system)."""
+    figures: dict[str, list[dict[str, Any]]] = {"before": [], "after": []}
+    with tempfile.TemporaryDirectory(prefix="cloudscope-bench-assess-") as directory:
+        pristine, path = Path(directory) / "pristine.db", Path(directory) / "estate.db"
+        build(pristine, size)
+        for run in range(runs):
+            for side, source in (("before", before), ("after", None)):
+                shutil.copyfile(pristine, path)
+                result = measure(path, "assess", source)
+                result["load"] = os.getloadavg()[0]
+                figures[side].append(result)
+                print(f"run {run + 1} {side:>6}: {result['cpu']:6.1f} s CPU "
+                      f"{result['seconds']:6.1f} s wall {result['rss_mb']:5.0f} MB peak RSS "
+                      f"{result['findings']:,} findings {result['detected']:,} detected edges "
+                      f"load {result['load']:.1f}", flush=True)
+                for leftover in Path(directory).glob("estate.db*"):
+                    leftover.unlink()
+    medians = {side: {key: statistics.median(r[key] for r in results)
+                      for key in ("cpu", "seconds", "rss_mb")}
+               for side, results in figures.items()}
+    for side, median in medians.items():
+        print(f"median {side:>6}: {median['cpu']:6.1f} s CPU {median['seconds']:6.1f} s wall "
+              f"{median['rss_mb']:5.0f} MB peak RSS")
+    print(f"after / before: CPU x{medians['after']['cpu'] / medians['before']['cpu']:.2f}, "
+          f"wall x{medians['after']['seconds'] / medians['before']['seconds']:.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="5,000 and 20,000 assets")
+    parser.add_argument("--digest", type=int, metavar="ASSETS",
+                        help="assess a store of ASSETS assets once and print the digest of "
+                             "the findings, relationships and finding changes it stored")
+    parser.add_argument("--compare", metavar="SRC",
+                        help="assess one store with the cloudscope-core/src tree SRC (e.g. "
+                             "`git archive main cloudscope-core/src | tar -x -C /tmp/main`) "
+                             "and with this checkout, alternately; see --size and --runs")
+    parser.add_argument("--size", type=int, default=100_000, help="assets, with --compare")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each, with --compare")
     parser.add_argument("--child", nargs=2, metavar=("DB", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
+        return
+    if args.compare:
+        compare(args.compare, args.size, args.runs)
+        return
+    if args.digest:
+        with tempfile.TemporaryDirectory(prefix="cloudscope-bench-assess-") as directory:
+            path = Path(directory) / "estate.db"
+            build(path, args.digest)
+            assessed = measure(path, "assess")
+            print(f"{assessed['assets']:,} assets, {assessed['findings']:,} findings, "
+                  f"{assessed['detected']:,} detected edges, {assessed['seconds']:.1f} s")
+            for name, value in digest(path).items():
+                print(f"{name}: {value}")
         return
     sizes = (5_000, 20_000) if args.quick else (100_000, 1_000_000)
     results: list[tuple[int, dict[str, Any], dict[str, Any]]] = []

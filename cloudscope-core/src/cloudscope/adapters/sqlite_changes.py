@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Final
 
 from cloudscope.adapters.sqlite_connection import (
@@ -308,10 +308,14 @@ class SQLiteChangeLog(SQLiteConnection):
         return {"changes": int(changes), "assets": int(assets)}
 
 
+# An assessment's half million finding changes share one time: formatted once.
+_stamp: Final = lru_cache(maxsize=16)(stamp)
+
+
 def _full_row(change: Change) -> tuple[Any, ...]:
     """The values of :data:`_INSERT_LOOKED_UP`."""
     detail = change.detail()
-    return (change.id, change.run_id, stamp(change.at), change.change.value, change.asset_id,
+    return (change.id, change.run_id, _stamp(change.at), change.change.value, change.asset_id,
             change.related_id, change.provider, change.asset_type, change.name, change.account,
             change.region, dumps(detail) if detail else None, change.asset_id)
 

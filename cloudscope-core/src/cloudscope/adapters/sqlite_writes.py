@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, cast
 
 from cloudscope.adapters.sqlite_changes import INSERT_CHANGE, SQLiteChangeLog
 from cloudscope.adapters.sqlite_connection import FETCH_SIZE, chunks
@@ -20,7 +20,8 @@ from cloudscope.domain.scope import CollectionRun, Scope, ScopeKey
 from cloudscope.domain.serialization import dumps, loads
 from cloudscope.domain.timestamps import isoformat as stamp
 from cloudscope.domain.timestamps import utc_now
-from cloudscope.ports.repository import StoredAsset, StoredRelationship
+from cloudscope.ports.repository import Repository, StoredAsset, StoredRelationship
+from cloudscope.ports.rule import DETECTED_BY
 
 # Ids looked up per statement when a batch is written (passed as one JSON array).
 MAX_BATCH_LOOKUP: Final = 10_000
@@ -32,6 +33,14 @@ _INSERT_ASSET: Final = (
     " region = excluded.region, tags = excluded.tags, properties = excluded.properties,"
     " last_seen = excluded.last_seen, scope_key = excluded.scope_key,"
     " deleted_at = excluded.deleted_at, ")
+_UPSERT_EDGE: Final = (
+    "INSERT INTO relationships (source_id, type, target_id, properties, scope_key, last_seen)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source_id, type, target_id) DO UPDATE SET"
+    " properties = excluded.properties, scope_key = excluded.scope_key,"
+    " last_seen = excluded.last_seen")
+# A detected edge replaces only a detected one: a collector's (no detected_by) is its own.
+_UPSERT_DETECTED: Final = (
+    f"{_UPSERT_EDGE} WHERE json_type(relationships.properties, '$.{DETECTED_BY}') IS NOT NULL")
 UPSERT_SEEN: Final = _INSERT_ASSET + "first_seen = min(assets.first_seen, excluded.first_seen)"
 """Upsert of a collected asset: it is live again, and keeps the first time it was seen."""
 UPSERT_VERBATIM: Final = _INSERT_ASSET + "first_seen = excluded.first_seen"
@@ -62,13 +71,26 @@ class SQLiteWritePath(SQLiteChangeLog):
             changes += self._edge_changes(connection, run_id, seen, assets, relationships,
                                           changes=changes)
             _write_assets(connection, UPSERT_SEEN, rows, [a.tags for a in assets], stored)
-            connection.executemany(
-                "INSERT INTO relationships (source_id, type, target_id, properties, scope_key,"
-                " last_seen) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source_id, type, target_id)"
-                " DO UPDATE SET properties = excluded.properties, scope_key = excluded.scope_key,"
-                " last_seen = excluded.last_seen", edge_rows)
+            connection.executemany(_UPSERT_EDGE, edge_rows)
             if changes:
                 connection.executemany(INSERT_CHANGE, self._numbered(connection, changes, stored))
+
+    def write_detected(self, scope: ScopeKey, run_id: str,
+                       relationships: Sequence[Relationship], seen_at: datetime) -> int:
+        """Upsert detected relationships in one transaction; the upsert's condition leaves
+        a collector's edges alone (no lookup of the stored edges, a third of the cost)."""
+        if run_id in self._differs:  # a tracked run records its new edges: write_batch does
+            return Repository.write_detected(cast(Repository, self), scope, run_id,
+                                             relationships, seen_at)
+        seen, key = stamp(seen_at), scope.key
+        rows = [(r.source_id, r.type, r.target_id, dumps(r.properties), key, seen)
+                for r in {r.key: r for r in relationships}.values()]
+        if not rows:
+            return 0
+        with self._transaction() as connection:
+            # Rows an upsert leaves unchanged are not counted: the count is of those written.
+            written: int = connection.executemany(_UPSERT_DETECTED, rows).rowcount
+        return written
 
     def complete_scope(self, scope: ScopeKey, run_id: str, assets: int,
                        finished_at: datetime, covered: Sequence[ScopeKey] = ()) -> int:

@@ -18,7 +18,6 @@ stored findings are kept (see ``cloudscope.domain.assessment``).
 
 from __future__ import annotations
 
-import json
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -33,8 +32,9 @@ from cloudscope.domain.finding import Finding, Severity
 from cloudscope.domain.query import AssetQuery
 from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import CollectionRun, RunStatus, ScopeKey
-from cloudscope.domain.serialization import dumps
+from cloudscope.domain.serialization import dumps, loads
 from cloudscope.domain.timestamps import utc_now
+from cloudscope.domain.trusted import construct_trusted
 from cloudscope.ports.components import Components
 from cloudscope.ports.repository import Repository
 from cloudscope.ports.rule import DETECTED_BY, DetectionRule, RiskRule, Rule, RuleGraph
@@ -62,10 +62,14 @@ class Spool(Generic[Item]):
         self.count += 1
 
     def __iter__(self) -> Iterator[Item]:
+        return map(self._decode, self.rows())
+
+    def rows(self) -> Iterator[list[Any]]:
+        """The items as they were encoded, without building them."""
         self._file.flush()
         self._file.seek(0)
         for line in self._file:
-            yield self._decode(json.loads(line))
+            yield loads(line)
         self._file.seek(0, 2)
 
     def close(self) -> None:
@@ -73,19 +77,23 @@ class Spool(Generic[Item]):
         self._file.close()
 
 
-# Spooled as positional lists: a third of the cost of pydantic's dump and validation.
+# Spooled as positional lists: a third of the cost of pydantic's dump and validation; read
+# back without validation (the rules' items were validated when they were built).
 def _finding_spool() -> Spool[Finding]:
     return Spool(lambda f: [f.rule_id, f.asset_id, f.severity.value, f.title, f.detail,
                             f.remediation, f.evidence],
-                 lambda v: Finding.model_construct(
-                     rule_id=v[0], asset_id=v[1], severity=Severity(v[2]), title=v[3],
-                     detail=v[4], remediation=v[5], evidence=v[6]))
+                 lambda v: construct_trusted(Finding, {
+                     "rule_id": v[0], "asset_id": v[1], "severity": Severity(v[2]),
+                     "title": v[3], "detail": v[4], "remediation": v[5], "evidence": v[6]}))
+
+
+def _relationship(row: list[Any]) -> Relationship:
+    return construct_trusted(Relationship, {"source_id": row[0], "type": row[1],
+                                            "target_id": row[2], "properties": row[3]})
 
 
 def _relationship_spool() -> Spool[Relationship]:
-    return Spool(lambda r: [r.source_id, r.type, r.target_id, r.properties],
-                 lambda v: Relationship.model_construct(source_id=v[0], type=v[1],
-                                                        target_id=v[2], properties=v[3]))
+    return Spool(lambda r: [r.source_id, r.type, r.target_id, r.properties], _relationship)
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
@@ -299,10 +307,10 @@ class Assessment:
         repository = self.repository
         repository.start_run(run)
         repository.start_scope(DETECTION_SCOPE, run.run_id, run.started_at)
-        batch: dict[tuple[str, str, str], Relationship] = {}
-        for edge in edges:
-            if edge.properties.get(DETECTED_BY) not in summary.failed_ids:
-                batch[edge.key] = edge
+        batch: dict[tuple[str, str, str], list[Any]] = {}
+        for edge in edges.rows():  # built only when written
+            if edge[3].get(DETECTED_BY) not in summary.failed_ids:
+                batch[(edge[0], edge[1], edge[2])] = edge
                 if len(batch) >= self.batch_size:
                     summary.detected_relationships += self._write_edges(run.run_id, batch)
                     batch = {}
@@ -320,16 +328,12 @@ class Assessment:
             repository.complete_scope(DETECTION_SCOPE, run.run_id, 0, finished)
         return RunStatus.PARTIAL if failed else RunStatus.OK
 
-    def _write_edges(self, run_id: str, batch: dict[tuple[str, str, str], Relationship]) -> int:
+    def _write_edges(self, run_id: str, batch: dict[tuple[str, str, str], list[Any]]) -> int:
         """Write a batch, leaving alone the edges a collector stored (they are its to remove)."""
         if not batch:
             return 0
-        sources = sorted({key[0] for key in batch})
-        for existing in self.graph.relationships_of(sources):
-            if existing.key in batch and DETECTED_BY not in existing.properties:
-                del batch[existing.key]
-        self.repository.write_batch(DETECTION_SCOPE, run_id, [], list(batch.values()), utc_now())
-        return len(batch)
+        return self.repository.write_detected(
+            DETECTION_SCOPE, run_id, [_relationship(row) for row in batch.values()], utc_now())
 
 
 def _everything(finding: Finding) -> bool:

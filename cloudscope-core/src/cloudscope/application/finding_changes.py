@@ -10,11 +10,12 @@ security group was opened names the group's change): the change log's own readin
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, NamedTuple, overload
 
+from cloudscope.domain.asset import Asset, AssetJson
 from cloudscope.domain.change import (
     ASSET_CHANGES,
     Change,
@@ -123,11 +124,12 @@ class FindingChangeLog:
     def _assets(self, ids: Iterable[str]) -> dict[str, AssetFacts]:
         """What each asset is (removed ones too), as the facts of a change."""
         found: dict[str, AssetFacts] = {}
+        read = _lean_reader(self.repository)
         ordered = sorted(ids)
         for start in range(0, len(ordered), LOOKUP_CHUNK):
             query = AssetQuery(ids=tuple(ordered[start:start + LOOKUP_CHUNK]),
                                include_deleted=True)
-            for asset in self.repository.iter_assets(query):
+            for asset in read(query):
                 found[asset.id] = AssetFacts(
                     sys.intern(asset.asset_type), asset.name, sys.intern(asset.provider),
                     _interned(asset.account), _interned(asset.region))
@@ -144,6 +146,15 @@ class FindingChangeLog:
                 causes.setdefault(change.asset_id, []).append(
                     (change.id or 0, change.change.value, change.run_id))
         return causes
+
+
+def _lean_reader(repository: Repository) -> Callable[[AssetQuery], Iterable[Asset | AssetJson]]:
+    """How to read assets for their facts: as JSON text where the store hands it over as
+    stored (tags and properties are not parsed: a third of the cost), else as models (the
+    port's default ``iter_asset_json`` would encode them again)."""
+    if type(repository).iter_asset_json is not Repository.iter_asset_json:
+        return repository.iter_asset_json
+    return repository.iter_assets
 
 
 def _interned(text: str | None) -> str | None:

@@ -112,8 +112,10 @@ class Change(BaseModel):
             detail["fields"] = [f.model_dump(mode="json") for f in self.fields]
         if self.relationship is not None:
             detail["relationship"] = self.relationship.model_dump()
-        if self.finding is not None:
-            detail["finding"] = self.finding.model_dump(mode="json")
+        if self.finding is not None:  # its model_dump(mode="json"), without pydantic's walk
+            finding = self.finding
+            detail["finding"] = {"rule_id": finding.rule_id, "severity": finding.severity.value,
+                                 "title": finding.title}
         if self.caused_by:
             detail["caused_by"] = list(self.caused_by)
         return detail

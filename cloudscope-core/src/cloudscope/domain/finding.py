@@ -23,7 +23,11 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         """0 for critical up to 4 for info, for sorting most severe first."""
-        return list(Severity).index(self)
+        return _RANKS[self]
+
+
+# Looked up per finding stored and sorted: a dict, not a walk of the enum each time.
+_RANKS: dict[Severity, int] = {severity: rank for rank, severity in enumerate(Severity)}
 
 
 class Finding(BaseModel):

@@ -22,10 +22,12 @@ from cloudscope.domain.redaction import redact_asset, redact_finding, redact_rel
 from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import CollectionRun, RunStatus, Scope, ScopeKey, ScopeStatus
 from cloudscope.domain.timestamps import UtcDatetime, utc_now
+from cloudscope.ports.rule import DETECTED_BY
 
 HEARTBEAT_INTERVAL_S: Final = 30.0
 """The owner of a running run calls :meth:`Repository.heartbeat` at least this often (in
 seconds). Added in API 1.1."""
+_LOOKUP_CHUNK: Final = 2000
 
 
 class AssetDetail(BaseModel):
@@ -160,6 +162,25 @@ class Repository(ABC):
         ``last_seen`` becomes ``seen_at``; ``first_seen`` is kept from the stored asset or
         set to ``seen_at``. An asset that had been removed as stale comes back.
         """
+
+    def write_detected(self, scope: ScopeKey, run_id: str,
+                       relationships: Sequence[Relationship], seen_at: datetime) -> int:
+        """Write relationships a detection rule found (:meth:`write_batch`, one key each),
+        but those whose key a collector stored: a stored edge without a ``detected_by``
+        property is the collector's to keep and remove. Returns how many were written.
+
+        The default looks the stored edges of the sources up; a store can leave them alone
+        in its upsert instead. Added in API 1.1.
+        """
+        wanted = {r.key: r for r in relationships}
+        sources = sorted({r.source_id for r in relationships})
+        for start in range(0, len(sources), _LOOKUP_CHUNK):
+            for existing in self.relationships_of(sources[start:start + _LOOKUP_CHUNK]):
+                if existing.key in wanted and DETECTED_BY not in existing.properties:
+                    del wanted[existing.key]
+        if wanted:
+            self.write_batch(scope, run_id, [], list(wanted.values()), seen_at)
+        return len(wanted)
 
     @abstractmethod
     def complete_scope(self, scope: ScopeKey, run_id: str, assets: int,

@@ -21,7 +21,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -34,6 +34,7 @@ from cloudscope.domain.relationship import Relationship
 from cloudscope.domain.scope import RunStatus, ScopeStatus
 from cloudscope.host.plugin_host import PluginHost
 from cloudscope.ports.repository import Repository
+from cloudscope.ports.rule import DETECTED_BY
 from cloudscope.testing.change_log_contract import ChangeLogContract
 from cloudscope.testing.contract_support import (
     SCOPE_A,
@@ -219,6 +220,30 @@ class RepositoryContract(RunLivenessContract, RoundTripContract, PaginationContr
                  for i in range(3)]
         Collection(store).scope(SCOPE_A, assets, edges)
         assert sorted(r.key for r in store.iter_relationships()) == sorted(e.key for e in edges)
+
+    def test_detected_edges_replace_detected_ones_and_leave_collected_ones(
+            self, store: Repository) -> None:
+        """write_detected writes new and earlier detected edges and counts them; an edge of
+        the same key a collector stored stays as it is, in the collector's scope."""
+        a, b, c = make_asset(1), make_asset(2), make_asset(3)
+        collected = Relationship(source_id=a.id, type="ATTACHED_TO", target_id=b.id,
+                                 properties={"via": "api"})
+        Collection(store).scope(SCOPE_A, [a, b, c], [collected])
+        detection, now = Collection(store, collector="assess"), datetime.now(UTC)
+        store.start_scope(SCOPE_B, detection.run.run_id, now)
+        found = Relationship(source_id=b.id, type="ROUTES_TO", target_id=c.id,
+                             properties={DETECTED_BY: "r1", "n": 1})
+        assert store.write_detected(SCOPE_B, detection.run.run_id, [found], now) == 1
+        again = found.model_copy(update={"properties": {DETECTED_BY: "r1", "n": 2}})
+        shadow = collected.model_copy(update={"properties": {DETECTED_BY: "r2"}})
+        new = Relationship(source_id=c.id, type="ROUTES_TO", target_id=a.id,
+                           properties={DETECTED_BY: "r1"})
+        assert store.write_detected(SCOPE_B, detection.run.run_id, [shadow, again, new], now) == 2
+        assert {r.key: r.properties for r in store.iter_relationships()} == {
+            collected.key: {"via": "api"}, found.key: {DETECTED_BY: "r1", "n": 2},
+            new.key: {DETECTED_BY: "r1"}}
+        Collection(store, collector="assess").scope(SCOPE_B)  # detects nothing any more
+        assert [r.key for r in store.iter_relationships()] == [collected.key]
 
     # Staleness -----------------------------------------------------------------------
     def test_completed_scope_removes_what_it_no_longer_has(self, store: Repository) -> None:
