@@ -184,15 +184,18 @@ def measure(backend: str, url: str, size: int, files: list[Path], directory: Pat
 
 
 def growth(steps: list[Step]) -> None:
-    """Time per doubling of the estate, per backend and step, smallest to largest size."""
+    """Time per doubling of the estate, per backend and step, smallest to largest size: of
+    the CPU seconds (comparable on a shared machine) and of the wall seconds."""
     for backend in dict.fromkeys(s.backend for s in steps):
         for name in STEPS:
-            points = sorted((s.size, s.seconds) for s in steps
+            points = sorted((s.size, s.cpu_seconds, s.seconds) for s in steps
                             if s.backend == backend and s.step == name)
-            if len(points) >= 2 and points[0][1] > 0:
-                (small, first), (large, last) = points[0], points[-1]
-                factor = (last / first) ** (1 / math.log2(large / small))
-                print(f"{backend:10} {name:8} x{factor:.2f} time per doubling "
+            if len(points) >= 2 and min(points[0][1:]) > 0:
+                (small, first_cpu, first_wall), (large, last_cpu, last_wall) = \
+                    points[0], points[-1]
+                doublings = 1 / math.log2(large / small)
+                print(f"{backend:10} {name:8} x{(last_cpu / first_cpu) ** doublings:.2f} CPU, "
+                      f"x{(last_wall / first_wall) ** doublings:.2f} wall per doubling "
                       f"({small:,} -> {large:,})")
 
 
