@@ -15,10 +15,36 @@ from cloudscope.application.storage import open_repository
 from cloudscope.cli.main import main
 from cloudscope.domain.query import AssetQuery
 from cloudscope.host.plugin_host import PluginHost
+from cloudscope.testing.plugin import FakeDistribution
 from serve_fixtures import RunningService
 
 ORIGINAL = 1500
 WRITTEN = 15000
+WRITER_BATCH = 100
+
+# The writer: a collector that pauses 20 ms after each batch it yields, so that its
+# collection lasts at least 3 s however fast the store writes, and the page walk (a
+# fraction of that) always runs while it writes. `collect file` alone became fast enough to
+# finish between the first write and the walk.
+TRICKLE_PLUGIN = f"""
+import time
+from cloudscope.api import hookimpl, Collector, ScopeKey, Asset
+CLOUDSCOPE_API = ">=1.0,<2"
+
+class Trickle(Collector):
+    def plan(self):
+        return [ScopeKey(provider="trickle", account="acct", service="demo")]
+    def collect(self, scope):
+        for count, index in enumerate(range(0, {WRITTEN} * 3, 3), start=1):
+            yield Asset(id=f"asset-{{index:05d}}-b", provider="trickle",
+                        asset_type="trickle:demo:thing")
+            if count % {WRITER_BATCH} == 0:
+                time.sleep(0.02)
+
+@hookimpl
+def cloudscope_register_collectors(register):
+    register("trickle", Trickle)
+"""
 
 
 def write_assets(path: Path, suffix: str, indexes: range) -> None:
@@ -53,20 +79,25 @@ def count(url: str) -> int:
 
 @pytest.mark.slow
 def test_pages_neither_repeat_nor_skip_while_a_collection_writes(
-        start_service: Callable[..., RunningService], fresh_store: str, tmp_path: Path) -> None:
+        start_service: Callable[..., RunningService], fresh_store: str, tmp_path: Path,
+        fake_distribution: Callable[..., FakeDistribution]) -> None:
     """Walking /v1/assets 20 at a time while ``cloudscope collect`` (another process)
     inserts assets before and after the cursor: every asset present from the start is
     read exactly once, and no asset twice."""
-    original, written = tmp_path / "original.jsonl", tmp_path / "written.jsonl"
+    original = tmp_path / "original.jsonl"
     write_assets(original, "a", range(ORIGINAL))
-    write_assets(written, "b", range(0, WRITTEN * 3, 3))
     assert main(["collect", "file", str(original), "--db", fresh_store, "--format", "json"]) == 0
     service = start_service(fresh_store, auth={"mode": "none"})
+    trickle = fake_distribution("cloudscope-trickle", entry_points={"trickle": "trickle_plugin"},
+                                modules={"trickle_plugin": TRICKLE_PLUGIN})
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    environment["PYTHONPATH"] = os.pathsep.join(
+        [str(trickle.path), *filter(None, [environment.get("PYTHONPATH")])])
     writer = subprocess.Popen(
-        [sys.executable, "-m", "cloudscope", "collect", "file", str(written), "--db",
-         fresh_store, "--batch-size", "100", "--format", "json"],
+        [sys.executable, "-m", "cloudscope", "collect", "trickle", "--db", fresh_store,
+         "--batch-size", str(WRITER_BATCH), "--format", "json"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-        env={k: v for k, v in os.environ.items() if not k.startswith("OTEL_")})
+        env=environment)
     try:
         deadline = time.monotonic() + 60
         while (before := count(fresh_store)) == ORIGINAL:  # the writer has started writing
