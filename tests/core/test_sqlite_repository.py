@@ -9,6 +9,7 @@ import pytest
 from cloudscope.adapters.sqlite_repository import SQLiteRepository
 from cloudscope.domain.errors import StoreError
 from cloudscope.domain.query import AssetQuery
+from cloudscope.domain.relationship import Relationship
 from cloudscope.testing.repository_contract import (
     SCOPE_A,
     Collection,
@@ -86,3 +87,24 @@ def test_newer_schema_is_refused(sqlite_url: str) -> None:
             "UPDATE cloudscope_meta SET value = '999' WHERE key = 'schema_version'")
     with pytest.raises(StoreError, match="newer"):
         SQLiteRepository(sqlite_url)
+
+
+def test_relationships_of_gives_each_edge_once_in_key_order(sqlite_url: str) -> None:
+    """relationships_of answers every edge touching the ids once, in key order, whether
+    one end or both are asked for, in one batch of ids or in two (over 900 ids)."""
+    assets = [make_asset(index) for index in range(1000)]
+    first, last = assets[0].id, assets[-1].id
+    edges = [Relationship(source_id=first, type="ROUTES_TO", target_id=last,
+                          properties={"port": 443}),  # its ends in different batches
+             Relationship(source_id=assets[1].id, type="ATTACHED_TO", target_id=assets[2].id),
+             Relationship(source_id=assets[3].id, type="RELATED_TO", target_id=assets[3].id),
+             Relationship(source_id=assets[5].id, type="PROTECTED_BY", target_id=first),
+             Relationship(source_id=assets[6].id, type="IN_SUBNET", target_id=assets[7].id)]
+    with SQLiteRepository(sqlite_url) as repository:
+        Collection(repository).scope(SCOPE_A, assets, edges)
+        # 987 ids: the first and the last are in different batches of 900.
+        found = repository.relationships_of([asset.id for asset in assets[:6]]
+                                            + [asset.id for asset in assets[10:990]] + [last])
+    expected = sorted(edges[:4], key=lambda edge: edge.key)
+    assert [(edge.key, edge.properties) for edge in found] == \
+        [(edge.key, edge.properties) for edge in expected]

@@ -138,17 +138,18 @@ class SQLiteReadPath(SQLiteConnection):
 
     def relationships_of(self, asset_ids: Sequence[str]) -> list[Relationship]:
         """Relationships with a source or target among ``asset_ids``."""
-        found: dict[tuple[str, str, str], Relationship] = {}
+        # UNION ALL and rows kept by their key (the primary key: equal keys are equal rows)
+        # rather than UNION's temporary index; models built once per edge, in key order.
+        found: dict[tuple[str, str, str], Sequence[Any]] = {}
         for chunk in chunks(asset_ids, MAX_PARAMETERS):
             marks = ", ".join("?" * len(chunk))
             for row in self._connection.execute(
                     "SELECT source_id, type, target_id, properties FROM relationships"
-                    f" WHERE source_id IN ({marks}) UNION"
+                    f" WHERE source_id IN ({marks}) UNION ALL"
                     " SELECT source_id, type, target_id, properties FROM relationships"
                     f" WHERE target_id IN ({marks})", [*chunk, *chunk]):
-                relationship = relationship_from_row(row)
-                found[relationship.key] = relationship
-        return sorted(found.values(), key=lambda r: r.key)
+                found[row[0], row[1], row[2]] = row
+        return [relationship_from_row(found[key]) for key in sorted(found)]
 
     def iter_relationships(self) -> Iterator[Relationship]:
         """Every live relationship."""

@@ -11,19 +11,19 @@ most).
 
 from __future__ import annotations
 
-import gc
 import queue
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 from cloudscope.application.circuit_breaker import DEFAULT_THRESHOLD, CircuitBreaker
 from cloudscope.application.collect_report import NoProgress, Progress, RunSummary
 from cloudscope.application.covered_scopes import CoveredScopes, complete_scope
+from cloudscope.application.garbage import fewer_garbage_collections
 from cloudscope.application.run_liveness import Heartbeat, current_owner
 from cloudscope.application.sharding import Shard
 from cloudscope.domain.asset import Asset
@@ -48,22 +48,6 @@ class CollectOptions:
     scope_timeout_s: float | None = None
     circuit_breaker_threshold: int = DEFAULT_THRESHOLD  # 0: never (circuit_breaker.py)
     track_changes: bool = True  # log changes in a store that keeps a change log
-
-
-@contextmanager
-def _fewer_garbage_collections() -> Iterator[None]:
-    """Raise the young-generation threshold while collecting.
-
-    A collection allocates millions of short-lived dicts and models, none in reference
-    cycles; at the default threshold (700) the cyclic collector ran every few assets and
-    took about a tenth of the collector thread's time. Memory stays bounded by the queue.
-    """
-    previous = gc.get_threshold()
-    gc.set_threshold(50_000, previous[1], previous[2])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
 
 
 class _Interrupted(Exception):
@@ -131,7 +115,7 @@ class CollectRun:
     def execute(self) -> RunSummary:
         """Run the collection to the end; Ctrl-C interrupts it cleanly (KeyboardInterrupt
         is re-raised after the store is left consistent)."""
-        with _fewer_garbage_collections():
+        with fewer_garbage_collections():
             return self._execute()
 
     def _execute(self) -> RunSummary:

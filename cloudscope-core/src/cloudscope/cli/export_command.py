@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from cloudscope.application.export import RepositorySource, open_target, run_export
+    from cloudscope.application.garbage import fewer_garbage_collections
     from cloudscope.cli.assets_command import query_from
     from cloudscope.cli.components import build_component, find_component
     from cloudscope.cli.output import stdout
@@ -68,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
     # against the store's own files once it is (run_export).
     target = open_target(parsed.output, stream=stdout())
     args.db = parsed.db
-    with runtime.repository(create=False) as repository:
+    # The export owns this process: the cyclic collector need not run every few assets.
+    with runtime.repository(create=False) as repository, fewer_garbage_collections():
         summary = run_export(exporter, RepositorySource(repository, query), target, options)
     if summary.files:
         shown = ", ".join(map(printable, summary.files[:3])) + \

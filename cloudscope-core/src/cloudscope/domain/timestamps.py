@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -24,6 +25,10 @@ UtcDatetime = Annotated[datetime, AfterValidator(require_utc)]
 """A datetime validated to be timezone-aware and normalised to UTC."""
 
 
+# Cached: an export writes two times per asset, and the assets of one collected scope
+# share their last_seen. Equal datetimes are the same instant (or the same naive time),
+# which this formats the same way.
+@functools.lru_cache(maxsize=4096)
 def isoformat(value: datetime) -> str:
     """ISO 8601 in UTC with microseconds and an explicit ``Z``: fixed width, so it sorts as
     text. The format of every stored and exported time; naive values are taken as UTC."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ _DUPLICATED: Final = frozenset({"Tags", "tags", "TagList", "TagSet", "labels", "
 
 
 _NESTED: Final = frozenset({dict, list})
+_RANK: Final = operator.itemgetter(0, 1)
 _SCALARS: Final = frozenset({int, float, bool})
 
 
@@ -47,13 +49,17 @@ class FlattenLimits:
 
 def flatten(properties: Mapping[str, Any], limits: FlattenLimits) -> tuple[list[str], int]:
     """The ``path=value`` entries to show, most important first, and how many were left out."""
-    leaves: list[tuple[bool, int, int, str, Any]] = []
+    leaves: list[tuple[bool, int, str, Any]] = []
     # Enough candidates to rank: do not walk a 10,000-key document to the end.
     _collect(properties, "", 1, limits, leaves, cap=limits.width * 8, top=True)
-    leaves.sort()
+    # Stable: leaves of the same rank keep the order they were found in.
+    leaves.sort(key=_RANK)
     limit = limits.value_chars
-    shown = [f"{path}={shorten(text(value), limit)}"
-             for _, _, _, path, value in leaves[:limits.width]]
+    shown = []
+    for _, _, path, value in leaves[:limits.width]:
+        if type(value) is not str or len(value) > limit or "\n" in value or "\r" in value:
+            value = shorten(text(value), limit)
+        shown.append(f"{path}={value}")
     return shown, len(leaves) - len(shown)
 
 
@@ -64,27 +70,26 @@ def _is_unimportant(path: str) -> bool:
 
 
 def _collect(mapping: Mapping[str, Any], prefix: str, level: int, limits: FlattenLimits,
-             leaves: list[tuple[bool, int, int, str, Any]], *, cap: int,
+             leaves: list[tuple[bool, int, str, Any]], *, cap: int,
              top: bool = False) -> None:
-    # (unimportant, level, order, path, value): sorting the tuples ranks the leaves.
+    # (unimportant, level, path, value): sorting on the first two ranks the leaves.
     # Dispatch on exact types first: this loop runs for every property of every asset.
+    add = leaves.append
     for key, value in mapping.items():
         if value is None or (top and key in _DUPLICATED):
             continue
         kind = type(value)
         path = f"{prefix}{key}"
-        if kind in _SCALARS:
-            leaves.append((_is_unimportant(path), level, len(leaves), path, value))
-        elif kind is str:
-            if value:
-                leaves.append((_is_unimportant(path), level, len(leaves), path, value))
+        if kind is str or kind in _SCALARS:
+            if kind is not str or value:
+                add((_is_unimportant(path), level, path, value))
         elif kind is dict or (kind is not list and isinstance(value, Mapping)):
             if not value:
                 continue
             if level < limits.depth:
                 _collect(value, path + ".", level + 1, limits, leaves, cap=cap)
             else:
-                leaves.append((_is_unimportant(path), level, len(leaves), path, value))
+                add((_is_unimportant(path), level, path, value))
         elif kind is list:
             if not value:
                 continue
@@ -94,12 +99,11 @@ def _collect(mapping: Mapping[str, Any], prefix: str, level: int, limits: Flatte
                 _collect({f"[{i}]": item for i, item in enumerate(shown)}, path, level + 1,
                          limits, leaves, cap=cap)
                 if len(value) > len(shown):
-                    leaves.append((_is_unimportant(path), level, len(leaves), f"{path}.count",
-                                   len(value)))
+                    add((_is_unimportant(path), level, f"{path}.count", len(value)))
             else:
-                leaves.append((_is_unimportant(path), level, len(leaves), path, value))
+                add((_is_unimportant(path), level, path, value))
         else:
-            leaves.append((_is_unimportant(path), level, len(leaves), path, value))
+            add((_is_unimportant(path), level, path, value))
         if len(leaves) >= cap:
             return
 
