@@ -93,3 +93,15 @@ def test_a_read_that_fails_releases_the_log(postgres_url: str) -> None:
                              " AND granted").fetchone()
         assert held == (0,)
         assert len(repository.record_changes([finding_change(3)])) == 1
+
+
+def test_many_recorded_changes_get_their_ids_in_order(postgres_url: str) -> None:
+    """An assessment's changes are sent in pipelined chunks: more than one chunk's worth
+    comes back as one id per change, increasing, each naming its own change."""
+    changes = [finding_change(number) for number in range(2_345)]
+    with PostgreSQLRepository(postgres_url) as repository:
+        ids = repository.record_changes(changes)
+        assert len(ids) == len(changes) and ids == sorted(set(ids))
+        stored = {change.id: change.asset_id for change in repository.iter_changes(ChangeQuery())}
+        assert repository.record_changes([]) == []
+    assert [stored[i] for i in ids] == [change.asset_id for change in changes]
