@@ -72,6 +72,12 @@ class TcpProxy:
                 client.close()
                 continue
             with self._lock:
+                if self._listener is not listener:
+                    # Accepted while cut() ran: a connection that slipped past the cut would
+                    # carry the rest of the run (the client's pool reconnects at once).
+                    client.close()
+                    server.close()
+                    return
                 self._sockets += [client, server]
             for source, target, counted in ((client, server, True), (server, client, False)):
                 threading.Thread(target=self._pump, args=(source, target, counted),
