@@ -11,11 +11,13 @@ from contextlib import contextmanager
 def fewer_garbage_collections() -> Iterator[None]:
     """Raise the young-generation threshold for the duration of the block.
 
-    A collection or an export allocates millions of short-lived dicts and models, none in
-    reference cycles (reference counting frees them). At the default threshold (700) the
-    cyclic collector ran every few assets, and objects alive across a chunk were promoted
-    until full collections followed: a tenth of a collection's time, a fifth of an
-    export's (gc.callbacks, 200,000 assets; docs/performance.md). Memory stays bounded by
+    A collection, an assessment or an export allocates millions of short-lived dicts and
+    models, none in reference cycles (reference counting frees them). At the default
+    threshold (700) the cyclic collector ran every few assets, and objects alive across a
+    chunk were promoted until full collections followed: a tenth of a collection's time, a
+    fifth of an export's, a twentieth of an assessment's at 90,000 assets, whose rule
+    indexes make each full collection longer as the estate grows (gc.callbacks;
+    docs/performance.md). Memory stays bounded by
     the chunks, which reference counting frees.
 
     The threshold is process-wide: use it where one operation owns the process (the CLI),

@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     item) or 4 (--fail-on)."""
 
     from cloudscope.application.assess import Assessment, build_rules
+    from cloudscope.application.garbage import fewer_garbage_collections
     from cloudscope.application.rule_files import load_directories
     from cloudscope.cli.assets_command import query_from
     from cloudscope.cli.runtime import Runtime
@@ -59,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
     user_rules = load_directories(settings.directories)
     rules = build_rules(runtime.host.rules, user_rules, set(settings.disabled), summary)
     with runtime.repository(create=False) as repository:
-        result = Assessment(repository, rules).run(query, summary)
+        with fewer_garbage_collections():  # the CLI owns the process (see its docstring)
+            result = Assessment(repository, rules).run(query, summary)
         try:
             _print(args.format, rules, result, repository)
         finally:
