@@ -73,6 +73,15 @@ def findings_where(query: FindingQuery) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", parameters
 
 
+def _listing(query: AssetQuery) -> tuple[str, list[Any]]:
+    """The SQL and parameters of an asset listing, in (provider, account, asset_type, id)
+    order: one statement for the models and for the stored JSON, so both list alike."""
+    where, parameters = where_clause(query)
+    sql = (f"SELECT {ASSET_COLUMNS} FROM assets{where}"
+           " ORDER BY provider, account, asset_type, id LIMIT ? OFFSET ?")
+    return sql, [*parameters, -1 if query.limit is None else query.limit, query.offset]
+
+
 class SQLiteReadPath(SQLiteConnection):
     """Queries over assets, relationships and findings; every scan streams in pages."""
 
@@ -80,19 +89,11 @@ class SQLiteReadPath(SQLiteConnection):
 
     def iter_assets(self, query: AssetQuery) -> Iterator[Asset]:
         """Stream matching assets in (provider, account, asset_type, id) order."""
-        where, parameters = where_clause(query)
-        sql = (f"SELECT {ASSET_COLUMNS} FROM assets{where}"
-               " ORDER BY provider, account, asset_type, id LIMIT ? OFFSET ?")
-        parameters += [-1 if query.limit is None else query.limit, query.offset]
-        return self._stream(sql, parameters, asset_from_row)
+        return self._stream(*_listing(query), asset_from_row)
 
     def iter_asset_json(self, query: AssetQuery) -> Iterator[AssetJson]:
         """Matching assets as stored: their JSON text and times as written, not parsed."""
-        where, parameters = where_clause(query)
-        sql = (f"SELECT {ASSET_COLUMNS} FROM assets{where}"
-               " ORDER BY provider, account, asset_type, id LIMIT ? OFFSET ?")
-        parameters += [-1 if query.limit is None else query.limit, query.offset]
-        return self._stream(sql, parameters, _asset_json)
+        return self._stream(*_listing(query), _asset_json)
 
     def _stream(self, sql: str, parameters: Sequence[Any],
                 convert: Callable[[Sequence[Any]], T]) -> Iterator[T]:
