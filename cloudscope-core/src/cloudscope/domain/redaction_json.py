@@ -1,44 +1,48 @@
 """Redacting JSON text without parsing it when the text shows that nothing can be a secret.
 
-A listing or an export of stored assets spends most of its redaction time walking tags and
-properties through :func:`cloudscope.domain.redaction.redact` only to find nothing to hide.
-The walk's decisions can be read from the text itself, in two tests:
+A listing of stored assets spends most of its time walking tags and properties through
+:func:`cloudscope.domain.redaction.redact` only to find nothing to hide. The walk's
+decisions can be read from the text itself. Escaped backslashes and quotes are first set
+aside (read in pairs from the left, as a parser reads them), so that every quote left
+delimits a string; the text split at its quotes gives every string, and what follows each
+tells a key (a colon) from a value. Each string, decoded as JSON decodes it, is learnt
+once (bounded caches, keyed by the string as written):
 
-- quick, for text without a backslash (each string is then held verbatim between its
-  quotes): every rule of the walk needs something a search of the whole text finds. A
-  secret's key, a name/value pair naming a secret and the assignment detector need a word
-  of a secret (``key``, ``pass``, ``pwd``, ``secret``, ``token``, ``cred``, ``auth``,
-  ``cookie``, ``sig``, ``sas``, or ``conn`` of ``ConnectionString``); user data needs
-  ``user``/``custom`` then ``data``; key blocks, URL passwords and bearer tokens need
+- plain both ways, when it could be neither a key of another class nor a value the walk
+  changes. Every key class but PLAIN, every name/value secret and the assignment detector
+  need a word of a secret (``key``, ``pass``, ``pwd``, ``secret``, ``token``, ``cred``,
+  ``auth``, ``cookie``, ``sig``, ``sas``, or ``conn`` of ``ConnectionString``); user data
+  needs ``user``/``custom`` then ``data``; key blocks, URL passwords and bearer tokens need
   ``-----``, ``Private-Lines``, ``@`` with ``://``, ``earer ``; vendor tokens a long run
   with an upper-case letter or ``_``, or a literal prefix; JSON held in a string starts
-  with ``{``, ``[``, a space or a line break right after its quote;
-- exact, when the quick one finds something or the text has escapes: the strings are
-  split into keys and values (escapes decoded, by orjson, as the walk's parse decodes
-  them), and each branch of the walk is answered as the walk answers it:
+  with ``{``, ``[``, a space or a line break. A batch of new strings without any of these
+  (the quick test, over the strings joined by quotes) is plain at once; otherwise each is
+  classified as a key and tested as ``redact_text`` tests a value (with its cache). A
+  ``value`` key is never plain;
+- else its key class, whether ``redact_text`` keeps it, and its decoded text. Such a
+  string is judged where it stands, as the walk judges it:
 
-  - a key of class PLAIN: its value is judged by the values' test below;
+  - as a value: ``redact_text`` must keep it; a secret's name (``DB_PASSWORD``) may stand
+    only where no ``value`` key is (a name/value pair would make the walk hide a value);
+  - as a key of class PLAIN: nothing more;
   - SECRET: its value must be one the walk keeps: ``""``, a reference (an ARN, a Key
     Vault reference), ``true``, ``false`` or ``null``; a number or any other string is
-    hidden by the walk, so the text is not plainly clean;
+    hidden by the walk;
   - COLLECTION and ABOUT over a scalar: the walk judges a string under them as under a
     plain key and keeps numbers (``HttpTokens: "required"``);
-  - USER_DATA over a string: the walk's own user data test (base64 decoded and its text
-    tested) must keep it (``UserData``, ``customData``);
+  - USER_DATA over a string: the walk's own user data test (base64 decoded, gzip too, and
+    its text tested) must keep it (``UserData``, ``customData``);
   - any key but PLAIN over an object or an array: not plainly clean (the walk would judge
     the keys and items under it in that key's context).
 
-  So every object is judged in the plain context, where the walk changes a value only
-  through a name/value pair: no ``value`` key may sit in a text where a ``name``/``key``
-  key holds a secret's name. Every value must then be one ``redact_text`` leaves
-  unchanged: all at once by the quick test over the values alone, or one by one (the
-  test the walk makes, with its cache).
+  So every object is judged in the plain context, where the walk changes nothing else.
 
-Containers nested deeper than the walk's limit, NaN, and text that does not decode always
-take the walk. When a test passes, ``redact(loads(text)) == loads(text)`` and the text is
-answered as it is; otherwise it is parsed, redacted and encoded again.
-tests/core/test_redaction_json.py and tests/core/test_redaction_text.py check the
-equivalence over the redaction corpus and generated documents.
+Containers nested deeper than the walk's limit, NaN, unbalanced quotes and strings that
+do not decode always take the walk. When the test passes, ``redact(loads(text)) ==
+loads(text)`` and the text is answered as it is; otherwise it is parsed, redacted and
+encoded again. tests/core/test_redaction_json.py and tests/core/test_redaction_text.py
+check the equivalence over the redaction corpus and generated documents written compact,
+ASCII-escaped and indented.
 
 :func:`redact_json` remembers its recent answers by the texts themselves (bounded): a page
 read again costs a dictionary lookup per asset.
