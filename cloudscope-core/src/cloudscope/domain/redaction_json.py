@@ -147,14 +147,14 @@ def plainly_clean(text: str) -> bool:
     unknown = set(bodies).difference(_CLEAN)
     if not unknown:
         return True
-    fresh = [body for body in unknown if body not in _FACTS]
-    if fresh:
-        try:
+    try:
+        fresh = [body for body in unknown if body not in _FACTS]
+        if fresh:
             _learn(fresh, escaped)
-        except ValueError:
-            return False  # a string that does not decode: the parse refuses it
-        unknown.difference_update(_CLEAN)
-    return not unknown or _kept_in_place(unknown, parts, bodies)
+            unknown.difference_update(_CLEAN)
+        return not unknown or _kept_in_place(unknown, parts, bodies)
+    except ValueError:
+        return False  # a string that does not decode: the parse refuses it
 
 
 def _nothing_anywhere(text: str) -> bool:
