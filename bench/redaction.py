@@ -2,7 +2,9 @@
 
 - throughput: `redact()` over EC2 instances as bench/export.py stores them (every id
   unique) and over variants of the sample estate's 113 assets (ids made unique), in assets
-  per CPU second;
+  per CPU second; and `redact_json()` over the same assets as stored JSON text (tags and
+  properties, as `serve` answers a page), with the share that `plainly_clean` answers as
+  stored;
 - corpus: the planted secrets that survive and the harmless look-alikes that change, from
   tests/core/redaction_corpus.py;
 - with `--detect-secrets` (needs `pip install detect-secrets`), the same corpus and a
@@ -27,6 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests" / "core")]
 
 from cloudscope.domain.redaction import redact  # noqa: E402
+from cloudscope.domain.redaction_json import plainly_clean, redact_json  # noqa: E402
+from cloudscope.domain.serialization import dumps  # noqa: E402
 from export import instance_properties  # noqa: E402  (bench/ beside this file)
 from redaction_corpus import HARMLESS, PLANTED, visible  # noqa: E402
 
@@ -107,9 +111,15 @@ def main() -> None:
     print(f"cloudscope redact(): {leaked}/{len(PLANTED)} planted secrets survive, "
           f"{changed}/{len(HARMLESS)} look-alikes change")
     ec2 = instances(args.assets)
+    tags = dumps({"env": "prod", "team": "team-1", "app": "bench"})
     for label, items in (("EC2 instances, ids unique", ec2),
                          ("sample estate variants", estate_variants(args.assets))):
         print(f"cloudscope redact(), {label}: {rate(redact, items):,.0f} assets/CPU s")
+        texts = [dumps(item) for item in items]
+        speed = rate(lambda text: redact_json(tags, text), texts)
+        clean = sum(plainly_clean(tags + text) for text in texts) / len(texts)
+        print(f"cloudscope redact_json(), {label}, stored text: {speed:,.0f} assets/CPU s, "
+              f"{clean:.0%} answered as stored")
     if args.detect_secrets:
         detect_secrets_figures(ec2)
 

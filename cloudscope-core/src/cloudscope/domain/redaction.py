@@ -30,8 +30,8 @@ if TYPE_CHECKING:  # the models (pydantic) only for hints: logging imports this 
     from cloudscope.domain.finding import Finding
     from cloudscope.domain.relationship import Relationship
 
-__all__ = ["REDACTED", "is_secret_key", "redact", "redact_asset", "redact_change",
-           "redact_finding", "redact_relationship", "redact_text"]
+__all__ = ["REDACTED", "encoded_user_data_kept", "is_secret_key", "redact", "redact_asset",
+           "redact_change", "redact_finding", "redact_relationship", "redact_text"]
 
 _NUMBERS: Final = frozenset({int, float})
 _SCALARS: Final = frozenset({bool, type(None)})
@@ -170,8 +170,19 @@ def _redact_user_data(value: str) -> str:
     """User data is text or base64 (EC2 returns base64, sometimes of gzip): decoded,
     redacted, and encoded again only when something was redacted."""
     text = redact_text(value)
-    if text != value or len(value) % 4 or _BASE64.fullmatch(value) is None:
-        return text
+    return text if text != value else _redact_encoded(value)
+
+
+def encoded_user_data_kept(value: str) -> bool:
+    """Whether user data that :func:`redact_text` keeps is kept whole: not base64, or its
+    decoded text holds no secret (the last step of the walk's test, for
+    :mod:`cloudscope.domain.redaction_json`)."""
+    return _redact_encoded(value) == value
+
+
+def _redact_encoded(value: str) -> str:
+    if len(value) % 4 or _BASE64.fullmatch(value) is None:
+        return value
     import base64
     import binascii
     import zlib
