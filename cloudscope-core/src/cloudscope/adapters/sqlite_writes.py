@@ -68,12 +68,13 @@ class SQLiteWritePath(SQLiteChangeLog):
                      for r in relationships]
         with self._transaction() as connection:
             stored, changes = self._asset_changes(connection, run_id, seen, assets, rows)
-            changes += self._edge_changes(connection, run_id, seen, assets, relationships,
-                                          changes=changes)
             _write_assets(connection, UPSERT_SEEN, rows, [a.tags for a in assets], stored)
-            connection.executemany(_UPSERT_EDGE, edge_rows)
             if changes:
                 connection.executemany(INSERT_CHANGE, self._numbered(connection, changes, stored))
+            # The new edges' changes follow the assets' (their ids in that order) and are
+            # found before the edges are written.
+            self._log_new_edges(connection, run_id, seen, relationships, changes)
+            connection.executemany(_UPSERT_EDGE, edge_rows)
 
     def write_detected(self, scope: ScopeKey, run_id: str,
                        relationships: Sequence[Relationship], seen_at: datetime) -> int:
