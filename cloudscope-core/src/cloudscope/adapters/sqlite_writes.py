@@ -198,8 +198,8 @@ def _write_assets(connection: sqlite3.Connection, statement: str,
             stored.update((asset_id, (number, text)) for asset_id, number, text in connection.execute(
                 "SELECT id, number, tags FROM assets WHERE id IN (SELECT value FROM json_each(?))",
                 (dumps(chunk),)))
-    next_number = connection.execute("SELECT coalesce(max(number), 0) + 1 FROM assets"
-                                     ).fetchone()[0]
+    next_number = first_new = connection.execute(
+        "SELECT coalesce(max(number), 0) + 1 FROM assets").fetchone()[0]
     numbered: list[tuple[Any, ...]] = []
     before: dict[int, str | None] = {}  # tags text stored before this batch, by number
     after: dict[int, tuple[str, dict[str, str]]] = {}  # the batch's last tags, by number
@@ -219,10 +219,17 @@ def _write_assets(connection: sqlite3.Connection, statement: str,
         after[number] = (row[7], asset_tags)
     removed: list[tuple[str, str, int]] = []
     added: list[tuple[str, str, int]] = []
+    # New assets' tags are read from their stored text by SQLite, in one statement: the
+    # index is by definition json_each(tags) (a Python row per tag cost a first collection
+    # more than the statement). SQLite's strings end at U+0000, which only an unvalidated
+    # asset can hold: then Python writes them.
+    in_sql = next_number > first_new and not any(
+        "\\u0000" in after[number][0] for number in range(first_new, next_number))
     for number, (text, new) in after.items():
         old_text = before[number]
         if old_text is None:
-            added.extend((name, value, number) for name, value in new.items())
+            if not in_sql:
+                added.extend((name, value, number) for name, value in new.items())
         elif old_text != text:
             old = loads(old_text)
             removed.extend((name, value, number) for name, value in old.items() - new.items())
@@ -231,3 +238,7 @@ def _write_assets(connection: sqlite3.Connection, statement: str,
     connection.executemany("DELETE FROM asset_tags WHERE key = ? AND value = ? AND asset = ?",
                            removed)
     connection.executemany("INSERT INTO asset_tags (key, value, asset) VALUES (?, ?, ?)", added)
+    if in_sql:
+        connection.execute("INSERT INTO asset_tags (key, value, asset) SELECT t.key, t.value,"
+                           " a.number FROM assets AS a, json_each(a.tags) AS t"
+                           " WHERE a.number >= ?", (first_new,))
