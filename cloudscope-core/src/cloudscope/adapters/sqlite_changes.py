@@ -58,6 +58,11 @@ _LOG_NEW_EDGES: Final = (
     " LEFT JOIN assets AS a ON a.id = e.source WHERE NOT EXISTS (SELECT 1 FROM relationships"
     " AS r WHERE r.source_id = e.source AND r.type = e.type AND r.target_id = e.target)"
     " ORDER BY e.key")
+_LOG_ADDED: Final = (
+    "INSERT INTO changes (run_id, at, change, asset_id, asset_number, provider, asset_type,"
+    " name, account, region) SELECT ?, ?, 'added', id, number, provider, asset_type, name,"
+    " account, region FROM assets WHERE number >= ? ORDER BY number")
+"""The ``added`` rows of a batch's new assets, from the rows just written."""
 # The fallback's lookups: the stored edges of the batch's sources (the primary key's
 # prefix), and the new edges' sources.
 _KNOWN_EDGES: Final = ("SELECT source_id, type, target_id FROM relationships"
@@ -248,17 +253,20 @@ class SQLiteChangeLog(SQLiteConnection):
             dumps({"relationship": {"type": probe, "target_id": probe}}) for probe in _PROBES]
 
     @staticmethod
-    def _numbered(connection: sqlite3.Connection, changes: Sequence[tuple[Any, ...]],
-                  stored: dict[str, tuple[int, str]] | None) -> list[tuple[Any, ...]]:
-        """The batch's change rows with the numbers of their assets: from ``stored`` (after
-        the write path numbered the new ones), else looked up (an edge's source)."""
-        numbers = {key: value[0] for key, value in (stored or {}).items()}
-        missing = sorted({row[3] for row in changes} - numbers.keys())
-        for chunk in chunks(missing, MAX_BATCH_LOOKUP):
-            numbers.update(connection.execute(
-                "SELECT id, number FROM assets WHERE id IN (SELECT value FROM json_each(?))",
-                (dumps(chunk),)))
-        return [(*row, numbers.get(row[3])) for row in changes]
+    def _log_asset_changes(connection: sqlite3.Connection, changes: Sequence[tuple[Any, ...]],
+                           stored: dict[str, tuple[int, str]] | None, new: range) -> None:
+        """Write the batch's asset change rows, after the write path numbered the ``new``
+        assets (``stored`` has every number). When they are exactly one ``added`` per new
+        asset (a first collection: no asset back after removal, none twice in the batch),
+        SQLite copies them from the rows just written, in the order of their numbers."""
+        if not changes:
+            return
+        added = ChangeKind.ADDED.value
+        if len(changes) == len(new) and all(row[2] == added for row in changes):
+            connection.execute(_LOG_ADDED, (changes[0][0], changes[0][1], new.start))
+            return
+        numbers = stored or {}
+        connection.executemany(INSERT_CHANGE, [(*row, numbers[row[3]][0]) for row in changes])
 
     def _log_staleness(self, connection: sqlite3.Connection, run_id: str, scope_keys: str,
                        started: str, finished: str) -> None:

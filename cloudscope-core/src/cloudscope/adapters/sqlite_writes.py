@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Final, cast
 
-from cloudscope.adapters.sqlite_changes import INSERT_CHANGE, SQLiteChangeLog
+from cloudscope.adapters.sqlite_changes import SQLiteChangeLog
 from cloudscope.adapters.sqlite_connection import FETCH_SIZE, chunks
 from cloudscope.adapters.sqlite_reads import ASSET_COLUMNS, where_clause
 from cloudscope.adapters.sqlite_runs import RUN_COLUMNS, run_row
@@ -68,9 +68,9 @@ class SQLiteWritePath(SQLiteChangeLog):
                      for r in relationships]
         with self._transaction() as connection:
             stored, changes = self._asset_changes(connection, run_id, seen, assets, rows)
-            _write_assets(connection, UPSERT_SEEN, rows, [a.tags for a in assets], stored)
-            if changes:
-                connection.executemany(INSERT_CHANGE, self._numbered(connection, changes, stored))
+            numbers = _write_assets(connection, UPSERT_SEEN, rows, [a.tags for a in assets],
+                                    stored)
+            self._log_asset_changes(connection, changes, stored, numbers)
             # The new edges' changes follow the assets' (their ids in that order) and are
             # found before the edges are written.
             self._log_new_edges(connection, run_id, seen, relationships, changes)
@@ -182,9 +182,10 @@ class SQLiteWritePath(SQLiteChangeLog):
 
 def _write_assets(connection: sqlite3.Connection, statement: str,
                   rows: Sequence[tuple[Any, ...]], tags: Sequence[dict[str, str]],
-                  stored: dict[str, tuple[int, str]] | None = None) -> None:
+                  stored: dict[str, tuple[int, str]] | None = None) -> range:
     """Upsert asset rows (in ASSET_COLUMNS order, then scope_key and deleted_at) and keep
-    ``asset_tags`` equal to their tags, inside the caller's transaction.
+    ``asset_tags`` equal to their tags, inside the caller's transaction; the numbers the
+    new assets took, in the order of their first row.
 
     One lookup per batch finds the assets already stored, their number and tags text (or
     ``stored`` gives them: the change log looked them up already). New
@@ -242,3 +243,4 @@ def _write_assets(connection: sqlite3.Connection, statement: str,
         connection.execute("INSERT INTO asset_tags (key, value, asset) SELECT t.key, t.value,"
                            " a.number FROM assets AS a, json_each(a.tags) AS t"
                            " WHERE a.number >= ?", (first_new,))
+    return range(first_new, next_number)

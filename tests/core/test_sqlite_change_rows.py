@@ -1,5 +1,6 @@
-"""The SQLite change log's new edges: found and written by one statement per batch, the
-same rows as the Python path it falls back to (another SQLite's JSON escapes, U+0000)."""
+"""The SQLite change log's rows written set-based: a batch's new edges and a first
+collection's added assets, one statement each, the same rows as the Python paths they fall
+back to (another SQLite's JSON escapes, U+0000, an id twice in a batch)."""
 
 from __future__ import annotations
 
@@ -98,3 +99,26 @@ def test_a_nul_in_an_unvalidated_edge_is_logged_by_python(tmp_path: Path) -> Non
     finally:
         store.close()
 
+
+
+def test_added_rows_of_a_batch_holding_an_id_twice_or_an_asset_back(tmp_path: Path) -> None:
+    """A first collection's ``added`` rows are copied by SQLite from the rows written; a
+    batch holding an id twice (two ``added``) or an asset back after removal (its old
+    number) is logged row by row, as before."""
+    store = SQLiteRepository(f"sqlite:///{tmp_path / 'added.db'}")
+    try:
+        a, b, c = make_asset(1), make_asset(2), make_asset(3)
+        tracked(store).scope(SCOPE_A, [a, b, c])
+        tracked(store).scope(SCOPE_A, [a, b])  # c removed
+        tracked(store).scope(SCOPE_A, [a, b, c, make_asset(4), make_asset(4, name="again")])
+        tracked(store).scope(SCOPE_B, [make_asset(5), make_asset(6)])
+        rows = store._connection.execute(
+            "SELECT change, asset_id, asset_number, name FROM changes ORDER BY id").fetchall()
+    finally:
+        store.close()
+    d, e, f = make_asset(4).id, make_asset(5).id, make_asset(6).id
+    assert rows == [("added", a.id, 1, "web-1"), ("added", b.id, 2, "web-2"),
+                    ("added", c.id, 3, "web-3"), ("removed", c.id, 3, "web-3"),
+                    ("added", c.id, 3, "web-3"), ("added", d, 4, "web-4"),
+                    ("added", d, 4, "again"), ("added", e, 5, "web-5"),
+                    ("added", f, 6, "web-6")]
