@@ -109,3 +109,15 @@ def test_store_of_schema_1_is_migrated_with_its_tags(tmp_path: Path) -> None:
         assert store.execute_integrity_check() == "ok"
     finally:
         store.close()
+
+
+def test_a_nul_in_an_unvalidated_tag_is_indexed_whole(store: SQLiteRepository) -> None:
+    """New assets' tags are indexed from their stored text by SQLite, whose strings end at
+    U+0000: a batch holding an unvalidated tag with one is indexed by Python, whole."""
+    valid = make_asset(1)
+    unchecked = make_asset(2).model_copy(update={"tags": {"env": "a\0b"}})
+    Collection(store).scope(SCOPE_A, [valid, unchecked])
+    indexed, _ = tag_rows(store)
+    numbers = dict(store._connection.execute("SELECT id, number FROM assets"))
+    assert indexed == {("env", "prod", numbers[valid.id]), ("team", "core", numbers[valid.id]),
+                       ("env", "a\0b", numbers[unchecked.id])}

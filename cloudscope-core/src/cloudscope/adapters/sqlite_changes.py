@@ -44,10 +44,34 @@ _INSERT_LOOKED_UP: Final = (
 _STORED: Final = ("SELECT id, number, deleted_at, provider, asset_type, native_type, name,"
                   " account, region, tags, properties FROM assets"
                   " WHERE id IN (SELECT value FROM json_each(?))")
-# The stored edges of the batch's sources (the primary key's prefix), filtered in Python:
-# cheaper than matching three JSON fields per edge in SQL.
+# The batch's edges not stored yet (one probe of the primary key each), in batch order,
+# logged with the number and facts of their source as stored: the write path upserts the
+# batch's assets first, so a source in the batch has the batch's values. ``?`` is a JSON
+# array of [source_id, type, target_id].
+_LOG_NEW_EDGES: Final = (
+    "INSERT INTO changes (run_id, at, change, asset_id, asset_number, related_id, provider,"
+    " asset_type, name, account, region, detail) SELECT ?, ?, 'relationship-added', e.source,"
+    " a.number, e.target, a.provider, a.asset_type, a.name, a.account, a.region,"
+    " json_object('relationship', json_object('type', e.type, 'target_id', e.target))"
+    " FROM (SELECT key, json_extract(value, '$[0]') AS source, json_extract(value, '$[1]')"
+    " AS type, json_extract(value, '$[2]') AS target FROM json_each(?)) AS e"
+    " LEFT JOIN assets AS a ON a.id = e.source WHERE NOT EXISTS (SELECT 1 FROM relationships"
+    " AS r WHERE r.source_id = e.source AND r.type = e.type AND r.target_id = e.target)"
+    " ORDER BY e.key")
+_LOG_ADDED: Final = (
+    "INSERT INTO changes (run_id, at, change, asset_id, asset_number, provider, asset_type,"
+    " name, account, region) SELECT ?, ?, 'added', id, number, provider, asset_type, name,"
+    " account, region FROM assets WHERE number >= ? ORDER BY number")
+"""The ``added`` rows of a batch's new assets, from the rows just written."""
+# The fallback's lookups: the stored edges of the batch's sources (the primary key's
+# prefix), and the new edges' sources.
 _KNOWN_EDGES: Final = ("SELECT source_id, type, target_id FROM relationships"
                        " WHERE source_id IN (SELECT value FROM json_each(?))")
+_SOURCES: Final = ("SELECT id, number, provider, asset_type, name, account, region FROM assets"
+                   " WHERE id IN (SELECT value FROM json_each(?))")
+# Texts whose JSON SQLite must write as dumps does for _LOG_NEW_EDGES to be used: quotes,
+# backslashes, control characters, non-ASCII (SQLite's escapes changed across versions).
+_PROBES: Final = ('a"b\\c', "\b\t\n\f\r\x01\x1f\x7f", "é\u2028\U0001f600/<>&")
 # Staleness, logged before it is applied: what it removes, with what the asset was.
 _REMOVED_ASSETS: Final = (
     "INSERT INTO changes (run_id, at, change, asset_id, asset_number, provider, asset_type,"
@@ -186,47 +210,63 @@ class SQLiteChangeLog(SQLiteConnection):
                         detail=dumps({"fields": [f.model_dump(mode="json") for f in fields]})))
         return {key: (row[1], row[_TAGS]) for key, row in stored.items()}, changes
 
-    def _edge_changes(self, connection: sqlite3.Connection, run_id: str, seen: str,
-                      assets: Sequence[Asset], relationships: Sequence[Relationship], *,
-                      changes: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        """For a tracked run: the change rows of the batch's relationships not stored yet,
-        but those of an asset ``changes`` adds (its addition says it)."""
-        added = {row[3] for row in changes if row[2] == ChangeKind.ADDED.value}
-        relationships = [r for r in relationships if r.source_id not in added]
+    def _log_new_edges(self, connection: sqlite3.Connection, run_id: str, seen: str,
+                       relationships: Sequence[Relationship],
+                       changes: Sequence[tuple[Any, ...]]) -> None:
+        """For a tracked run, after the batch's assets and before its edges are written: log
+        the batch's relationships not stored yet, but those of an asset ``changes`` adds
+        (its addition says it). Set-based: one statement finds them and writes their rows."""
         if run_id not in self._differs or not relationships:
-            return []
+            return
+        added_kind = ChangeKind.ADDED.value
+        added = {row[3] for row in changes if row[2] == added_kind}
+        edges = [(r.source_id, r.type, r.target_id) for r in relationships
+                 if r.source_id not in added]
+        text = dumps(edges)
+        # SQLite's strings end at U+0000 (the models refuse it; model_construct does not).
+        if self._sqlite_writes_json_as_dumps and "\\u0000" not in text:
+            connection.execute(_LOG_NEW_EDGES, (run_id, seen, text))
+            return
         known: set[tuple[str, str, str]] = set()
-        for chunk in chunks(sorted({r.source_id for r in relationships}), MAX_BATCH_LOOKUP):
+        for chunk in chunks(sorted({edge[0] for edge in edges}), MAX_BATCH_LOOKUP):
             known.update(connection.execute(_KNOWN_EDGES, (dumps(chunk),)))
-        new = [r for r in relationships if r.key not in known]
-        sources = {a.id: a for a in assets}
-        missing = sorted({r.source_id for r in new} - sources.keys())
-        for chunk in chunks(missing, MAX_BATCH_LOOKUP):
-            # tags and properties given: model_construct would otherwise call their default
-            # factories through pydantic's signature inspection (100 against 25 us a row).
-            sources.update((row[0], Asset.model_construct(
-                id=row[0], provider=row[1], asset_type=row[2], name=row[3], account=row[4],
-                region=row[5], tags={}, properties={})) for row in connection.execute(
-                    "SELECT id, provider, asset_type, name, account, region FROM assets"
-                    " WHERE id IN (SELECT value FROM json_each(?))", (dumps(chunk),)))
-        return [change_row(run_id, seen, ChangeKind.RELATIONSHIP_ADDED,
-                           sources.get(r.source_id), r.source_id, related_id=r.target_id,
-                           detail=dumps({"relationship": {"type": r.type,
-                                                          "target_id": r.target_id}}))
-                for r in new]
+        new = [edge for edge in edges if edge not in known]
+        sources: dict[str, tuple[Any, ...]] = {}
+        for chunk in chunks(sorted({edge[0] for edge in new}), MAX_BATCH_LOOKUP):
+            sources.update((row[0], row[1:]) for row in connection.execute(_SOURCES,
+                                                                          (dumps(chunk),)))
+        unknown = (None,) * 6
+        connection.executemany(INSERT_CHANGE, [
+            (run_id, seen, ChangeKind.RELATIONSHIP_ADDED.value, source, target,
+             *(sources.get(source) or unknown)[1:],
+             dumps({"relationship": {"type": kind, "target_id": target}}),
+             (sources.get(source) or unknown)[0])
+            for source, kind, target in new])
+
+    @cached_property
+    def _sqlite_writes_json_as_dumps(self) -> bool:
+        """Whether this SQLite's ``json_object`` writes :data:`_PROBES` as dumps does."""
+        written = self._connection.execute(
+            "SELECT json_object('relationship', json_object('type', value, 'target_id', value))"
+            " FROM json_each(?) ORDER BY key", (dumps(_PROBES),)).fetchall()
+        return [row[0] for row in written] == [
+            dumps({"relationship": {"type": probe, "target_id": probe}}) for probe in _PROBES]
 
     @staticmethod
-    def _numbered(connection: sqlite3.Connection, changes: Sequence[tuple[Any, ...]],
-                  stored: dict[str, tuple[int, str]] | None) -> list[tuple[Any, ...]]:
-        """The batch's change rows with the numbers of their assets: from ``stored`` (after
-        the write path numbered the new ones), else looked up (an edge's source)."""
-        numbers = {key: value[0] for key, value in (stored or {}).items()}
-        missing = sorted({row[3] for row in changes} - numbers.keys())
-        for chunk in chunks(missing, MAX_BATCH_LOOKUP):
-            numbers.update(connection.execute(
-                "SELECT id, number FROM assets WHERE id IN (SELECT value FROM json_each(?))",
-                (dumps(chunk),)))
-        return [(*row, numbers.get(row[3])) for row in changes]
+    def _log_asset_changes(connection: sqlite3.Connection, changes: Sequence[tuple[Any, ...]],
+                           stored: dict[str, tuple[int, str]] | None, new: range) -> None:
+        """Write the batch's asset change rows, after the write path numbered the ``new``
+        assets (``stored`` has every number). When they are exactly one ``added`` per new
+        asset (a first collection: no asset back after removal, none twice in the batch),
+        SQLite copies them from the rows just written, in the order of their numbers."""
+        if not changes:
+            return
+        added = ChangeKind.ADDED.value
+        if len(changes) == len(new) and all(row[2] == added for row in changes):
+            connection.execute(_LOG_ADDED, (changes[0][0], changes[0][1], new.start))
+            return
+        numbers = stored or {}
+        connection.executemany(INSERT_CHANGE, [(*row, numbers[row[3]][0]) for row in changes])
 
     def _log_staleness(self, connection: sqlite3.Connection, run_id: str, scope_keys: str,
                        started: str, finished: str) -> None:

@@ -13,13 +13,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 from urllib.parse import parse_qs
 
 from cloudscope.adapters import sqlite_schema
 from cloudscope.adapters.store_url import timeout_option, url_path
 from cloudscope.domain.documents import not_regular
 from cloudscope.domain.errors import StoreError
+
+T = TypeVar("T")
 
 FETCH_SIZE: Final = 1000
 # SQLite allows 32766 host parameters since 3.32; stay well below for IN (...) lists.
@@ -47,7 +49,7 @@ def path_from_url(url: str) -> str:
     return path
 
 
-def chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
+def chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
     """``items`` in lists of at most ``size``."""
     for start in range(0, len(items), size):
         yield list(items[start:start + size])

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Final, cast
 
-from cloudscope.adapters.sqlite_changes import INSERT_CHANGE, SQLiteChangeLog
+from cloudscope.adapters.sqlite_changes import SQLiteChangeLog
 from cloudscope.adapters.sqlite_connection import FETCH_SIZE, chunks
 from cloudscope.adapters.sqlite_reads import ASSET_COLUMNS, where_clause
 from cloudscope.adapters.sqlite_runs import RUN_COLUMNS, run_row
@@ -68,12 +68,13 @@ class SQLiteWritePath(SQLiteChangeLog):
                      for r in relationships]
         with self._transaction() as connection:
             stored, changes = self._asset_changes(connection, run_id, seen, assets, rows)
-            changes += self._edge_changes(connection, run_id, seen, assets, relationships,
-                                          changes=changes)
-            _write_assets(connection, UPSERT_SEEN, rows, [a.tags for a in assets], stored)
+            numbers = _write_assets(connection, UPSERT_SEEN, rows, [a.tags for a in assets],
+                                    stored)
+            self._log_asset_changes(connection, changes, stored, numbers)
+            # The new edges' changes follow the assets' (their ids in that order) and are
+            # found before the edges are written.
+            self._log_new_edges(connection, run_id, seen, relationships, changes)
             connection.executemany(_UPSERT_EDGE, edge_rows)
-            if changes:
-                connection.executemany(INSERT_CHANGE, self._numbered(connection, changes, stored))
 
     def write_detected(self, scope: ScopeKey, run_id: str,
                        relationships: Sequence[Relationship], seen_at: datetime) -> int:
@@ -181,9 +182,10 @@ class SQLiteWritePath(SQLiteChangeLog):
 
 def _write_assets(connection: sqlite3.Connection, statement: str,
                   rows: Sequence[tuple[Any, ...]], tags: Sequence[dict[str, str]],
-                  stored: dict[str, tuple[int, str]] | None = None) -> None:
+                  stored: dict[str, tuple[int, str]] | None = None) -> range:
     """Upsert asset rows (in ASSET_COLUMNS order, then scope_key and deleted_at) and keep
-    ``asset_tags`` equal to their tags, inside the caller's transaction.
+    ``asset_tags`` equal to their tags, inside the caller's transaction; the numbers the
+    new assets took, in the order of their first row.
 
     One lookup per batch finds the assets already stored, their number and tags text (or
     ``stored`` gives them: the change log looked them up already). New
@@ -197,8 +199,8 @@ def _write_assets(connection: sqlite3.Connection, statement: str,
             stored.update((asset_id, (number, text)) for asset_id, number, text in connection.execute(
                 "SELECT id, number, tags FROM assets WHERE id IN (SELECT value FROM json_each(?))",
                 (dumps(chunk),)))
-    next_number = connection.execute("SELECT coalesce(max(number), 0) + 1 FROM assets"
-                                     ).fetchone()[0]
+    next_number = first_new = connection.execute(
+        "SELECT coalesce(max(number), 0) + 1 FROM assets").fetchone()[0]
     numbered: list[tuple[Any, ...]] = []
     before: dict[int, str | None] = {}  # tags text stored before this batch, by number
     after: dict[int, tuple[str, dict[str, str]]] = {}  # the batch's last tags, by number
@@ -218,10 +220,17 @@ def _write_assets(connection: sqlite3.Connection, statement: str,
         after[number] = (row[7], asset_tags)
     removed: list[tuple[str, str, int]] = []
     added: list[tuple[str, str, int]] = []
+    # New assets' tags are read from their stored text by SQLite, in one statement: the
+    # index is by definition json_each(tags) (a Python row per tag cost a first collection
+    # more than the statement). SQLite's strings end at U+0000, which only an unvalidated
+    # asset can hold: then Python writes them.
+    in_sql = next_number > first_new and not any(
+        "\\u0000" in after[number][0] for number in range(first_new, next_number))
     for number, (text, new) in after.items():
         old_text = before[number]
         if old_text is None:
-            added.extend((name, value, number) for name, value in new.items())
+            if not in_sql:
+                added.extend((name, value, number) for name, value in new.items())
         elif old_text != text:
             old = loads(old_text)
             removed.extend((name, value, number) for name, value in old.items() - new.items())
@@ -230,3 +239,8 @@ def _write_assets(connection: sqlite3.Connection, statement: str,
     connection.executemany("DELETE FROM asset_tags WHERE key = ? AND value = ? AND asset = ?",
                            removed)
     connection.executemany("INSERT INTO asset_tags (key, value, asset) VALUES (?, ?, ?)", added)
+    if in_sql:
+        connection.execute("INSERT INTO asset_tags (key, value, asset) SELECT t.key, t.value,"
+                           " a.number FROM assets AS a, json_each(a.tags) AS t"
+                           " WHERE a.number >= ?", (first_new,))
+    return range(first_new, next_number)
