@@ -64,12 +64,14 @@ class Spool(Generic[Item]):
     def __iter__(self) -> Iterator[Item]:
         return map(self._decode, self.rows())
 
-    def rows(self) -> Iterator[list[Any]]:
-        """The items as they were encoded, without building them."""
+    def rows(self, prefix: str = "") -> Iterator[list[Any]]:
+        """The items as they were encoded, without building them; with ``prefix``, only
+        those whose JSON text starts with it (the others are not parsed)."""
         self._file.flush()
         self._file.seek(0)
         for line in self._file:
-            yield loads(line)
+            if line.startswith(prefix):
+                yield loads(line)
         self._file.seek(0, 2)
 
     def close(self) -> None:
@@ -78,13 +80,22 @@ class Spool(Generic[Item]):
 
 
 # Spooled as positional lists: a third of the cost of pydantic's dump and validation; read
-# back without validation (the rules' items were validated when they were built).
+# back without validation (the rules' items were validated when they were built). The
+# severity comes first, so that reading the findings of one severity parses only theirs.
 def _finding_spool() -> Spool[Finding]:
-    return Spool(lambda f: [f.rule_id, f.asset_id, f.severity.value, f.title, f.detail,
-                            f.remediation, f.evidence],
-                 lambda v: construct_trusted(Finding, {
-                     "rule_id": v[0], "asset_id": v[1], "severity": Severity(v[2]),
-                     "title": v[3], "detail": v[4], "remediation": v[5], "evidence": v[6]}))
+    return Spool(lambda f: [f.severity.value, f.rule_id, f.asset_id, f.title, f.detail,
+                            f.remediation, f.evidence], _finding)
+
+
+def _finding(row: list[Any]) -> Finding:
+    return construct_trusted(Finding, {
+        "rule_id": row[1], "asset_id": row[2], "severity": Severity(row[0]), "title": row[3],
+        "detail": row[4], "remediation": row[5], "evidence": row[6]})
+
+
+def _severity_prefix(severity: Severity) -> str:
+    """How the spooled line of a finding of ``severity`` starts."""
+    return dumps([severity.value])[:-1] + ","
 
 
 def _relationship(row: list[Any]) -> Relationship:
@@ -132,11 +143,13 @@ class AssessmentResult:
         self._sources = sources
 
     def findings(self) -> Iterator[Finding]:
-        """Stored findings, most severe first (one read of the spools per severity)."""
+        """Stored findings, most severe first (one read of the spools per severity, each
+        finding parsed and built once)."""
         for severity in Severity:
             if self.summary.counts[severity.value]:
+                prefix = _severity_prefix(severity)
                 for spool, wanted in self._sources:
-                    yield from (f for f in spool if f.severity is severity and wanted(f))
+                    yield from (f for f in map(_finding, spool.rows(prefix)) if wanted(f))
 
     def close(self) -> None:
         """Delete the temporary files."""
