@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from cloudscope.domain.reachability import (
+    ADMIN_PORTS,
     ALL_PORTS,
     AccessRule,
     Match,
@@ -24,6 +25,8 @@ from cloudscope.domain.reachability_aws import (
 )
 from cloudscope.domain.reachability_azure import Target, nsg_ports, through_layers
 from cloudscope.domain.reachability_gcp import effective_world_ports, firewall_ports, world_rule
+from hypothesis import given
+from hypothesis import strategies as st
 
 V4, V6, NETWORK = Origin.INTERNET_V4, Origin.INTERNET_V6, Origin.NETWORK
 SSH = Ports.of(22)
@@ -306,3 +309,16 @@ def test_shared_lookups_are_cached_within_a_bound() -> None:
     lookups.get(["c", "d", "e"])
     assert len(lookups._cache) <= 4 + 3
     assert set(lookups.get(["e", "a"])) == {"e", "a"}
+
+
+_RANGE = st.tuples(st.integers(-5, 70_000), st.integers(-5, 70_000))
+
+
+@given(st.lists(_RANGE, max_size=5), _RANGE)
+def test_port_sets_name_their_admin_ports_and_spans_as_the_general_constructor(
+        ranges: list[tuple[int, int]], span: tuple[int, int]) -> None:
+    """``admin()`` lists the administrative ports inside, sorted; a span is the set of its
+    one range, clipped to 0-65535 (empty when reversed)."""
+    ports = Ports(ranges)
+    assert ports.admin() == sorted(port for port in ADMIN_PORTS if port in ports)
+    assert Ports.span(*span) == Ports([span])

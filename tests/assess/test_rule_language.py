@@ -10,6 +10,8 @@ import pytest
 from cloudscope.api import FieldPath, InputError
 from cloudscope.application.rule_files import load_directories, load_file
 from cloudscope.domain.rule_language import compile_condition, parse_pack
+from hypothesis import given
+from hypothesis import strategies as st
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 PROPERTIES = {
@@ -33,6 +35,23 @@ PROPERTIES = {
 def test_field_paths_reach_every_value(path: str, values: list[Any]) -> None:
     """A path yields every value it reaches; [] steps into each list element; gaps yield none."""
     assert list(FieldPath(path).values(PROPERTIES)) == values
+
+
+_KEYS = st.sampled_from(["a", "b", "0"])
+_DOCUMENTS = st.recursive(
+    st.none() | st.integers() | st.text(max_size=2),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=3),
+    max_leaves=12)
+
+
+@given(_DOCUMENTS, st.lists(_KEYS, min_size=1, max_size=4))
+def test_key_paths_reach_what_the_general_walk_reaches(document: Any, keys: list[str]) -> None:
+    """A path of keys only (walked without lists) reaches the values of the general walk."""
+    path = FieldPath(".".join(keys))
+    general = FieldPath(".".join(keys) + "[0]")  # the same keys, through the general walk
+    object.__setattr__(general, "_steps", path.steps)
+    object.__setattr__(general, "_keys", False)
+    assert list(path.values(document)) == list(general.values(document))
 
 
 @pytest.mark.parametrize(("condition", "holds"), [

@@ -64,12 +64,14 @@ class Spool(Generic[Item]):
     def __iter__(self) -> Iterator[Item]:
         return map(self._decode, self.rows())
 
-    def rows(self) -> Iterator[list[Any]]:
-        """The items as they were encoded, without building them."""
+    def rows(self, prefix: str = "") -> Iterator[list[Any]]:
+        """The items as they were encoded, without building them; with ``prefix``, only
+        those whose JSON text starts with it (the others are not parsed)."""
         self._file.flush()
         self._file.seek(0)
         for line in self._file:
-            yield loads(line)
+            if line.startswith(prefix):
+                yield loads(line)
         self._file.seek(0, 2)
 
     def close(self) -> None:
@@ -78,13 +80,22 @@ class Spool(Generic[Item]):
 
 
 # Spooled as positional lists: a third of the cost of pydantic's dump and validation; read
-# back without validation (the rules' items were validated when they were built).
+# back without validation (the rules' items were validated when they were built). The
+# severity comes first, so that reading the findings of one severity parses only theirs.
 def _finding_spool() -> Spool[Finding]:
-    return Spool(lambda f: [f.rule_id, f.asset_id, f.severity.value, f.title, f.detail,
-                            f.remediation, f.evidence],
-                 lambda v: construct_trusted(Finding, {
-                     "rule_id": v[0], "asset_id": v[1], "severity": Severity(v[2]),
-                     "title": v[3], "detail": v[4], "remediation": v[5], "evidence": v[6]}))
+    return Spool(lambda f: [f.severity.value, f.rule_id, f.asset_id, f.title, f.detail,
+                            f.remediation, f.evidence], _finding)
+
+
+def _finding(row: list[Any]) -> Finding:
+    return construct_trusted(Finding, {
+        "rule_id": row[1], "asset_id": row[2], "severity": Severity(row[0]), "title": row[3],
+        "detail": row[4], "remediation": row[5], "evidence": row[6]})
+
+
+def _severity_prefix(severity: Severity) -> str:
+    """How the spooled line of a finding of ``severity`` starts."""
+    return dumps([severity.value])[:-1] + ","
 
 
 def _relationship(row: list[Any]) -> Relationship:
@@ -132,11 +143,13 @@ class AssessmentResult:
         self._sources = sources
 
     def findings(self) -> Iterator[Finding]:
-        """Stored findings, most severe first (one read of the spools per severity)."""
+        """Stored findings, most severe first (one read of the spools per severity, each
+        finding parsed and built once)."""
         for severity in Severity:
             if self.summary.counts[severity.value]:
+                prefix = _severity_prefix(severity)
                 for spool, wanted in self._sources:
-                    yield from (f for f in spool if f.severity is severity and wanted(f))
+                    yield from (f for f in map(_finding, spool.rows(prefix)) if wanted(f))
 
     def close(self) -> None:
         """Delete the temporary files."""
@@ -233,29 +246,37 @@ class Assessment:
     def _observe_assets(self, detectors: list[DetectionRule], risks: list[RiskRule],
                         edges: Spool[Relationship], findings: Spool[Finding],
                         summary: AssessmentSummary) -> int:
+        """Let each rule naming its type observe every asset: detection rules first, their
+        edges spooled, then risk rules, their findings spooled. A rule that raises records
+        an error for this asset and goes on with the next ones (what it yielded before
+        raising is kept)."""
         detection, risk = TypeDispatch(detectors), TypeDispatch(risks)
+        # Per asset type, each rule's observe and where its items go, resolved once: a
+        # million assets meet a dozen rules each. No rule fails as a whole in this pass
+        # (an error is an item's), so the rules failed before it are left out here.
+        failed = frozenset(summary.failed_ids)
+        observers: dict[str, list[tuple[str, Callable[[Asset], Iterable[Any]],
+                                        Callable[[Any], None]]]] = {}
         total = 0
         for asset in self.repository.iter_assets(AssetQuery()):
             total += 1
-            self._observe(detection.rules_for(asset.asset_type), asset, edges, summary)
-            self._observe(risk.rules_for(asset.asset_type), asset, findings, summary)
+            calls = observers.get(asset.asset_type)
+            if calls is None:
+                calls = observers[asset.asset_type] = [
+                    (rule.rule_id, rule.observe, sink)
+                    for rules, sink in ((detection.rules_for(asset.asset_type), edges.add),
+                                        (risk.rules_for(asset.asset_type), findings.add))
+                    for rule in rules if rule.rule_id not in failed]
+            for rule_id, observe, add in calls:
+                try:
+                    for item in observe(asset):
+                        add(item)
+                except KeyboardInterrupt:
+                    raise
+                except BaseException as error:  # rule code, even sys.exit()
+                    self._item_error(summary, ItemError(rule_id, "observe", asset.id,
+                                                        (asset.id,), describe_error(error)))
         return total
-
-    def _observe(self, rules: Iterable[Any], asset: Asset, sink: Spool[Any],
-                 summary: AssessmentSummary) -> None:
-        """Let each rule observe ``asset``; a rule that raises records an error for this
-        asset and goes on with the next ones (what it yielded before raising is kept)."""
-        for rule in rules:
-            if rule.rule_id in summary.failed_ids:
-                continue
-            try:
-                for item in rule.observe(asset):
-                    sink.add(item)
-            except KeyboardInterrupt:
-                raise
-            except BaseException as error:  # rule code, even sys.exit()
-                self._item_error(summary, ItemError(rule.rule_id, "observe", asset.id,
-                                                    (asset.id,), describe_error(error)))
 
     def _item_error(self, summary: AssessmentSummary, error: ItemError) -> None:
         summary.item_error(error)

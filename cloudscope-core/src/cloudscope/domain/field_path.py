@@ -20,7 +20,7 @@ EVERY: Final = None
 class FieldPath:
     """A parsed field path. Added in API 1.0."""
 
-    __slots__ = ("_steps", "text")
+    __slots__ = ("_keys", "_steps", "text")
 
     def __init__(self, text: str) -> None:
         """Parse ``text``; raise :class:`ValueError` naming the bad part."""
@@ -38,6 +38,9 @@ class FieldPath:
                 steps.append(EVERY if index in ("", "*") else int(index))
         self.text = text
         self._steps: tuple[str | int | None, ...] = tuple(steps)
+        # Most paths are keys only (``PolicyStatus.IsPublic``): at most one value, reached
+        # without the lists of the general walk.
+        self._keys = all(isinstance(step, str) for step in steps)
 
     def __repr__(self) -> str:
         return f"FieldPath({self.text!r})"
@@ -53,6 +56,13 @@ class FieldPath:
         # One step at a time over every value reached so far, in order: the same values in
         # the same order as a depth-first walk, at half its cost (rules walk paths for every
         # asset of an estate).
+        if self._keys:
+            for step in self._steps:
+                if isinstance(data, dict) and step in data:
+                    data = data[step]
+                else:
+                    return iter(())
+            return iter((data,))
         current = [data]
         for step in self._steps:
             reached: list[Any] = []

@@ -74,7 +74,8 @@ class Ports:
     def span(cls, low: Any, high: Any) -> Ports:
         """``low``-``high`` inclusive; nothing when either is not a port number."""
         if isinstance(low, int) and isinstance(high, int) and not isinstance(low, bool):
-            return cls([(low, high)])
+            low, high = max(low, 0), min(high, MAX_PORT)  # one range: nothing to merge
+            return cls._normal([(low, high)] if low <= high else [])
         return cls()
 
     @classmethod
@@ -131,7 +132,17 @@ class Ports:
 
     def admin(self) -> list[int]:
         """The administrative ports inside, sorted."""
-        return sorted(port for port in ADMIN_PORTS if port in self)
+        return list(_admin_in(self.ranges))
+
+
+_SORTED_ADMIN: Final = tuple(sorted(ADMIN_PORTS))
+
+
+@lru_cache(maxsize=1024)
+def _admin_in(ranges: tuple[tuple[int, int], ...]) -> tuple[int, ...]:
+    # Groups of an estate open a few shapes of ranges: each judged once (every group and
+    # NSG asks, for each origin).
+    return tuple(port for low, high in ranges for port in _SORTED_ADMIN if low <= port <= high)
 
 
 @lru_cache(maxsize=1024)

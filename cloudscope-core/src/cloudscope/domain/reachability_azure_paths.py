@@ -131,6 +131,14 @@ class _Evaluation(Lookups):
                 yield from self._gateway(balancer)
 
     # Layers -------------------------------------------------------------------------------
+    def warm(self, bindings: list[Binding]) -> None:
+        """Look up together the layers of ``bindings`` (their subnets and NSGs, then the
+        subnets' NSGs): two queries for a chunk instead of one or more per binding in
+        :meth:`layers` (a round trip each on a server store)."""
+        found = self.get([*(b.subnet for b in bindings), *(b.nsg for b in bindings)])
+        self.get(_id(_body(subnet).get("networkSecurityGroup"))
+                 for b in bindings if b.subnet and (subnet := found.get(b.subnet)))
+
     def layers(self, binding: Binding) -> tuple[list[tuple[str, Properties]], list[str]]:
         """The NSGs on the path to ``binding``: the subnet's, then the interface's."""
         missing: list[str] = []
@@ -198,6 +206,7 @@ class _Evaluation(Lookups):
         bindings = self.bindings(configurations)
         machines = self.machines(bindings)
         addresses = fetch(self.graph, configurations.values())
+        self.warm(bindings)
         for binding in bindings:
             machine = machines.get(owner_of(binding.configuration))
             address_id = configurations[binding.configuration]

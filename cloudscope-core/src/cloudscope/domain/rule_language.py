@@ -110,24 +110,39 @@ def _compile_leaf(spec: Mapping[str, Any], field: str) -> Check:
 
 
 def _leaf(path: FieldPath, on_asset: bool, op: str, expected: Any) -> Check:
-    text = path.text
+    # The operator is resolved here, once, not for each asset a rule judges.
+    text, values = path.text, path.values
 
-    def check(properties: Any, asset: Any, now: datetime) -> Evidence | None:
-        values = list(path.values(asset if on_asset else properties))
-        if op == "exists":
-            return [{"path": text, "value": values[0]}] if values else None
-        if op == "absent":
-            return None if values else [{"path": text, "absent": True}]
-        if op in TIME_OPERATORS:
+    if op == "exists":
+        def exists(properties: Any, asset: Any, now: datetime) -> Evidence | None:
+            for value in values(asset if on_asset else properties):
+                return [{"path": text, "value": value}]
+            return None
+
+        return exists
+    if op == "absent":
+        def absent(properties: Any, asset: Any, now: datetime) -> Evidence | None:
+            for _ in values(asset if on_asset else properties):
+                return None
+            return [{"path": text, "absent": True}]
+
+        return absent
+    if op in TIME_OPERATORS:
+        older = op == "older_than_days"
+
+        def dated(properties: Any, asset: Any, now: datetime) -> Evidence | None:
             limit = now - timedelta(days=expected)
-            for value in values:
+            for value in values(asset if on_asset else properties):
                 moment = parse_time(value)
-                if moment is not None and (moment < limit if op == "older_than_days"
-                                           else moment >= limit):
+                if moment is not None and (moment < limit if older else moment >= limit):
                     return [{"path": text, "value": value}]
             return None
-        test = OPERATORS[op]
-        for value in values:
+
+        return dated
+    test = OPERATORS[op]
+
+    def check(properties: Any, asset: Any, now: datetime) -> Evidence | None:
+        for value in values(asset if on_asset else properties):
             if test(value, expected):
                 return [{"path": text, "value": value}]
         return None
