@@ -73,6 +73,8 @@ class LazyNames(Mapping[str, str]):
     def _loaded(self) -> dict[str, str]:
         if self._load is not None:
             self._names, self._load = self._load(), None
+            # From now on get is the dict's own: the CSV calls it for every related asset.
+            self.get = self._names.get  # type: ignore[method-assign,assignment]
         return self._names
 
     def __getitem__(self, asset_id: str) -> str:
