@@ -54,10 +54,11 @@ class ChunkEdges:
         """The ids at either end of the chunk's relationships (both directions)."""
         self._incoming_of("")
         assert self._incoming is not None
-        related: set[str] = set()
-        for edges in (*self._outgoing.values(), *self._incoming.values()):
-            for relationship in edges:
-                related.update((relationship.source_id, relationship.target_id))
+        # Each list is keyed by the end it belongs to: only the other ends are read.
+        related = {r.target_id for edges in self._outgoing.values() for r in edges}
+        related.update(r.source_id for edges in self._incoming.values() for r in edges)
+        related.update(asset_id for asset_id, edges in self._outgoing.items() if edges)
+        related.update(asset_id for asset_id, edges in self._incoming.items() if edges)
         return related
 
 
