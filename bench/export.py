@@ -20,11 +20,19 @@ the read orjson one (CPU time: "x base"; "x raw" is the cost against the raw bas
 lower is better).
 
     python bench/export.py [--quick] [--sizes 200000] [--repeat 3] [--keep DIR]
+    python bench/export.py --compare /tmp/main --keep DIR   # also the exports of another tree
+
+``--compare ROOT`` runs each export with the code of ROOT too (a tree holding
+``cloudscope-core/src`` and ``plugins/cloudscope-exporters/src``, e.g. ``git archive main
+cloudscope-core/src plugins/cloudscope-exporters/src | tar -x -C ROOT``), alternating with
+this checkout's in each round, and prints the sha256 of each pair of outputs (``exported_at``
+masked in JSON): a speed change must leave them equal.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sqlite3
@@ -174,11 +182,17 @@ def build_store(path: Path, size: int) -> None:
     connection.close()
 
 
-def measure(code: str, *arguments: str) -> dict[str, float]:
-    """Run ``code`` in a child process; its wall time and its own peak RSS."""
+def measure(code: str, *arguments: str, source: str | None = None) -> dict[str, float]:
+    """Run ``code`` in a child process (with the code of the tree ``source``, if given);
+    its wall time and its own peak RSS."""
+    environment = dict(os.environ)
+    if source is not None:
+        environment["PYTHONPATH"] = os.pathsep.join(
+            str(Path(source) / part) for part in ("cloudscope-core/src",
+                                                  "plugins/cloudscope-exporters/src"))
     started = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-c", code, *arguments],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
     _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - started
     stdout, stderr = child.stdout.read(), child.stderr.read()  # type: ignore[union-attr]
@@ -191,12 +205,28 @@ def measure(code: str, *arguments: str) -> dict[str, float]:
             "rss_mb": usage.ru_maxrss / 1024}
 
 
+def digest(path: str) -> str:
+    """The sha256 of an output, a JSON document's ``exported_at`` masked."""
+    hashed = hashlib.sha256()
+    with open(path, "rb") as stream:
+        head = stream.readline()  # a JSON document's metadata line holds exported_at
+        if path.endswith(".json") and b'"exported_at":"' in head:
+            start = head.index(b'"exported_at":"') + len(b'"exported_at":"')
+            head = head[:start] + head[head.index(b'"', start):]
+        hashed.update(head)
+        while block := stream.read(1 << 20):
+            hashed.update(block)
+    return hashed.hexdigest()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="10,000 and 30,000 assets")
     parser.add_argument("--sizes", help="comma-separated sizes (default 200000)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each (median kept)")
     parser.add_argument("--keep", metavar="DIR", help="build stores in DIR and reuse them")
+    parser.add_argument("--compare", metavar="ROOT",
+                        help="also run the exports with the code of ROOT (see above)")
     parser.add_argument("--build", nargs=2, metavar=("PATH", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.build:
@@ -230,16 +260,23 @@ def main() -> None:
                 "export json": (EXPORT, f"{output}.json", "json"),
                 "export jsonl": (EXPORT, f"{output}.jsonl", "jsonl"),
             }
+            sources: dict[str, str | None] = {name: None for name in runs}
+            if args.compare:
+                for kind in ("csv", "json", "jsonl"):
+                    runs[f"compared {kind}"] = (EXPORT, f"{output}.compared.{kind}", kind)
+                    sources[f"compared {kind}"] = args.compare
             measured: dict[str, list[dict[str, float]]] = {name: [] for name in runs}
             for _ in range(args.repeat):  # alternating, so that a busy minute hits all
                 for name, (code, *arguments) in runs.items():
-                    measured[name].append(measure(code, str(store), *arguments))
+                    measured[name].append(measure(code, str(store), *arguments,
+                                                  source=sources[name]))
             results = {name: {key: statistics.median(m[key] for m in values)
                               for key in ("wall", "cpu")} | {
                                   "rss_mb": max(m["rss_mb"] for m in values)}
                        for name, values in measured.items()}
             base = {"export csv": "read csv.writer", "export json": "read orjson",
-                    "export jsonl": "read orjson"}
+                    "export jsonl": "read orjson", "compared csv": "read csv.writer",
+                    "compared json": "read orjson", "compared jsonl": "read orjson"}
             raw = results["raw csv.writer"]["cpu"]
             for name, result in results.items():
                 versus = f"{result['cpu'] / results[base[name]]['cpu']:.2f}x" \
@@ -247,6 +284,11 @@ def main() -> None:
                 print(f"{size:>9,} {name:<17} {size / result['cpu']:>10,.0f} "
                       f"{result['cpu'] / raw:>6.2f}x {versus:>7} "
                       f"{result['wall']:>7.1f} {result['rss_mb']:>6.1f} MB", flush=True)
+            if args.compare:
+                for kind in ("csv", "json", "jsonl"):
+                    ours, theirs = digest(f"{output}.{kind}"), digest(f"{output}.compared.{kind}")
+                    print(f"# {kind}: sha256 {ours[:16]} here, {theirs[:16]} compared: "
+                          f"{'same' if ours == theirs else 'DIFFERENT'}", flush=True)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from cloudscope_exporters.flatten import FlattenLimits, flatten, shorten, text
 
 
@@ -56,3 +57,31 @@ def test_values_are_single_line_and_cut_with_an_ellipsis() -> None:
     assert text(True) == "true"
     assert shorten("x" * 10, 5) == "xxxx…"
     assert shorten("x" * 5, 5) == "x" * 5
+
+
+def test_a_key_holding_another_shape_in_another_asset_is_flattened_as_it_is() -> None:
+    """Paths remembered from one asset do not leak into the next: the same key as a
+    mapping, a list of objects, a scalar, or under another parent gives its own pairs."""
+    limits = FlattenLimits(width=50)
+    assert flatten({"Rules": {"Port": 22}}, limits)[0] == ["Rules.Port=22"]
+    assert flatten({"Rules": [{"Port": 22}]}, limits)[0] == ["Rules[0].Port=22"]
+    assert flatten({"Rules": 3}, limits)[0] == ["Rules=3"]
+    assert flatten({"Acl": {"Rules": {"Port": 1}}}, limits)[0] == ["Acl.Rules.Port=1"]
+    assert flatten({1: "one"}, limits)[0] == ["1=one"]
+    assert flatten({True: "yes"}, limits)[0] == ["True=yes"]  # True == 1, another path
+    assert flatten({"1": "a", "x": {1: "b"}}, limits)[0] == ["1=a", "x.1=b"]
+
+
+def test_the_remembered_paths_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Properties keyed by ever new names (ids, ARNs) do not grow the memory of paths
+    beyond its bound, and are flattened the same when it is full."""
+    from cloudscope_exporters import flatten as module
+
+    monkeypatch.setattr(module, "_PATHS_CACHED", 1_000)
+    limits = FlattenLimits(width=200)  # every key walked: two paths each
+    for batch in range(5):
+        keys = {f"arn:aws:s3:::bucket-{batch}-{i}": {"Port": i} for i in range(500)}
+        shown, hidden = flatten(keys, limits)
+        assert shown == [f"arn:aws:s3:::bucket-{batch}-{i}.Port={i}" for i in range(200)]
+        assert hidden == 300
+        assert module._paths.size <= 1_000

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from cloudscope.ports.exporter import (
         EXPORT_SCHEMA_VERSION,
         AssetRecord,
+        AssetRelationships,
         Exporter,
         ExportSource,
         ExportTarget,
@@ -142,6 +143,8 @@ _LAZY: Final = {
     "ChangedRelationship": "cloudscope.domain.change",
     "FieldChange": "cloudscope.domain.change",
     "AssetDiffer": "cloudscope.domain.change_diff",
+    # Added in API 1.1: records whose incoming relationships are read when used.
+    "AssetRelationships": "cloudscope.ports.exporter",
 }
 
 __all__ = [  # literal, so that type checkers see the re-exports; test_api keeps it equal to _LAZY
@@ -155,6 +158,7 @@ __all__ = [  # literal, so that type checkers see the re-exports; test_api keeps
     "AssetJson",
     "AssetQuery",
     "AssetRecord",
+    "AssetRelationships",
     "AssetRule",
     "AssetTypeInfo",
     "Change",

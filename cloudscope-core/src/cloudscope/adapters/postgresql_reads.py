@@ -99,6 +99,20 @@ class PostgreSQLReadPath(PostgreSQLStore):
                            (list(asset_ids), list(asset_ids)))
         return sorted((relationship_from_row(row) for row in rows), key=lambda r: r.key)
 
+    def relationships_from(self, asset_ids: Sequence[str]) -> list[Relationship]:
+        """Relationships whose source is among ``asset_ids``, in key order."""
+        rows = self._fetch("SELECT source_id, type, target_id, properties FROM relationships"
+                           " WHERE source_id = ANY(%s::text[])", (list(asset_ids),))
+        return sorted((relationship_from_row(row) for row in rows), key=lambda r: r.key)
+
+    def relationships_to(self, asset_ids: Sequence[str]) -> list[Relationship]:
+        """Relationships whose target is among ``asset_ids``, self-loops left out, in key
+        order."""
+        rows = self._fetch("SELECT source_id, type, target_id, properties FROM relationships"
+                           " WHERE target_id = ANY(%s::text[]) AND source_id != target_id",
+                           (list(asset_ids),))
+        return sorted((relationship_from_row(row) for row in rows), key=lambda r: r.key)
+
     def names_of(self, asset_ids: Sequence[str]) -> dict[str, str]:
         """Names of live assets among ``asset_ids``, without reading their properties."""
         return dict(self._fetch(

@@ -152,6 +152,26 @@ class SQLiteReadPath(SQLiteConnection):
                 found[row[0], row[1], row[2]] = row
         return [relationship_from_row(found[key]) for key in sorted(found)]
 
+    def relationships_from(self, asset_ids: Sequence[str]) -> list[Relationship]:
+        """Relationships whose source is among ``asset_ids``, in key order (the primary
+        key's: one range of it per id)."""
+        return self._relationships("source_id IN ({})", asset_ids)
+
+    def relationships_to(self, asset_ids: Sequence[str]) -> list[Relationship]:
+        """Relationships whose target is among ``asset_ids``, self-loops left out, in key
+        order (read through the target index)."""
+        return self._relationships("target_id IN ({}) AND source_id != target_id", asset_ids)
+
+    def _relationships(self, condition: str, asset_ids: Sequence[str]) -> list[Relationship]:
+        rows: list[tuple[Any, ...]] = []
+        for chunk in chunks(asset_ids, MAX_PARAMETERS):
+            rows += self._connection.execute(
+                "SELECT source_id, type, target_id, properties FROM relationships WHERE "
+                + condition.format(", ".join("?" * len(chunk))), chunk)
+        # Keys are unique, so the rows sort by their key without comparing properties.
+        rows.sort()
+        return [relationship_from_row(row) for row in rows]
+
     def iter_relationships(self) -> Iterator[Relationship]:
         """Every live relationship."""
         cursor = self._connection.cursor()

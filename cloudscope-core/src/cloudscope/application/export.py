@@ -1,8 +1,9 @@
 """The export use case: stream the repository through an exporter into an atomic target.
 
 Memory stays flat: assets are read in chunks of ``chunk_size``; each chunk's relationships,
-findings and the names of related assets are fetched for that chunk only, and the name
-cache is bounded. Secrets are redacted here, before any exporter sees a record.
+findings and the names of related assets are fetched for that chunk only (its incoming
+relationships and the names only when an exporter reads them: ``export_records``), and the
+name cache is bounded. Secrets are redacted here, before any exporter sees a record.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ import os
 import sys
 import tempfile
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, TextIO
 
 from cloudscope.application.changes import window
+from cloudscope.application.export_records import ChunkEdges, LazyNames
 from cloudscope.application.output_paths import (
     Output,
     OutputKind,
@@ -37,10 +39,8 @@ from cloudscope.domain.redaction import (
     redact_asset,
     redact_change,
     redact_finding,
-    redact_relationship,
     redact_text,
 )
-from cloudscope.domain.relationship import Relationship
 from cloudscope.ports.exporter import AssetRecord, Exporter, ExportSource, ExportTarget
 from cloudscope.ports.repository import Repository, change_log_missing
 
@@ -70,23 +70,15 @@ class RepositorySource(ExportSource):
 
     def _records_of(self, chunk: Sequence[Asset]) -> Iterator[AssetRecord]:
         ids = [asset.id for asset in chunk]
-        by_asset: dict[str, list[Relationship]] = defaultdict(list)
-        related: set[str] = set()
-        for relationship in self.repository.relationships_of(ids):
-            relationship = redact_relationship(relationship)
-            by_asset[relationship.source_id].append(relationship)
-            if relationship.target_id != relationship.source_id:
-                by_asset[relationship.target_id].append(relationship)
-            related.update((relationship.source_id, relationship.target_id))
+        edges = ChunkEdges(self.repository, ids)
         findings: dict[str, list[Finding]] = defaultdict(list)
         for finding in self.repository.findings_of(ids):
             findings[finding.asset_id].append(redact_finding(finding))
         redacted = [redact_asset(asset) for asset in chunk]
-        names = _Names(lambda: self._names_of(related, redacted))
+        names = LazyNames(lambda: self._names_of(edges.related(), redacted))
         for asset in redacted:
             self.exported += 1
-            yield AssetRecord(asset, by_asset.get(asset.id, []), findings.get(asset.id, []),
-                              names)
+            yield AssetRecord(asset, edges.of(asset.id), findings.get(asset.id, []), names)
 
     def _names_of(self, ids: set[str], chunk: Sequence[Asset]) -> dict[str, str]:
         names = {asset.id: asset.name for asset in chunk if asset.name and asset.id in ids}
@@ -157,36 +149,6 @@ class RepositorySource(ExportSource):
                 break
             frontier = reached
         return sorted(seen)
-
-
-class _Names(Mapping[str, str]):
-    """The names of a chunk's related assets, looked up when a record's names are first
-    read: formats that show none (JSON, JSON Lines) never pay for the lookup, which was a
-    tenth of their time (issue 16)."""
-
-    def __init__(self, load: Callable[[], dict[str, str]]) -> None:
-        self._load: Callable[[], dict[str, str]] | None = load
-        self._names: dict[str, str] = {}
-
-    def _loaded(self) -> dict[str, str]:
-        if self._load is not None:
-            self._names, self._load = self._load(), None
-        return self._names
-
-    def __getitem__(self, asset_id: str) -> str:
-        return self._loaded()[asset_id]
-
-    def get(self, asset_id: str, default: Any = None) -> Any:
-        return self._loaded().get(asset_id, default)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._loaded())
-
-    def __len__(self) -> int:
-        return len(self._loaded())
-
-    def __repr__(self) -> str:
-        return repr(self._loaded())
 
 
 # Targets -------------------------------------------------------------------------------

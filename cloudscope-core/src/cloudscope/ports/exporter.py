@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import argparse
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Final, TextIO
+from typing import Any, ClassVar, Final, TextIO, overload
 
 from cloudscope.domain.asset import Asset
 from cloudscope.domain.change import Change
@@ -27,15 +27,82 @@ EXPORT_SCHEMA_VERSION: Final = 1
 """The version of the exported record shape (``AssetRecord.as_json``). Added in API 1.0."""
 
 
+class AssetRelationships(Sequence[Relationship]):
+    """An asset's relationships in both directions, in (source, type, target) order, with
+    the incoming ones read only when first used. Added in API 1.1.
+
+    What the export use case puts in :attr:`AssetRecord.relationships`: formats that write
+    only outgoing relationships (JSON, JSON Lines, the graphs), through
+    :attr:`AssetRecord.outgoing` or :meth:`AssetRecord.as_json`, never read the incoming
+    ones (half of the edges read, issue 16). Any other use (iterating, indexing, ``len``,
+    :attr:`AssetRecord.incoming`, :attr:`AssetRecord.names`) reads them, for the whole chunk
+    of records at once, so an exporter written for API 1.0 sees the same sequence as before.
+    """
+
+    __slots__ = ("_both", "_incoming", "_read", "outgoing")
+
+    def __init__(self, outgoing: Sequence[Relationship],
+                 incoming: Callable[[], Sequence[Relationship]]) -> None:
+        #: The relationships whose source is the asset (self-loops included), in key order.
+        self.outgoing = outgoing
+        self._read: Callable[[], Sequence[Relationship]] | None = incoming
+        self._incoming: Sequence[Relationship] = ()
+        self._both: list[Relationship] | None = None
+
+    @property
+    def incoming(self) -> Sequence[Relationship]:
+        """The relationships pointing at the asset from another one, in key order."""
+        if self._read is not None:
+            self._incoming, self._read = self._read(), None
+        return self._incoming
+
+    def _all(self) -> list[Relationship]:
+        if self._both is None:
+            self._both = sorted((*self.outgoing, *self.incoming), key=_edge_key) \
+                if self.incoming else list(self.outgoing)
+        return self._both
+
+    @overload
+    def __getitem__(self, index: int) -> Relationship: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Relationship]: ...
+
+    def __getitem__(self, index: int | slice) -> Relationship | Sequence[Relationship]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[Relationship]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, AssetRelationships):
+            return self._all() == other._all()
+        return isinstance(other, list) and self._all() == other
+
+    __hash__ = None  # type: ignore[assignment]  # equal to lists, which are not hashable
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+
+def _edge_key(relationship: Relationship) -> tuple[str, str, str]:
+    return relationship.key
+
+
 @dataclass(frozen=True, slots=True)
 class AssetRecord:
     """One exported asset with its relationships (both directions) and findings. Added in API 1.0.
 
     Everything in it is redacted with the logs' rules (``cloudscope.api.redact``) before an
-    exporter sees it. ``names`` maps the ids of related assets that are stored to their
-    names, so that summaries can say ``IN_SUBNET:app-subnet`` rather than an id.
-    ``changes`` holds the asset's changes when an exporter asked for them
-    (:meth:`ExportSource.changes_of`; added in API 1.1), else nothing.
+    exporter sees it. ``relationships`` are in (source, type, target) order; the export use
+    case gives an :class:`AssetRelationships`, which reads the incoming ones only if they
+    are used (API 1.1; any sequence is accepted). ``names`` maps the ids of related assets
+    that are stored to their names, so that summaries can say ``IN_SUBNET:app-subnet``
+    rather than an id. ``changes`` holds the asset's changes when an exporter asked for
+    them (:meth:`ExportSource.changes_of`; added in API 1.1), else nothing.
     """
 
     asset: Asset
@@ -46,13 +113,20 @@ class AssetRecord:
 
     @property
     def outgoing(self) -> list[Relationship]:
-        """Relationships read from this asset (``asset -TYPE-> other``)."""
-        return [r for r in self.relationships if r.source_id == self.asset.id]
+        """Relationships read from this asset (``asset -TYPE-> other``), self-loops
+        included. Reads no incoming relationship (API 1.1)."""
+        relationships = self.relationships
+        if isinstance(relationships, AssetRelationships):
+            return list(relationships.outgoing)
+        return [r for r in relationships if r.source_id == self.asset.id]
 
     @property
     def incoming(self) -> list[Relationship]:
         """Relationships pointing at this asset (``other -TYPE-> asset``), self-loops excluded."""
-        return [r for r in self.relationships
+        relationships = self.relationships
+        if isinstance(relationships, AssetRelationships):
+            return list(relationships.incoming)
+        return [r for r in relationships
                 if r.target_id == self.asset.id and r.source_id != self.asset.id]
 
     def name_of(self, asset_id: str) -> str:

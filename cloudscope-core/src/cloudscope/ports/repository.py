@@ -264,6 +264,32 @@ class Repository(ABC):
     def relationships_of(self, asset_ids: Sequence[str]) -> list[Relationship]:
         """Live relationships with a source or a target among ``asset_ids``."""
 
+    def relationships_from(self, asset_ids: Sequence[str]) -> list[Relationship]:
+        """Live relationships whose source is among ``asset_ids`` (self-loops included), in
+        (source, type, target) order. Exports read these for every record, and the incoming
+        ones (:meth:`relationships_to`) only when an exporter reads them. Added in API 1.1;
+        this default filters :meth:`relationships_of`, and a store that keeps it is read in
+        both directions at once, as before; a store should override both with queries."""
+        wanted = set(asset_ids)
+        return [r for r in self.relationships_of(asset_ids) if r.source_id in wanted]
+
+    def relationships_to(self, asset_ids: Sequence[str]) -> list[Relationship]:
+        """Live relationships whose target is among ``asset_ids`` and whose source is not
+        their target (a self-loop is its source's, :meth:`relationships_from`), in (source,
+        type, target) order. Added in API 1.1; this default filters :meth:`relationships_of`."""
+        wanted = set(asset_ids)
+        return [r for r in self.relationships_of(asset_ids)
+                if r.target_id in wanted and r.source_id != r.target_id]
+
+    @property
+    def reads_relationships_by_direction(self) -> bool:
+        """Whether :meth:`relationships_from` and :meth:`relationships_to` are the store's
+        own queries (each read costs half of :meth:`relationships_of`) rather than this
+        port's defaults (each costs all of it)."""
+        cls = type(self)
+        return cls.relationships_from is not Repository.relationships_from \
+            and cls.relationships_to is not Repository.relationships_to
+
     @abstractmethod
     def iter_relationships(self) -> Iterator[Relationship]:
         """Every live relationship, streamed."""

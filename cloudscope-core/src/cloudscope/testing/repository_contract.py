@@ -201,6 +201,27 @@ class RepositoryContract(RunLivenessContract, RoundTripContract, PaginationContr
         assert {r.key for r in detail.relationships} == {edges[0].key, edges[1].key}
         assert [f.rule_id for f in detail.findings] == ["r1"]
 
+    def test_relationships_from_and_to_split_relationships_of(self, store: Repository) -> None:
+        """relationships_from gives the edges leaving the assets (self-loops included),
+        relationships_to those reaching them from another asset, each in key order: together,
+        relationships_of as seen from each end."""
+        a, b, c, d = (make_asset(n) for n in (1, 2, 3, 4))
+        edges = [Relationship(source_id=a.id, type="ATTACHED_TO", target_id=b.id),
+                 Relationship(source_id=c.id, type="PROTECTED_BY", target_id=a.id),
+                 Relationship(source_id=b.id, type="IN_SUBNET", target_id=c.id),
+                 Relationship(source_id=a.id, type="ROUTES_TO", target_id=a.id),
+                 Relationship(source_id=d.id, type="IN_SUBNET", target_id=a.id),
+                 Relationship(source_id=a.id, type="IN_SUBNET", target_id="absent")]
+        Collection(store).scope(SCOPE_A, [a, b, c, d], edges)
+        ids = [c.id, a.id]
+        both = store.relationships_of(ids)
+        outgoing, incoming = store.relationships_from(ids), store.relationships_to(ids)
+        assert [r.key for r in outgoing] == sorted(r.key for r in both if r.source_id in ids)
+        assert [r.key for r in incoming] == sorted(
+            r.key for r in both if r.target_id in ids and r.source_id != r.target_id)
+        assert {r.key for r in outgoing} | {r.key for r in incoming} == {r.key for r in both}
+        assert store.relationships_from([]) == store.relationships_to([]) == []
+
     def test_relationship_to_a_missing_target_is_kept_and_resolves_later(self, store: Repository) -> None:
         """An edge whose target is not stored yet is kept; the target arriving completes it."""
         source, target = make_asset(1), make_asset(2, region="us-east-1")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
-from cloudscope.api import AssetRecord, Relationship, Severity, UsageError
+from cloudscope.api import AssetRecord, Severity, UsageError
 
 if TYPE_CHECKING:  # the change model is API 1.1: a 1.0 core has none, and never asks for it
     from cloudscope.api import Change
@@ -68,18 +68,24 @@ def _properties(record: AssetRecord, limits: CellLimits) -> str:
     return SEPARATOR.join(shown)
 
 
-def _summary(relationships: Sequence[Relationship], other: Callable[[Relationship], str],
-             record: AssetRecord, limits: CellLimits) -> str:
-    items = sorted(f"{r.type}:{shorten(record.name_of(other(r)), 120)}" for r in relationships)
+def _summary(edges: list[tuple[str, str]], record: AssetRecord, limits: CellLimits) -> str:
+    """``TYPE:name`` of each (type, id of the other end), sorted; each name as
+    ``record.name_of`` gives it (inlined: a security group has thousands of members)."""
+    name_of = record.names.get
+    items = []
+    for kind, other in edges:
+        name = name_of(other) or other
+        items.append(f"{kind}:{name if len(name) <= 120 else shorten(name, 120)}")
+    items.sort()
     return joined(items, limits.list_items)
 
 
 def _relationships(record: AssetRecord, limits: CellLimits) -> str:
-    return _summary(record.outgoing, lambda r: r.target_id, record, limits)
+    return _summary([(r.type, r.target_id) for r in record.outgoing], record, limits)
 
 
 def _referenced_by(record: AssetRecord, limits: CellLimits) -> str:
-    return _summary(record.incoming, lambda r: r.source_id, record, limits)
+    return _summary([(r.type, r.source_id) for r in record.incoming], record, limits)
 
 
 def _findings(record: AssetRecord, limits: CellLimits) -> str:
