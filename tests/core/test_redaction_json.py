@@ -161,3 +161,26 @@ def test_a_long_text_is_redacted_without_being_remembered() -> None:
     text = dumps({"Description": "x" * 2_000, "DbPassword": "hunter2-Pl4nted"})
     assert "hunter2" not in redact_json(text)[0]
     assert (text,) not in redaction_json._VERDICTS
+
+
+def test_every_word_of_a_secret_key_is_one_the_text_test_looks_for() -> None:
+    """plainly_clean answers without classifying a string that holds none of its words: every
+    noun that names a secret, every plural collection and the glued forms must hold one."""
+    from cloudscope.domain import secret_keys
+    from cloudscope.domain.redaction_json import may_name_secret
+
+    words = {*secret_keys.SECRET_NOUNS, *secret_keys._PLURAL_COLLECTIONS, "connectionstring",
+             *(f"{qualifier}key" for qualifier in secret_keys.KEY_QUALIFIERS)}
+    assert sorted(word for word in words if not may_name_secret(word)) == []
+
+
+@pytest.mark.parametrize("value_key", ["value", "Value", "ParameterValue"])
+def test_each_value_key_of_a_pair_naming_a_secret_is_hidden_and_never_plainly_clean(
+        value_key: str) -> None:
+    """The walk and the text test read the same value keys of a name/value pair."""
+    from cloudscope.domain.redaction import REDACTED, VALUE_KEYS, redact
+
+    document = {"Environment": [{"Name": "DB_PASSWORD", value_key: "hunter2-prod"}]}
+    assert value_key in VALUE_KEYS
+    assert redact(document)["Environment"][0][value_key] == REDACTED
+    assert not plainly_clean(dumps(document))

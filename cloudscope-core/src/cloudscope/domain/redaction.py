@@ -41,7 +41,8 @@ _SECRET, _COLLECTION, _ABOUT, _USER_DATA = (KeyClass.SECRET, KeyClass.COLLECTION
                                             KeyClass.ABOUT, KeyClass.USER_DATA)
 _PLAIN: Final = KeyClass.PLAIN
 # Name/value pairs: AWS tags, ECS and Kubernetes env, CloudFormation parameters, GCP metadata.
-_VALUE_KEYS: Final = ("value", "Value", "ParameterValue")
+VALUE_KEYS: Final = ("value", "Value", "ParameterValue")
+"""The keys of the value of a name/value pair (also read by :mod:`cloudscope.domain.redaction_json`)."""
 _NAME_KEYS: Final = ("name", "Name", "key", "Key", "ParameterKey")
 _BASE64: Final = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 _MAX_USER_DATA: Final = 1 << 20
@@ -108,6 +109,7 @@ def _redact_string(value: str, context: KeyClass) -> str:
 
 def _redact_mapping(mapping: Mapping[Any, Any], context: KeyClass, depth: int) -> dict[Any, Any]:
     holds_secret = context is _SECRET or context is _COLLECTION or (
+        # VALUE_KEYS spelled out: this runs for every mapping walked.
         ("value" in mapping or "Value" in mapping or "ParameterValue" in mapping)
         and _names_a_secret(mapping))
     known = KEY_CLASSES.get
@@ -128,7 +130,7 @@ def _redact_mapping(mapping: Mapping[Any, Any], context: KeyClass, depth: int) -
             continue
         if child is _SECRET and context is _ABOUT:
             child = _PLAIN  # TokenValidityUnits.AccessToken is "hours", not a token
-        elif holds_secret and k in _VALUE_KEYS:
+        elif holds_secret and k in VALUE_KEYS:
             child = _SECRET
         result[k] = _redact(v, child, depth + 1)
     return result

@@ -54,7 +54,7 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
-from cloudscope.domain.redaction import encoded_user_data_kept, redact_text
+from cloudscope.domain.redaction import VALUE_KEYS, encoded_user_data_kept, redact_text
 from cloudscope.domain.secret_keys import KeyClass, classify_key
 from cloudscope.domain.secret_text import is_reference
 
@@ -71,7 +71,8 @@ _EMBEDDED_JSON: Final = re.compile(r'"[\[{ \n]')
 # A string as written (escapes included), for the depth test.
 _STRING: Final = r'"([^"\\]*(?:\\.[^"\\]*)*)"'
 _SPACE: Final = " \t\n\r"
-_VALUE_KEYS: Final = frozenset({"value", "Value", "ParameterValue"})
+# The keys whose value a name/value pair naming a secret hides: the walk's own.
+_VALUE_KEYS: Final = frozenset(VALUE_KEYS)
 # Strings as written between quotes (escapes, stand-ins included) that are plain both as a
 # key (class PLAIN, not a "value" key) and as a value (redact_text keeps them, and they name
 # no secret): a text made of them only is clean, told by one set difference. The others,
@@ -157,6 +158,17 @@ def plainly_clean(text: str) -> bool:
         return False  # a string that does not decode: the parse refuses it
 
 
+def may_name_secret(lower: str) -> bool:
+    """Whether the lower-cased ``lower`` holds a word that every key class but PLAIN (user
+    data aside: ``data``), every name/value secret and the assignment detector need: the
+    stems of :data:`cloudscope.domain.secret_keys.SECRET_NOUNS`, ``key`` and ``conn``
+    (tests/core/test_redaction_json.py checks that every noun holds one)."""
+    # Spelled out rather than any() over a tuple: this runs for every string learnt.
+    return ("key" in lower or "pass" in lower or "pwd" in lower or "secret" in lower
+            or "token" in lower or "cred" in lower or "auth" in lower or "cookie" in lower
+            or "sig" in lower or "sas" in lower or "conn" in lower)
+
+
 def _nothing_anywhere(text: str) -> bool:
     """The quick test: no marker of a text detector and no word of a secret anywhere,
     keys included, and no string that may hold JSON."""
@@ -168,9 +180,7 @@ def _nothing_anywhere(text: str) -> bool:
             or ("gl" in text and _GITLAB.search(text) is not None)):
         return False
     lower = text.lower()
-    if ("key" in lower or "pass" in lower or "pwd" in lower or "secret" in lower
-            or "token" in lower or "cred" in lower or "auth" in lower or "cookie" in lower
-            or "sig" in lower or "sas" in lower or "conn" in lower):
+    if may_name_secret(lower):
         return False
     if "data" in lower and _USER_DATA.search(text) is not None:
         return False
@@ -201,12 +211,7 @@ def _facts_of(text: str) -> tuple[KeyClass, bool, str] | None:
     whether ``redact_text`` keeps it as a value, and the text itself."""
     lower = text.lower()
     # Every class but PLAIN needs one of these words (see the module's docstring).
-    if ("key" in lower or "pass" in lower or "pwd" in lower or "secret" in lower
-            or "token" in lower or "cred" in lower or "auth" in lower or "cookie" in lower
-            or "sig" in lower or "sas" in lower or "conn" in lower or "data" in lower):
-        kind = classify_key(text)
-    else:
-        kind = KeyClass.PLAIN
+    kind = classify_key(text) if may_name_secret(lower) or "data" in lower else KeyClass.PLAIN
     kept = redact_text(text) == text
     if kind is KeyClass.PLAIN and kept and text not in _VALUE_KEYS:
         return None
